@@ -1,0 +1,85 @@
+"""Build the FastAPI application: routes under /api/v1, probes and metrics at the root.
+
+``create_app(settings)`` is what ``sohoa api`` serves and what the tests drive
+in-process; nothing reads the environment here.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request, Response
+
+from api import errors, routes_cases, routes_health, routes_jobs, routes_upload
+from api.backends import Backends
+from api.context import ApiContext
+from api.schemas import API_PREFIX
+from api.submitter import Submitter, make_submitter
+from sohoa.settings import Settings
+
+log = logging.getLogger("api.access")
+
+DESCRIPTION = """\
+Digitised dossiers (hồ sơ TTHC) for other systems: list a dossier's documents, fetch their
+PDF/A-2b, and (counter clients) upload scans to be digitised.
+
+Authenticate with an API key: `Authorization: Bearer <key>` or `X-API-Key: <key>`.
+Scopes: `read`; `upload` (includes read). Errors are
+`{"error": {"code", "message_vi", "message_en"}}`.
+"""
+
+
+def create_app(
+    settings: Settings,
+    make: Callable[[Settings, Backends], Submitter] = make_submitter,
+) -> FastAPI:
+    """The API over the catalog and store named by ``settings``; ``make`` picks who
+    digitises uploads (default: the queue if a broker is configured, else embedded workers)."""
+    backends = Backends(settings)
+    context = ApiContext(settings, backends, make(settings, backends))
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        context.submitter.close()
+        backends.close()
+
+    app = FastAPI(
+        title="sohoa API",
+        version="1",
+        description=DESCRIPTION,
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=f"{API_PREFIX}/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.sohoa = context
+    errors.install(app)
+    app.include_router(routes_health.router)
+    for module in (routes_cases, routes_upload, routes_jobs):
+        app.include_router(module.router, prefix=API_PREFIX)
+    app.middleware("http")(_access_log)
+    return app
+
+
+async def _access_log(
+    request: Request, call_next: Callable[[Request], Awaitable[Response]]
+) -> Response:
+    """One structured line per request: who (key name, never the key), what, how it ended."""
+    started = time.perf_counter()
+    response = await call_next(request)
+    key = getattr(request.state, "api_key", None)
+    log.info(
+        "request",
+        extra={
+            "method": request.method,
+            "path": request.url.path,
+            "status": response.status_code,
+            "ms": round((time.perf_counter() - started) * 1000, 1),
+            "key_name": key.name if key else None,
+        },
+    )
+    return response

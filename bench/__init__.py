@@ -1,0 +1,1 @@
+"""Benchmark of sohoa against OCRmyPDF and bare tesseract (run with ``python -m bench``)."""

@@ -1,0 +1,138 @@
+"""Child process that runs ONE tool over the documents and measures it.
+
+``python -m bench.measure TOOL CORPUS OUTDIR RESULT.json [DOC_ID ...]``
+
+Why a separate process per tool: ``getrusage(RUSAGE_CHILDREN)`` accumulates over every
+descendant the calling process has waited for, and its ``ru_maxrss`` is a running maximum
+that can never be reset. In a fresh process that only runs this tool's commands
+(sequentially, one document at a time), the end-of-run values belong to that tool alone:
+
+* CPU = ``ru_utime + ru_stime`` of RUSAGE_CHILDREN: every process the tool started and waited
+  for (sohoa's page workers, ocrmypdf's tesseract and Ghostscript, ``pdfimages``/``pdfunite``
+  for bare tesseract). This process's own bookkeeping (RUSAGE_SELF) is reported apart.
+* peak RSS = ``ru_maxrss`` of RUSAGE_CHILDREN: the largest resident set of any SINGLE
+  descendant process. It is not the memory of concurrent processes added up, so a sampler
+  thread also adds up the PSS (proportional set size, from ``/proc/PID/smaps_rollup``; shared
+  pages are split between the processes sharing them) of the whole live process tree every
+  0.1 s and keeps the maximum: ``tree_pss_peak_kb``, the memory the tool really needs.
+* wall = ``time.perf_counter`` around the loop over the documents.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import resource
+import shutil
+import sys
+import threading
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+from bench import corpus
+from bench.tools import RUNNERS, DocRun
+
+PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
+
+
+def _tree_kb(root: int) -> int:
+    """Summed PSS (RSS if unreadable) of ``root``'s live descendants, in KiB."""
+    children: dict[int, list[int]] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = Path(entry.path, "stat").read_text()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(ppid, []).append(int(entry.name))
+    total, todo = 0, list(children.get(root, []))
+    while todo:
+        pid = todo.pop()
+        todo.extend(children.get(pid, []))
+        try:
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1])
+                    break
+        except (OSError, ValueError):
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                total += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE_KB
+    return total
+
+
+class TreeSampler(threading.Thread):
+    def __init__(self, interval: float = 0.1) -> None:
+        super().__init__(daemon=True)
+        self.interval, self.peak_kb = interval, 0
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        me = os.getpid()
+        while not self._stop_event.wait(self.interval):
+            self.peak_kb = max(self.peak_kb, _tree_kb(me))
+
+    def stop(self) -> None:
+        self._stop_event.set()
+        self.join()
+
+
+def main(argv: list[str]) -> int:
+    tool, corpus_dir, outdir, result_path, *doc_ids = argv
+    docs = [d for d in corpus.load(Path(corpus_dir)) if not doc_ids or d.doc_id in doc_ids]
+    out = Path(outdir)
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    runner = RUNNERS[tool]
+    runs: list[DocRun] = []
+
+    self0, kids0 = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    sampler = TreeSampler()
+    sampler.start()
+    start = time.perf_counter()
+    for i, doc in enumerate(docs, 1):
+        scratch = out / f"{doc.doc_id}.work"
+        scratch.mkdir()
+        t0 = time.perf_counter()
+        run = runner(doc.pdf, out / f"{doc.doc_id}.pdf", scratch)
+        run.seconds = time.perf_counter() - t0
+        shutil.rmtree(scratch)
+        runs.append(run)
+        status = "ok" if run.ok else "FAILED"
+        print(
+            f"[{tool:9}] {i:2}/{len(docs)} {doc.doc_id:12} {doc.n_pages} p "
+            f"{run.seconds:6.1f} s  {status}",
+            file=sys.stderr,
+            flush=True,
+        )
+        if run.error:
+            print("    " + run.error.replace("\n", "\n    "), file=sys.stderr, flush=True)
+    wall = time.perf_counter() - start
+    sampler.stop()
+    kids, me = (
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+        resource.getrusage(resource.RUSAGE_SELF),
+    )
+
+    result = {
+        "tool": tool,
+        "wall_s": wall,
+        "cpu_user_s": kids.ru_utime - kids0.ru_utime,
+        "cpu_sys_s": kids.ru_stime - kids0.ru_stime,
+        "maxrss_kb": kids.ru_maxrss,  # KiB on Linux
+        "tree_pss_peak_kb": sampler.peak_kb,
+        "self_cpu_s": (me.ru_utime + me.ru_stime) - (self0.ru_utime + self0.ru_stime),
+        "docs": [asdict(r) for r in runs],
+    }
+    Path(result_path).write_text(json.dumps(result, indent=1, ensure_ascii=False), "utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

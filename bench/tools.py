@@ -1,0 +1,174 @@
+"""The three contenders, each turning one input PDF into one output PDF.
+
+* ``sohoa``: ``sohoa ocr --json DOC.pdf OUT.pdf`` (its own 2 page workers; it sets
+  ``OMP_THREAD_LIMIT=1`` itself). Dropped blank backs go to ``OUT.dropped.pdf``, which is not
+  counted in the output bytes; the ``dropped`` list maps output pages back to input pages.
+* ``ocrmypdf``: ``ocrmypdf -l vie --output-type pdfa-2 DOC.pdf OUT.pdf``, default settings
+  (``--jobs`` = cores), ``OMP_THREAD_LIMIT=1``.
+* ``tesseract``: the speed floor. ``pdfimages`` extracts each page's image (JPEG as is, other
+  encodings as TIFF), ``tesseract IMG OUT -l vie --dpi N pdf`` runs on 2 pages at a time with
+  ``OMP_THREAD_LIMIT=1``, and ``pdfunite`` merges the page PDFs. No rotation, no PDF/A.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+TOOLS = ("sohoa", "ocrmypdf", "tesseract")
+WORKERS = 2
+INSTALL_HINT = {
+    "ocrmypdf": "install it with `apt-get install ocrmypdf` or `pip install ocrmypdf`",
+    "tesseract": "install it with `apt-get install tesseract-ocr tesseract-ocr-vie poppler-utils`",
+    "sohoa": "install sohoa into this virtualenv (`pip install -e .`)",
+}
+
+
+@dataclass
+class DocRun:
+    """One document through one tool. ``dropped``: 1-based input pages missing from the output."""
+
+    doc_id: str
+    ok: bool
+    seconds: float
+    output: str | None
+    error: str | None = None
+    dropped: list[int] = field(default_factory=list)
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+Runner = Callable[[Path, Path, Path], DocRun]  # (input pdf, output pdf, scratch dir)
+
+
+def _env(**extra: str) -> dict[str, str]:
+    return {**os.environ, **extra}
+
+
+def _fail(pdf: Path, proc: subprocess.CompletedProcess[str]) -> str:
+    return (
+        f"{pdf.name}: exit {proc.returncode}\n{proc.stderr.strip()}\n{proc.stdout.strip()}".strip()
+    )
+
+
+def sohoa_exe() -> Path:
+    return Path(sys.executable).parent / "sohoa"
+
+
+def run_sohoa(pdf: Path, out: Path, scratch: Path) -> DocRun:
+    proc = subprocess.run(
+        [str(sohoa_exe()), "ocr", "--json", str(pdf), str(out)], capture_output=True, text=True
+    )
+    if proc.returncode != 0 or not out.exists():
+        return DocRun(pdf.stem, False, 0.0, None, _fail(pdf, proc))
+    try:
+        result = json.loads(proc.stdout)
+    except json.JSONDecodeError:
+        return DocRun(pdf.stem, False, 0.0, str(out), "unparseable --json output:\n" + proc.stdout)
+    dropped = sorted(int(d["index"]) for d in result.get("dropped", []))
+    return DocRun(pdf.stem, True, 0.0, str(out), dropped=dropped, extra={"sohoa": result})
+
+
+def run_ocrmypdf(pdf: Path, out: Path, scratch: Path) -> DocRun:
+    cmd = ["ocrmypdf", "-l", "vie", "--output-type", "pdfa-2", str(pdf), str(out)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=_env(OMP_THREAD_LIMIT="1"))
+    if not out.exists():
+        return DocRun(pdf.stem, False, 0.0, None, _fail(pdf, proc))
+    # exit 0 = fine; e.g. 10 = output written but PDF/A conversion failed (the validator says so)
+    return DocRun(pdf.stem, True, 0.0, str(out), extra={"exit_code": proc.returncode})
+
+
+def _page_ppi(pdf: Path) -> dict[int, int]:
+    """Page number -> x-ppi of its (first) image, from ``pdfimages -list``."""
+    listing = subprocess.run(["pdfimages", "-list", str(pdf)], capture_output=True, text=True)
+    ppi: dict[int, int] = {}
+    for line in listing.stdout.splitlines()[2:]:
+        cols = line.split()
+        if len(cols) >= 14 and cols[2] == "image" and cols[12].isdigit():
+            ppi.setdefault(int(cols[0]), int(cols[12]))
+    return ppi
+
+
+def run_tesseract(pdf: Path, out: Path, scratch: Path) -> DocRun:
+    env = _env(OMP_THREAD_LIMIT="1")
+    proc = subprocess.run(
+        ["pdfimages", "-j", "-tiff", "-p", str(pdf), str(scratch / "img")],
+        capture_output=True,
+        text=True,
+    )
+    if proc.returncode != 0:
+        return DocRun(pdf.stem, False, 0.0, None, _fail(pdf, proc))
+    images: dict[int, Path] = {}
+    for img in sorted(scratch.glob("img-*")):  # img-PAGE-NUM.ext; first image of each page
+        match = re.match(r"img-(\d+)-\d+\.", img.name)
+        if match:
+            images.setdefault(int(match[1]), img)
+    ppi = _page_ppi(pdf)
+
+    def ocr(page: int) -> subprocess.CompletedProcess[str]:
+        base = scratch / f"page-{page:04d}"
+        cmd = ["tesseract", str(images[page]), str(base), "-l", "vie"]
+        cmd += ["--dpi", str(ppi[page])] if page in ppi else []
+        return subprocess.run([*cmd, "pdf"], capture_output=True, text=True, env=env)
+
+    with ThreadPoolExecutor(WORKERS) as pool:
+        procs = list(pool.map(ocr, sorted(images)))
+    for proc in procs:
+        if proc.returncode != 0:
+            return DocRun(pdf.stem, False, 0.0, None, _fail(pdf, proc))
+    parts = [str(scratch / f"page-{page:04d}.pdf") for page in sorted(images)]
+    if len(parts) == 1:
+        shutil.copyfile(parts[0], out)
+    else:
+        proc = subprocess.run(["pdfunite", *parts, str(out)], capture_output=True, text=True)
+        if proc.returncode != 0:
+            return DocRun(pdf.stem, False, 0.0, None, _fail(pdf, proc))
+    return DocRun(pdf.stem, True, 0.0, str(out), extra={"images": len(images)})
+
+
+RUNNERS: dict[str, Runner] = {
+    "sohoa": run_sohoa,
+    "ocrmypdf": run_ocrmypdf,
+    "tesseract": run_tesseract,
+}
+
+
+def missing(tool: str) -> str | None:
+    """Why ``tool`` cannot run here (with how to install it), or None if it can."""
+    needed = {
+        "sohoa": [str(sohoa_exe())],
+        "ocrmypdf": ["ocrmypdf"],
+        "tesseract": ["tesseract", "pdfimages", "pdfunite"],
+    }[tool]
+    absent = [exe for exe in needed if shutil.which(exe) is None]
+    return f"{', '.join(absent)} not found: {INSTALL_HINT[tool]}" if absent else None
+
+
+def _first_line(cmd: list[str]) -> str:
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"unavailable ({exc})"
+    lines = (proc.stdout or proc.stderr).strip().splitlines()
+    return lines[0] if lines else "unknown"
+
+
+def versions() -> dict[str, str]:
+    found: dict[str, str] = {}
+    try:
+        found["sohoa"] = metadata.version("sohoa")
+    except metadata.PackageNotFoundError:
+        found["sohoa"] = "not installed"
+    found["ocrmypdf"] = _first_line(["ocrmypdf", "--version"])
+    found["tesseract"] = _first_line(["tesseract", "--version"])
+    found["pikepdf (validator)"] = metadata.version("pikepdf")
+    found["poppler"] = _first_line(["pdftotext", "-v"])
+    return found

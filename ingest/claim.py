@@ -1,0 +1,144 @@
+"""Taking a file out of a hot folder so that exactly one watcher processes it.
+
+The claim is an ``os.rename`` into the folder's ``.processing/`` directory: atomic
+on one filesystem, so when two watchers race for a file one rename succeeds and
+the other gets FileNotFoundError and moves on. The winner then holds an
+exclusive ``flock`` on the file while it works; a watcher starting after a crash
+re-claims leftovers only when it can take that lock, i.e. when nobody holds it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import logging
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+log = logging.getLogger(__name__)
+
+#: Names scanners and copy tools use while a file is still being written.
+_PARTIAL_SUFFIXES = (".tmp", ".temp", ".part", ".partial", ".crdownload", ".download", ".swp")
+_SEPARATOR = "--"
+
+
+@dataclass
+class Claim:
+    """A file this process owns until it calls :meth:`release`."""
+
+    path: Path
+    original_name: str
+    _handle: IO[bytes] | None = field(default=None, repr=False)
+
+    def release(self) -> None:
+        if self._handle is not None:
+            self._handle.close()  # closing drops the flock
+            self._handle = None
+
+
+def is_candidate(path: Path) -> bool:
+    """A finished-looking scan: not hidden, not a temporary or partial name, a regular file."""
+    name = path.name
+    if name.startswith(".") or name.startswith("~") or name.endswith("~"):
+        return False
+    if name.lower().endswith(_PARTIAL_SUFFIXES):
+        return False
+    return path.is_file()
+
+
+def candidates(folder: Path) -> list[Path]:
+    """Files waiting in a hot folder (sub-folders such as done/ are not looked into)."""
+    try:
+        entries = list(os.scandir(folder))
+    except FileNotFoundError:
+        return []
+    return sorted(Path(e.path) for e in entries if is_candidate(Path(e.path)))
+
+
+def claim(path: Path, processing_dir: Path) -> Claim | None:
+    """Move ``path`` into ``processing_dir`` under a unique name; None if another watcher won."""
+    processing_dir.mkdir(exist_ok=True)
+    target = processing_dir / f"{secrets.token_hex(4)}{_SEPARATOR}{path.name}"
+    try:
+        os.rename(path, target)
+    except FileNotFoundError:
+        return None
+    return _lock(target, path.name)
+
+
+def recover(processing_dir: Path) -> list[Claim]:
+    """Files a crashed watcher left in ``processing_dir``, re-claimed under new names.
+
+    A file whose lock is held belongs to a live watcher and is left alone.
+    """
+    if not processing_dir.is_dir():
+        return []
+    recovered = []
+    for path in sorted(p for p in processing_dir.iterdir() if p.is_file()):
+        claimed = _take_over(path, processing_dir)
+        if claimed is not None:
+            log.warning("recovered a file left by an interrupted run", extra={"file": str(path)})
+            recovered.append(claimed)
+    return recovered
+
+
+def original_name(claimed: Path) -> str:
+    _, sep, tail = claimed.name.partition(_SEPARATOR)
+    return tail if sep and tail else claimed.name
+
+
+def put_back(claim_: Claim, folder: Path) -> Path:
+    """Return a file to its hot folder (to be tried again later), keeping its name if free."""
+    target = folder / claim_.original_name
+    if target.exists():
+        target = folder / claim_.path.name
+    os.rename(claim_.path, target)
+    claim_.release()
+    return target
+
+
+def _take_over(path: Path, processing_dir: Path) -> Claim | None:
+    try:
+        handle = path.open("rb")
+    except FileNotFoundError:
+        return None
+    if not _try_lock(handle):
+        handle.close()
+        return None
+    name = original_name(path)
+    target = processing_dir / f"{secrets.token_hex(4)}{_SEPARATOR}{name}"
+    try:
+        os.rename(path, target)
+    except FileNotFoundError:
+        handle.close()
+        return None
+    return Claim(target, name, handle)
+
+
+def _lock(target: Path, name: str) -> Claim | None:
+    """Lock what we renamed; if a recovering watcher got there first it is theirs."""
+    try:
+        handle = target.open("rb")
+    except FileNotFoundError:
+        return None
+    if not _try_lock(handle) or not _same_file(handle, target):
+        handle.close()
+        return None
+    return Claim(target, name, handle)
+
+
+def _try_lock(handle: IO[bytes]) -> bool:
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+def _same_file(handle: IO[bytes], path: Path) -> bool:
+    with contextlib.suppress(FileNotFoundError):
+        return os.fstat(handle.fileno()).st_ino == path.stat().st_ino
+    return False

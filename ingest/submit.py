@@ -1,0 +1,28 @@
+"""Check what the clerk gave us and turn it into a Submission for the workers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ocr.errors import InputRejected, Reason
+from storage.codes import parse_dossier_code
+from storage.files import sha256_file
+from storage.keys import check_kind
+from workers.pipeline import Submission
+
+
+def make_submission(source: Path, dossier_code: str, kind: str) -> Submission:
+    """Raises DossierCodeError for a bad code, InputRejected for a missing or empty file."""
+    code = parse_dossier_code(dossier_code)
+    checked_kind = check_kind(kind)
+    if not source.is_file():
+        raise InputRejected(Reason.UNSUPPORTED, source, "not a file or does not exist")
+    if source.stat().st_size == 0:
+        raise InputRejected(Reason.EMPTY, source)
+    return Submission(
+        dossier_code=str(code),
+        kind=checked_kind,
+        source=source.resolve(),
+        source_name=source.name,
+        source_sha256=sha256_file(source),
+    )

@@ -1,0 +1,140 @@
+"""Fan-in: the kept pages become one PDF/A-2b, the dropped ones a recovery PDF.
+
+Each output page draws the scanner's image (placed by `geometry`) and, over
+it, tesseract's invisible text layer as a form XObject. All text layers share
+one copy of tesseract's glyphless font.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pikepdf
+from pikepdf import Dictionary, Name
+
+from ocr.geometry import place, to_pdf
+from ocr.images import ImageEmbedder
+from ocr.page import PageResult
+from ocr.pdfa import DocumentMetadata, save_pdfa
+from ocr.sources import SourceInfo
+
+
+@dataclass(frozen=True)
+class DroppedPage:
+    index: int  # 1-based, as a clerk counts
+    reason: str
+
+
+@dataclass(frozen=True)
+class DocumentResult:
+    """What one source became; the only thing the callers need to store and report."""
+
+    pdf: Path
+    input_pages: int
+    pages: int
+    dropped: tuple[DroppedPage, ...]
+    dropped_pdf: Path | None
+    confidence: float
+    page_texts: tuple[str, ...]
+    page_confidences: tuple[float, ...]
+    pdfa_report: str
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+def assemble(
+    source: SourceInfo, results: Sequence[PageResult], metadata: DocumentMetadata, output: Path
+) -> DocumentResult:
+    """Write the PDF/A (validated) and, if pages were dropped, a PDF/A holding them."""
+    ordered = sorted(results, key=lambda r: r.index)
+    kept = [r for r in ordered if r.dropped is None]
+    dropped = [r for r in ordered if r.dropped is not None]
+    if not kept:
+        kept, dropped = ordered, []  # never store an empty document: keep everything
+    report = _write(source, kept, metadata, output, with_text=True)
+    dropped_pdf = None
+    if dropped:
+        dropped_pdf = output.with_suffix(".dropped.pdf")
+        note = f"{metadata.title} - trang bị loại (dropped pages)"
+        _write(source, dropped, metadata.but(title=note), dropped_pdf, with_text=False)
+    return DocumentResult(
+        pdf=output,
+        input_pages=len(ordered),
+        pages=len(kept),
+        dropped=tuple(DroppedPage(r.index + 1, r.dropped or "") for r in dropped),
+        dropped_pdf=dropped_pdf,
+        confidence=_mean_confidence(kept),
+        page_texts=tuple(r.text for r in kept),
+        page_confidences=tuple(round(r.confidence, 2) for r in kept),
+        pdfa_report=report,
+        notes=tuple(sorted({n for r in ordered for n in r.notes})),
+    )
+
+
+def _write(
+    source: SourceInfo,
+    results: Sequence[PageResult],
+    metadata: DocumentMetadata,
+    output: Path,
+    *,
+    with_text: bool,
+) -> str:
+    with ImageEmbedder(source) as embedder:
+        pdf = embedder.pdf
+        font: pikepdf.Object | None = None
+        for result in results:
+            info = source.pages[result.index]
+            image, _ = embedder.embed(info)
+            placement = place(
+                int(image.Width),
+                int(image.Height),
+                info.dpi * int(image.Width) / info.width_px,
+                result.turn,
+                result.skew,
+            )
+            page = pdf.add_blank_page(page_size=(placement.width, placement.height))
+            page.Resources = Dictionary(XObject=Dictionary(Im0=image))
+            content = f"q {to_pdf(placement.image_matrix)} cm /Im0 Do Q\n"
+            if with_text and result.text_pdf is not None:
+                font = _add_text_layer(pdf, page, result.text_pdf, font)
+                content += "q /Tx0 Do Q\n"
+            page.Contents = pdf.make_stream(content.encode())
+        return save_pdfa(embedder.finish(), output, metadata.but(pages=len(results)))
+
+
+def _add_text_layer(
+    pdf: pikepdf.Pdf, page: pikepdf.Page, text_pdf: Path, shared_font: pikepdf.Object | None
+) -> pikepdf.Object | None:
+    """Draw tesseract's text-only page as a form XObject; all pages share one font object.
+
+    The form is made here from the page's content, compressed, and only the font
+    is copied (once): whatever is copied in stays in memory until the save.
+    """
+    with pikepdf.open(text_pdf) as text:
+        layer = text.pages[0]
+        content = zlib.compress(layer.as_form_xobject().read_bytes())
+        bbox = [float(v) for v in layer.mediabox]
+        names = list(layer.Resources.get(Name.Font, Dictionary()).keys())
+        if shared_font is None and names:
+            shared_font = pdf.copy_foreign(layer.Resources.Font[names[0]])
+    sx = float(page.mediabox[2]) / (bbox[2] - bbox[0])
+    sy = float(page.mediabox[3]) / (bbox[3] - bbox[1])
+    page.Resources.XObject.Tx0 = pdf.make_stream(
+        content,
+        Type=Name.XObject,
+        Subtype=Name.Form,
+        BBox=bbox,
+        Matrix=[sx, 0, 0, sy, 0, 0],
+        Resources=Dictionary(Font=Dictionary({name: shared_font for name in names})),
+        Filter=Name.FlateDecode,
+    )
+    return shared_font
+
+
+def _mean_confidence(results: Sequence[PageResult]) -> float:
+    words = sum(r.words for r in results)
+    if not words:
+        return 0.0
+    return round(sum(r.confidence * r.words for r in results) / words, 2)

@@ -1,0 +1,132 @@
+"""One page's way through OCR: decode -> blank? -> orientation -> deskew -> recognise.
+
+A page travels as a small picklable job and comes back as a small result; the
+text layer goes through a file in the work directory, never the page image.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from ocr import tesseract
+from ocr.blank import blank_reason
+from ocr.errors import InputRejected, Reason
+from ocr.images import load_pixels
+from ocr.options import OcrOptions
+from ocr.sources import PageInfo, SourceInfo
+from ocr.straighten import estimate_skew, turn_and_straighten
+
+
+@dataclass(frozen=True)
+class PageJob:
+    source: SourceInfo
+    page: PageInfo
+    options: OcrOptions
+    workdir: Path
+
+    @property
+    def is_back_side(self) -> bool:
+        """Back side of a duplex sheet: the only kind of page the blank filter may drop."""
+        return self.options.duplex and self.page.index % 2 == 1
+
+
+@dataclass(frozen=True)
+class PageResult:
+    index: int
+    dropped: str | None = None
+    turn: int = 0
+    skew: float = 0.0
+    text_pdf: Path | None = None
+    text: str = ""
+    confidence: float = 0.0
+    words: int = 0
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+def process_page(job: PageJob) -> PageResult:
+    """All per-page work; runs in a worker process (one tesseract per core)."""
+    pixels = load_pixels(job.source, job.page)
+    dpi = job.page.dpi
+    if job.is_back_side and job.options.drop_blank_backs:
+        # Any ink counts here, coloured included: judge on true luminance.
+        reason = blank_reason(pixels.convert("L"), dpi)
+        if reason:
+            return PageResult(job.page.index, dropped=reason)
+    gray = _text_gray(pixels)
+    skew = estimate_skew(gray, dpi) if job.options.deskew else 0.0
+    turn, reading = 0, _read(job, gray, turn=0, skew=skew, tag="a")
+    if job.options.fix_orientation and reading.confidence < job.options.orientation_check_below:
+        turn, reading, skew = _retry_turned(job, gray, reading, skew)
+    notes = (job.page.note,) if job.page.note else ()
+    return PageResult(
+        job.page.index,
+        turn=turn,
+        skew=skew,
+        text_pdf=reading.text_pdf,
+        text=reading.text,
+        confidence=reading.confidence,
+        words=reading.words,
+        notes=notes,
+    )
+
+
+def _retry_turned(
+    job: PageJob, gray: Image.Image, first: tesseract.Recognition, skew: float
+) -> tuple[int, tesseract.Recognition, float]:
+    """Low confidence often means a page fed sideways or upside down: ask OSD, keep the better."""
+    image = _save_for_tesseract(gray, job, "osd")
+    turn, _ = tesseract.detect_turn(
+        image, tessdata_dir=job.options.tessdata_dir, timeout=job.options.tesseract_timeout
+    )
+    if turn == 0:
+        return 0, first, skew
+    upright = gray.rotate(turn, expand=True)
+    new_skew = estimate_skew(upright, job.page.dpi) if job.options.deskew else 0.0
+    second = _read(job, gray, turn=turn, skew=new_skew, tag="b")
+    if second.confidence * max(second.words, 1) > first.confidence * max(first.words, 1):
+        return turn, second, new_skew
+    return 0, first, skew
+
+
+def _read(
+    job: PageJob, gray: Image.Image, *, turn: int, skew: float, tag: str
+) -> tesseract.Recognition:
+    image = _save_for_tesseract(turn_and_straighten(gray, turn, skew), job, tag)
+    out_base = job.workdir / f"page-{job.page.index + 1:05d}{tag}"
+    try:
+        return tesseract.recognise(
+            image,
+            out_base,
+            dpi=job.page.dpi,
+            languages=job.options.languages,
+            tessdata_dir=job.options.tessdata_dir,
+            timeout=job.options.tesseract_timeout,
+        )
+    except (RuntimeError, OSError) as e:  # TesseractError is a RuntimeError; so is a timeout
+        detail = f"page {job.page.index + 1}: {str(e).strip()[:160]}"
+        raise InputRejected(Reason.OCR_FAILED, job.source.path, detail) from e
+    finally:
+        image.unlink(missing_ok=True)
+
+
+def _save_for_tesseract(gray: Image.Image, job: PageJob, tag: str) -> Path:
+    """Uncompressed PGM: the cheapest format to write and for tesseract to read."""
+    path = job.workdir / f"page-{job.page.index + 1:05d}{tag}.pgm"
+    gray.save(path)
+    return path
+
+
+def _text_gray(pixels: Image.Image) -> Image.Image:
+    """What tesseract reads: printed text dark, coloured ink (red seals, blue signatures) faint.
+
+    Taking the brightest channel keeps black print black but lightens coloured ink,
+    so a seal over a line no longer garbles its words (dev corpus: CER 9.5% -> 7.8% on
+    a sealed decision). Only the OCR copy changes; the PDF keeps the colour scan.
+    """
+    if pixels.mode == "RGB":
+        return Image.fromarray(np.asarray(pixels).max(axis=2))
+    return pixels if pixels.mode == "L" else pixels.convert("L")

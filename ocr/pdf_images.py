@@ -1,0 +1,107 @@
+"""Find the one scanned image on a PDF page, so it can be kept exactly as embedded.
+
+A counter scanner's PDF draws one image per page over the whole page. We take
+that image's bytes untouched (JPEG stays JPEG, G4 stays bilevel) and read its
+resolution from the matrix that draws it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pikepdf
+from pikepdf import Name
+
+from ocr.geometry import Matrix, multiply
+
+#: Filters PDF/A-2 allows and any viewer decodes; LZW is forbidden in PDF/A.
+_KEEPABLE_FILTERS = {"/DCTDecode", "/CCITTFaxDecode", "/FlateDecode", "/JPXDecode"}
+_KEEPABLE_SPACES = {"/DeviceGray", "/DeviceRGB", "/CalGray", "/CalRGB"}
+
+
+@dataclass(frozen=True)
+class PageImage:
+    name: str
+    image: pikepdf.Object
+    width: int
+    height: int
+    dpi: float
+    embeddable: bool
+    note: str
+
+
+def find_page_image(page: pikepdf.Page) -> PageImage | None:
+    """The page's single full-page image, or None when the page is anything else."""
+    resources = page.obj.get(Name.Resources, pikepdf.Dictionary())
+    xobjects = resources.get(Name.XObject, pikepdf.Dictionary())
+    if any(not isinstance(v, pikepdf.Stream) for v in xobjects.values()):
+        # A reference to an object that is not there: a truncated or damaged file.
+        raise pikepdf.PdfError("the page draws an image object that is missing or damaged")
+    images = [(str(k), v) for k, v in xobjects.items() if v.get(Name.Subtype) == Name.Image]
+    if len(images) != 1 or len(xobjects) != 1:
+        return None
+    name, image = images[0]
+    matrix = _draw_matrix(page, name)
+    if matrix is None:
+        return None
+    width, height = int(image.Width), int(image.Height)
+    shown_width_in = (matrix[0] ** 2 + matrix[1] ** 2) ** 0.5 / 72
+    shown_height_in = (matrix[2] ** 2 + matrix[3] ** 2) ** 0.5 / 72
+    if shown_width_in <= 0 or shown_height_in <= 0:
+        return None
+    dpi = min(width / shown_width_in, height / shown_height_in)
+    problem = _why_not_keepable(image)
+    return PageImage(
+        name,
+        image,
+        width,
+        height,
+        dpi,
+        embeddable=not problem,
+        note=f"image re-encoded: {problem}" if problem else "",
+    )
+
+
+def _draw_matrix(page: pikepdf.Page, name: str) -> Matrix | None:
+    """The current transformation when the image is drawn; None if drawn twice or never."""
+    stack: list[Matrix] = []
+    ctm: Matrix = (1, 0, 0, 1, 0, 0)
+    found: Matrix | None = None
+    for instruction in pikepdf.parse_content_stream(page, "q Q cm Do"):
+        op, operands = str(instruction.operator), instruction.operands
+        if op == "q":
+            stack.append(ctm)
+        elif op == "Q":
+            ctm = stack.pop() if stack else ctm
+        elif op == "cm":
+            a, b, c, d, e, f = (float(v) for v in operands)
+            ctm = multiply((a, b, c, d, e, f), ctm)
+        elif op == "Do" and str(operands[0]) == name:
+            if found is not None:
+                return None
+            found = ctm
+    return found
+
+
+def _why_not_keepable(image: pikepdf.Object) -> str:
+    """Empty if the image can go into a PDF/A-2b as it is, else the reason."""
+    filters = image.get(Name.Filter)
+    names = (
+        [str(f) for f in filters]
+        if isinstance(filters, pikepdf.Array)
+        else ([str(filters)] if filters is not None else [])
+    )
+    if any(f not in _KEEPABLE_FILTERS for f in names):
+        return f"filter {','.join(names)} not allowed in PDF/A"
+    if Name.SMask in image or Name.Mask in image:
+        return "transparency mask"
+    space = image.get(Name.ColorSpace)
+    if image.get(Name.ImageMask, False):
+        return "stencil mask"
+    if "/JPXDecode" in names and space is None:
+        return ""
+    if isinstance(space, pikepdf.Array) and len(space) == 2 and space[0] == Name.ICCBased:
+        return "" if int(space[1].get(Name.N, 0)) in (1, 3) else "CMYK colour"
+    if str(space) not in _KEEPABLE_SPACES:
+        return f"colour space {space}"
+    return ""

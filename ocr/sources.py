@@ -1,0 +1,193 @@
+"""Recognise a source by its content and describe its pages without decoding them.
+
+Inspection is cheap and happens before any OCR so that bad input (empty, corrupt,
+encrypted, bombs, absurd page counts, low resolution) fails fast with a clear reason.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+import pikepdf
+from PIL import Image, ImageSequence, UnidentifiedImageError
+
+from ocr.errors import InputRejected, Reason
+from ocr.options import OcrOptions
+from ocr.pdf_images import find_page_image
+
+A4_LONG_SIDE_INCHES = 297 / 25.4
+
+
+class SourceKind(StrEnum):
+    PDF = "pdf"
+    TIFF = "tiff"
+    JPEG = "jpeg"
+    PNG = "png"
+
+
+_MAGIC: list[tuple[bytes, SourceKind]] = [
+    (b"II*\x00", SourceKind.TIFF),
+    (b"MM\x00*", SourceKind.TIFF),
+    (b"\xff\xd8\xff", SourceKind.JPEG),
+    (b"\x89PNG\r\n\x1a\n", SourceKind.PNG),
+]
+
+
+@dataclass(frozen=True)
+class PageInfo:
+    """One input page as found in the source (0-based index, in file order)."""
+
+    index: int
+    width_px: int
+    height_px: int
+    dpi: float
+    #: The page is one scanned image (so its resolution is the scan's).
+    scanned: bool
+    #: ... and that image can be copied into the PDF/A untouched.
+    embeddable: bool
+    #: Why the resolution is a guess or the page must be re-encoded (empty if neither).
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    path: Path
+    kind: SourceKind
+    pages: tuple[PageInfo, ...]
+
+
+def sniff(path: Path) -> SourceKind:
+    """Tell the format from the first bytes; extensions lie, scanners misname files."""
+    try:
+        with path.open("rb") as f:
+            head = f.read(1024)
+    except OSError as e:
+        raise InputRejected(Reason.CORRUPT, path, f"cannot read: {e.strerror}") from e
+    if not head.strip(b"\x00 \t\r\n"):
+        raise InputRejected(Reason.EMPTY, path)
+    if b"%PDF-" in head:
+        return SourceKind.PDF
+    for magic, kind in _MAGIC:
+        if head.startswith(magic):
+            return kind
+    raise InputRejected(Reason.UNSUPPORTED, path)
+
+
+def inspect_source(path: Path, options: OcrOptions) -> SourceInfo:
+    """Describe every page, enforcing the limits before anything is decoded."""
+    kind = sniff(path)
+    pages = (
+        _inspect_pdf(path, options) if kind is SourceKind.PDF else _inspect_images(path, options)
+    )
+    if not pages:
+        raise InputRejected(Reason.EMPTY, path)
+    for page in pages:
+        _check_page(path, page, options)
+    return SourceInfo(path=path, kind=kind, pages=tuple(pages))
+
+
+def _check_page(path: Path, page: PageInfo, options: OcrOptions) -> None:
+    megapixels = page.width_px * page.height_px / 1e6
+    if megapixels > options.max_megapixels:
+        raise InputRejected(
+            Reason.BOMB,
+            path,
+            f"page {page.index + 1}: {page.width_px}x{page.height_px} px, "
+            f"limit {options.max_megapixels:g} MP",
+        )
+    if page.scanned and page.dpi + 0.5 < options.min_dpi:
+        raise InputRejected(
+            Reason.LOW_RESOLUTION,
+            path,
+            f"page {page.index + 1}: {page.dpi:.0f} dpi < {options.min_dpi:.0f} dpi",
+        )
+
+
+def _inspect_pdf(path: Path, options: OcrOptions) -> list[PageInfo]:
+    try:
+        pdf = pikepdf.open(path)
+    except pikepdf.PasswordError as e:
+        raise InputRejected(Reason.ENCRYPTED, path) from e
+    except pikepdf.PdfError as e:
+        raise InputRejected(Reason.CORRUPT, path, _first_line(e)) from e
+    with pdf:
+        count = len(pdf.pages)
+        if count > options.max_pages:
+            raise InputRejected(
+                Reason.TOO_MANY_PAGES, path, f"{count} pages, limit {options.max_pages}"
+            )
+        try:
+            return [_pdf_page_info(pdf, i, options) for i in range(count)]
+        except pikepdf.PdfError as e:
+            raise InputRejected(Reason.CORRUPT, path, _first_line(e)) from e
+
+
+def _pdf_page_info(pdf: pikepdf.Pdf, index: int, options: OcrOptions) -> PageInfo:
+    found = find_page_image(pdf.pages[index])
+    if found is None:
+        width_pt, height_pt = _page_size(pdf.pages[index])
+        dpi = options.raster_dpi
+        return PageInfo(
+            index,
+            round(width_pt / 72 * dpi),
+            round(height_pt / 72 * dpi),
+            dpi,
+            scanned=False,
+            embeddable=False,
+            note="page is not a single scanned image; rasterised",
+        )
+    return PageInfo(
+        index,
+        found.width,
+        found.height,
+        found.dpi,
+        scanned=True,
+        embeddable=found.embeddable,
+        note=found.note,
+    )
+
+
+def _page_size(page: pikepdf.Page) -> tuple[float, float]:
+    box = page.mediabox
+    return abs(float(box[2]) - float(box[0])), abs(float(box[3]) - float(box[1]))
+
+
+def _inspect_images(path: Path, options: OcrOptions) -> list[PageInfo]:
+    pages: list[PageInfo] = []
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as image:
+                for index, frame in enumerate(ImageSequence.Iterator(image)):
+                    if index >= options.max_pages:
+                        raise InputRejected(
+                            Reason.TOO_MANY_PAGES, path, f"more than {options.max_pages} pages"
+                        )
+                    pages.append(_image_page_info(index, frame))
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
+        raise InputRejected(Reason.BOMB, path, _first_line(e)) from e
+    except UnidentifiedImageError as e:
+        raise InputRejected(Reason.CORRUPT, path, "not a readable image") from e
+    except (OSError, SyntaxError, ValueError, EOFError) as e:
+        raise InputRejected(Reason.CORRUPT, path, _first_line(e)) from e
+    return pages
+
+
+def _image_page_info(index: int, frame: Image.Image) -> PageInfo:
+    width, height = frame.size
+    recorded = min(frame.info.get("dpi") or (0.0,))
+    if recorded > 1 and not math.isnan(recorded):
+        return PageInfo(index, width, height, float(recorded), scanned=True, embeddable=True)
+    # No resolution in the file (some phone and camera captures): assume an A4 sheet.
+    dpi = max(width, height) / A4_LONG_SIDE_INCHES
+    note = f"resolution not recorded; assumed A4 ({dpi:.0f} dpi)"
+    return PageInfo(index, width, height, dpi, scanned=True, embeddable=True, note=note)
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return text[0][:200] if text else type(error).__name__

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Install everything sohoa needs on Debian 12 / Ubuntu: system packages, then a virtualenv.
+# Idempotent: a second run checks and returns in seconds.
+#   SOHOA_VENV   where the virtualenv goes (default: .venv in the repo)
+#   SOHOA_EXTRAS pip extras to install (default: dev)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(
+  python3 python3-venv python3-pip
+  tesseract-ocr tesseract-ocr-vie tesseract-ocr-eng tesseract-ocr-osd
+  poppler-utils fonts-dejavu-core
+  sane-utils
+)
+VENV=${SOHOA_VENV:-.venv}
+EXTRAS=${SOHOA_EXTRAS-dev}   # empty: runtime only (the Docker image)
+
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if ((${#missing[@]})); then
+  echo "sohoa: installing Debian packages: ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+  || { echo "sohoa needs Python 3.11 or newer (python3 is $(python3 --version))" >&2; exit 1; }
+[ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
+
+# Reinstall only when the project's requirements changed.
+stamp="$VENV/.sohoa-install"
+want="$(sha256sum pyproject.toml | cut -d' ' -f1) $EXTRAS"
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  echo "sohoa: installing Python packages into $VENV"
+  log="$VENV/pip-install.log"
+  { "$VENV/bin/python" -m pip install --upgrade pip \
+      && "$VENV/bin/python" -m pip install -e ".${EXTRAS:+[$EXTRAS]}"; } >"$log" 2>&1 \
+    || { tail -n 40 "$log" >&2; echo "sohoa: pip install failed (full log: $log)" >&2; exit 1; }
+  echo "$want" > "$stamp"
+fi

@@ -1,0 +1,194 @@
+"""The `sohoa` command: digitise scans at the counter, look dossiers up, fetch documents.
+
+Run `sohoa --help` or `sohoa COMMAND --help`. Configuration comes from SOHOA_*
+environment variables (see README); exit codes are listed in sohoa.exit_codes.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from ocr import tesseract
+from ocr.pdfa import DocumentMetadata
+from scanner_profiles import load as load_profile
+from sohoa import cli_api, cli_batch, cli_capture, cli_queue, cli_watch, views
+from sohoa.exit_codes import ExitCode
+from sohoa.failures import Failure, not_found
+from sohoa.progress import page_progress
+from sohoa.runtime import (
+    JsonOption,
+    ProfileOption,
+    fail,
+    guard,
+    load_settings,
+    open_services,
+    reported,
+)
+from storage.codes import parse_dossier_code
+from workers.digitise import digitise_file
+from workers.pages import PageRunner
+
+if TYPE_CHECKING:
+    from workers.pipeline import Outcome
+
+app = typer.Typer(
+    help="sohoa: số hóa hồ sơ TTHC - scans become validated, searchable PDF/A-2b "
+    "stored and linked to the dossier code (mã hồ sơ).",
+    no_args_is_help=True,
+    epilog="Ví dụ / examples:  sohoa process scan.pdf --case 000.00.20.H56-240101-0001  ·  "
+    "sohoa show 000.00.20.H56-240101-0001  ·  "
+    "sohoa get 000.00.20.H56-240101-0001 1 -o tai-ve/  ·  "
+    "sohoa ocr in.pdf out.pdf.  Configuration: SOHOA_* environment variables (README).",
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+Profile = ProfileOption
+AsJson = JsonOption
+
+
+class Kind(StrEnum):
+    intake = "intake"
+    result = "result"
+
+
+@app.command(
+    epilog="Ví dụ: sohoa process don.pdf cccd.jpg --case 000.00.20.H56-240101-0001 ;  "
+    "sohoa process quyet-dinh.pdf --case 000.00.20.H56-240101-0001 --kind result"
+)
+def process(
+    files: Annotated[list[Path], typer.Argument(help="Scans: PDF, TIFF, JPEG or PNG.")],
+    case: Annotated[str, typer.Option("--case", "-c", help="Dossier code (mã hồ sơ).")],
+    kind: Annotated[
+        Kind, typer.Option(help="intake = thành phần hồ sơ, result = kết quả giải quyết.")
+    ] = Kind.intake,
+    profile: Profile = None,
+    sheets: cli_capture.SheetsOption = None,
+    as_json: AsJson = False,
+    wait: cli_queue.WaitOption = False,
+) -> None:
+    """Digitise FILES for dossier CASE: OCR, PDF/A-2b, store, link.
+
+    Each file becomes one document of the dossier (<code>.<n>, or <code>-KQ<n> for
+    results). The same file twice is not stored twice. A rejected file is reported
+    and the others go on; the exit code is then that of the first failure.
+    """
+    from ingest.submit import make_submission
+    from workers.pipeline import digitise_submission
+
+    settings = load_settings()
+    if settings.queue_config() is not None:  # deployment: enqueue, print job ids, maybe --wait
+        cli_queue.process_queued(
+            files, case, kind.value, profile, settings, wait, as_json, sheets=sheets
+        )
+        return
+    with guard(settings), open_services(settings) as services:
+        code = str(parse_dossier_code(case))
+        chosen = load_profile(profile or settings.profile)
+        options = settings.ocr_options(chosen)
+        tesseract.check_installed(options.languages, options.tessdata_dir)
+        outcomes: list[Outcome] = []
+        failures: list[Failure] = []
+        with PageRunner(settings.jobs or None) as runner:
+            for path in files:
+                with reported(settings, failures), page_progress(path.name) as progress:
+                    submission = make_submission(path, code, kind.value)
+                    outcomes.append(
+                        digitise_submission(
+                            submission,
+                            store=services.store,
+                            catalog=services.catalog,
+                            options=options,
+                            runner=runner,
+                            progress=progress,
+                        )
+                    )
+        views.print_outcomes(outcomes, services.store.describe(), settings.lang, as_json)
+        mismatch = cli_capture.check_sheets(outcomes, sheets, chosen, settings, as_json=as_json)
+        if failures:
+            raise typer.Exit(failures[0].exit_code)
+        if mismatch:
+            raise typer.Exit(ExitCode.RECONCILE_MISMATCH)
+
+
+@app.command(epilog="Ví dụ: sohoa show 000.00.20.H56-240101-0001 --json")
+def show(
+    case: Annotated[str, typer.Argument(help="Dossier code.")], as_json: AsJson = False
+) -> None:
+    """List the digitised documents of dossier CASE."""
+    settings = load_settings()
+    with guard(settings), open_services(settings) as services:
+        code = str(parse_dossier_code(case))
+        records = services.catalog.documents(code)
+        if not records:
+            fail(not_found(f"hồ sơ {code}", f"dossier {code}"), settings)
+        views.print_dossier(code, records, settings.lang, as_json)
+
+
+@app.command(epilog="Ví dụ: sohoa get 000.00.20.H56-240101-0001 KQ1 -o ket-qua/")
+def get(
+    case: Annotated[str, typer.Argument(help="Dossier code.")],
+    doc: Annotated[
+        str | None,
+        typer.Argument(
+            help="Document: intake number (1), result (KQ1), or catalog id (#17). Default: all."
+        ),
+    ] = None,
+    output: Annotated[Path, typer.Option("--output", "-o", help="Directory to write into.")] = Path(
+        "."
+    ),
+) -> None:
+    """Download documents of CASE into a directory, verifying each SHA-256."""
+    settings = load_settings()
+    with guard(settings), open_services(settings) as services:
+        code = str(parse_dossier_code(case))
+        records = [services.catalog.find(code, doc)] if doc else services.catalog.documents(code)
+        wanted = [r for r in records if r is not None and r.status == "stored"]
+        if not wanted:
+            fail(
+                not_found(
+                    f"tài liệu {doc or ''} của hồ sơ {code}", f"{doc or 'documents'} of {code}"
+                ),
+                settings,
+            )
+        output.mkdir(parents=True, exist_ok=True)
+        for record in wanted:
+            path = services.fetch(record, output)
+            typer.echo(str(path))
+
+
+@app.command(epilog="Ví dụ: sohoa ocr scan.tif scan.pdf --json")
+def ocr(
+    input_file: Annotated[
+        Path, typer.Argument(metavar="INPUT", help="A scan: PDF, TIFF, JPEG or PNG.")
+    ],
+    output_file: Annotated[
+        Path, typer.Argument(metavar="OUTPUT.pdf", help="Where to write the PDF/A.")
+    ],
+    profile: Profile = None,
+    as_json: AsJson = False,
+) -> None:
+    """Digitise one file to a PDF/A-2b, with no dossier and no storage (like `ocrmypdf IN OUT`)."""
+    settings = load_settings()
+    with guard(settings):
+        options = settings.ocr_options(load_profile(profile or settings.profile))
+        tesseract.check_installed(options.languages, options.tessdata_dir)
+        metadata = DocumentMetadata(title=input_file.stem, source_name=input_file.name)
+        with (
+            PageRunner(settings.jobs or None) as runner,
+            page_progress(input_file.name) as progress,
+        ):
+            result = digitise_file(input_file, output_file, metadata, options, runner, progress)
+        views.print_ocr_result(result, settings.lang, as_json)
+
+
+# Commands kept in their own modules, registered here so `sohoa --help` lists them all.
+cli_batch.register(app)
+cli_capture.register(app)
+cli_watch.register(app)
+cli_api.register(app)
+cli_queue.register(app)

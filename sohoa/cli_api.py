@@ -1,0 +1,133 @@
+"""`sohoa api` (serve the HTTP API) and `sohoa apikey` (issue, list, revoke API keys).
+
+Keys are managed here, on the server, by whoever can read the configuration:
+there is deliberately no HTTP endpoint that creates keys.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from sohoa.exit_codes import ExitCode
+from sohoa.failures import Failure
+from sohoa.runtime import JsonOption, fail, guard, load_settings
+from sohoa.settings import Settings
+
+if TYPE_CHECKING:
+    from storage.api_keys import ApiKey, ApiKeyStore
+
+keys_app = typer.Typer(
+    help="API keys for other systems: read (integrators) or upload (counter clients, "
+    "includes read). Only a keyed hash is stored; the key is shown once.",
+    no_args_is_help=True,
+)
+
+
+class ScopeChoice(StrEnum):
+    read = "read"
+    upload = "upload"
+
+
+@keys_app.command("create", epilog="Ví dụ: sohoa apikey create cong-dich-vu-cong --scope read")
+def create_key(
+    name: Annotated[str, typer.Argument(help="A label for the client, e.g. quay-tiep-nhan-1.")],
+    scope: Annotated[
+        ScopeChoice, typer.Option(help="read = xem/tải; upload = gửi bản quét (kèm quyền read).")
+    ] = ScopeChoice.read,
+) -> None:
+    """Issue a key for NAME and print it once: it cannot be shown again."""
+    settings = load_settings()
+    with guard(settings), _keys(settings) as keys:
+        issued = keys.create(name, scope.value)
+    typer.echo(issued.token)
+    typer.echo(
+        f"Khóa '{name}' ({scope.value}) đã tạo; hãy lưu ngay, sẽ không hiển thị lại. / "
+        "Store it now: it will not be shown again.",
+        err=True,
+    )
+
+
+@keys_app.command("list", epilog="Ví dụ: sohoa apikey list --json")
+def list_keys(as_json: JsonOption = False) -> None:
+    """List issued keys (name, id, scope, created, revoked); never the keys themselves."""
+    settings = load_settings()
+    with guard(settings), _keys(settings) as keys:
+        rows = [_row(key) for key in keys.list()]
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for row in rows:
+        state = f"revoked {row['revoked']}" if row["revoked"] else "active"
+        typer.echo(
+            f"{row['name']:<32} {row['key_id']}  {row['scope']:<6}  {row['created']}  {state}"
+        )
+
+
+@keys_app.command("revoke", epilog="Ví dụ: sohoa apikey revoke quay-tiep-nhan-1")
+def revoke_key(name: Annotated[str, typer.Argument(help="The key's name.")]) -> None:
+    """Revoke the active key NAME; requests with it are refused from now on."""
+    settings = load_settings()
+    with guard(settings), _keys(settings) as keys:
+        key = keys.revoke(name)
+    typer.echo(f"Đã thu hồi / revoked: {key.name} ({key.key_id})")
+
+
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to bind (SOHOA_API_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (SOHOA_API_PORT).")] = None,
+) -> None:
+    """Serve the HTTP API (OpenAPI docs at /api/v1/docs) with uvicorn."""
+    import uvicorn
+
+    from api.app import create_app
+
+    settings = load_settings()
+    with guard(settings):
+        uvicorn.run(
+            create_app(settings),
+            host=host or settings.api_host,
+            port=port or settings.api_port,
+            log_config=None,  # keep sohoa's structured logging
+            proxy_headers=True,
+        )
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(keys_app, name="apikey")
+    app.command("api", epilog="Ví dụ: sohoa api --host 0.0.0.0 --port 8080  (then /api/v1/docs)")(
+        serve
+    )
+
+
+@contextmanager
+def _keys(settings: Settings) -> Iterator[ApiKeyStore]:
+    """The key table; a refused name or scope is a usage error (exit 2), not a storage one."""
+    from storage.api_keys import ApiKeyError, ApiKeyStore
+    from storage.catalog import Catalog
+
+    settings.home.mkdir(parents=True, exist_ok=True)
+    with Catalog(settings.resolved_database_url) as catalog:
+        try:
+            yield ApiKeyStore(catalog, settings.secret("api_key_pepper"))
+        except ApiKeyError as error:
+            fail(Failure(ExitCode.USAGE, f"Khóa API: {error}", f"API key: {error}"), settings)
+
+
+def _row(key: ApiKey) -> dict[str, str | None]:
+    from storage.clock import vietnam_time
+
+    return {
+        "name": key.name,
+        "key_id": key.key_id,
+        "scope": key.scope,
+        "created": vietnam_time(key.created_at).isoformat(timespec="seconds"),
+        "revoked": vietnam_time(key.revoked_at).isoformat(timespec="seconds")
+        if key.revoked_at
+        else None,
+    }

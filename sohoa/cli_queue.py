@@ -1,0 +1,329 @@
+"""Commands of the deployment's queue: worker, status, reconcile, redrive (and queued `process`).
+
+They need SOHOA_BROKER_URL (amqp://… or redis://…). dramatiq is imported only
+here, on use, so the embedded mode and `--help` never load it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import signal
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from sohoa import queue_views
+from sohoa.exit_codes import ExitCode
+from sohoa.failures import Failure
+from sohoa.runtime import (
+    JsonOption,
+    fail,
+    guard,
+    load_settings,
+    open_services,
+    reported,
+)
+from sohoa.settings import Settings
+from storage.codes import parse_dossier_code
+
+if TYPE_CHECKING:
+    from storage.jobs import JobBook, JobRecord
+    from workers.queue import JobQueue
+    from workers.queue_config import QueueConfig
+
+_POLL_SECONDS = 0.5
+
+WaitOption = Annotated[
+    bool,
+    typer.Option("--wait", help="With a queue (SOHOA_BROKER_URL): follow the jobs until they end."),
+]
+
+
+def register(app: typer.Typer) -> None:
+    app.command(epilog="Ví dụ: SOHOA_BROKER_URL=redis://127.0.0.1:6379/0 sohoa worker -n 2")(worker)
+    app.command(epilog="Ví dụ: sohoa status 000.00.20.H56-240101-0001 --json")(status)
+    app.command(epilog="Ví dụ: sohoa reconcile --older-than 600")(reconcile)
+    app.command(epilog="Ví dụ: sohoa redrive 3f2a… ;  sohoa redrive --all-failed")(redrive)
+
+
+def worker(
+    processes: Annotated[
+        int, typer.Option("--processes", "-n", min=1, help="Worker processes (one per core).")
+    ] = 1,
+    threads: Annotated[
+        int, typer.Option("--threads", "-t", min=1, help="Threads per process (keep 1 for OCR).")
+    ] = 1,
+    metrics_port: Annotated[
+        int | None,
+        typer.Option(
+            "--metrics-port",
+            min=1,
+            max=65535,
+            help="Serve Prometheus /metrics here (default SOHOA_WORKER_METRICS_PORT; "
+            "process n of -n N uses port + n).",
+        ),
+    ] = None,
+) -> None:
+    """Run queue workers for SOHOA_BROKER_URL until SIGTERM or Ctrl-C.
+
+    Each process takes one page (or document, or assembly) at a time. On SIGTERM
+    it finishes the message in hand and exits; unfinished messages go back to the
+    broker. Every worker also re-sends work stuck longer than SOHOA_STUCK_AFTER.
+    """
+    settings = load_settings()
+    _require_queue(settings)
+    port = metrics_port or settings.worker_metrics_port
+    if port is not None and port + processes - 1 > 65535:
+        fail(_bad_metrics_port(port, "port + processes > 65535"), settings)
+    if processes == 1:
+        _run_one_worker(threads, port)
+        return
+    _run_worker_pool(processes, threads, port)
+
+
+def status(
+    case: Annotated[
+        str | None, typer.Argument(help="Dossier code; default: the 50 latest jobs.")
+    ] = None,
+    job: Annotated[str | None, typer.Option("--job", help="One job id, with its pages.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Show queued jobs: queued, processing, assembling, done or failed (with the reason)."""
+    settings = load_settings()
+    with guard(settings), open_services(settings) as services:
+        from storage.jobs import JobBook
+
+        book = JobBook(services.catalog)
+        if job is not None:
+            record = book.get(job)
+            if record is None:
+                fail(_no_job(job), settings)
+            queue_views.print_job(record, book.pages(job), settings.lang, as_json)
+            return
+        records = book.for_dossier(str(parse_dossier_code(case))) if case else book.recent()
+        queue_views.print_jobs(records, book.count_by_status(), settings.lang, as_json)
+
+
+def reconcile(
+    older_than: Annotated[
+        float | None,
+        typer.Option(
+            "--older-than", min=0, help="Seconds without progress (default SOHOA_STUCK_AFTER)."
+        ),
+    ] = None,
+) -> None:
+    """Re-send queued work that has not moved for a while (a lost message, a dead worker)."""
+    settings = load_settings()
+    config = _require_queue(settings)
+    with guard(settings), open_services(settings) as services, _queue(config) as queue:
+        from storage.jobs import JobBook
+        from workers.reconcile import reconcile as run
+
+        deadline = timedelta(seconds=config.stuck_after if older_than is None else older_than)
+        resent = run(JobBook(services.catalog), queue, deadline)
+        typer.echo(
+            f"re-sent: {resent.documents} documents, {resent.pages} pages, "
+            f"{resent.assemblies} assemblies"
+        )
+
+
+def redrive(
+    job: Annotated[str | None, typer.Argument(help="Job id (see `sohoa status`).")] = None,
+    all_failed: Annotated[bool, typer.Option("--all-failed", help="Every failed job.")] = False,
+) -> None:
+    """Start failed jobs again from the beginning (after fixing what made them fail)."""
+    settings = load_settings()
+    config = _require_queue(settings)
+    if (job is None) == (not all_failed):
+        fail(
+            Failure(ExitCode.USAGE, "Cần JOB hoặc --all-failed", "Give JOB or --all-failed"),
+            settings,
+        )
+    with guard(settings), open_services(settings) as services, _queue(config) as queue:
+        from storage.jobs import JobBook
+        from workers.jobs import redrive as run
+
+        book = JobBook(services.catalog)
+        ids = book.ids("failed") if all_failed else [job or ""]
+        redriven = [i for i in ids if run(i, book=book, queue=queue)]
+        for job_id in redriven:
+            typer.echo(f"redriven: {job_id}")
+        if job is not None and not redriven:
+            fail(_no_job(f"{job} (failed)"), settings)
+
+
+def process_queued(
+    files: Sequence[Path],
+    case: str,
+    kind: str,
+    profile: str | None,
+    settings: Settings,
+    wait: bool,
+    as_json: bool,
+    sheets: int | None = None,
+) -> None:
+    """`sohoa process` with a broker: upload and enqueue each file, print job ids, maybe wait.
+
+    ``--sheets`` is checked once the jobs are done (only with ``--wait``: before,
+    nothing has been counted), exactly as the embedded mode checks it.
+    """
+    from ingest.submit import make_submission
+    from scanner_profiles import load as load_profile
+    from sohoa.cli_capture import check_sheets_records, sheets_need_wait
+    from storage.jobs import JobBook
+    from workers.jobs import submit
+
+    config = _require_queue(settings)
+    with guard(settings), open_services(settings) as services, _queue(config) as queue:
+        code = str(parse_dossier_code(case))
+        chosen = load_profile(profile or settings.profile)
+        options = settings.ocr_options(chosen)
+        book = JobBook(services.catalog)
+        submitted: list[tuple[Path, str]] = []
+        failures: list[Failure] = []
+        for path in files:
+            with reported(settings, failures):
+                submission = make_submission(path, code, kind)
+                job_id = submit(
+                    submission,
+                    store=services.store,
+                    catalog=services.catalog,
+                    options=options,
+                    queue=queue,
+                    book=book,
+                )
+                submitted.append((path, job_id))
+                if not as_json:
+                    typer.echo(f"queued: {path.name} -> job {job_id}")
+        records = [_follow(book, p.name, j) if wait else book.get(j) for p, j in submitted]
+        finished = [r for r in records if r is not None]
+        if as_json:
+            queue_views.print_jobs(finished, None, settings.lang, as_json=True)
+        elif wait:
+            queue_views.print_jobs(finished, None, settings.lang, as_json=False)
+        failed = [r for r in finished if r.status == "failed"]
+        mismatch = False
+        if sheets is not None and not wait:
+            sheets_need_wait(settings)
+        elif sheets is not None:
+            done = [
+                services.catalog.document(r.document_id) for r in finished if r.status == "done"
+            ]
+            stored = [r for r in done if r is not None]
+            mismatch = check_sheets_records(stored, sheets, chosen, settings, as_json)
+        if failures:
+            raise typer.Exit(failures[0].exit_code)
+        if failed:
+            raise typer.Exit(queue_views.exit_code(failed[0]))
+        if mismatch:
+            raise typer.Exit(ExitCode.RECONCILE_MISMATCH)
+
+
+def _follow(book: JobBook, label: str, job_id: str) -> JobRecord | None:
+    """Poll the job book until the job is done or failed, with a progress bar on a tty."""
+    from sohoa.progress import page_progress
+
+    with page_progress(label) as progress:
+        while True:
+            record = book.get(job_id)
+            if record is None or record.status in ("done", "failed"):
+                return record
+            if record.pages_total:
+                progress(record.pages_done, record.pages_total)
+            time.sleep(_POLL_SECONDS)
+
+
+def _require_queue(settings: Settings) -> QueueConfig:
+    config = settings.queue_config()
+    if config is None:
+        fail(
+            Failure(
+                ExitCode.USAGE,
+                "Chưa cấu hình hàng đợi: đặt SOHOA_BROKER_URL (amqp://… hoặc redis://…)",
+                "No queue configured: set SOHOA_BROKER_URL (amqp://… or redis://…)",
+            ),
+            settings,
+        )
+    return config
+
+
+@contextmanager
+def _queue(config: QueueConfig) -> Iterator[JobQueue]:
+    from workers.queue import JobQueue
+
+    with JobQueue(config) as queue:
+        yield queue
+
+
+def _bad_metrics_port(port: int, why: str) -> Failure:
+    return Failure(
+        ExitCode.USAGE,
+        f"Không mở được cổng metrics {port}: {why}",
+        f"Cannot serve metrics on port {port}: {why}",
+    )
+
+
+def _no_job(what: str) -> Failure:
+    return Failure(ExitCode.NOT_FOUND, f"Không tìm thấy việc {what}", f"No job {what}")
+
+
+def _run_one_worker(threads: int, metrics_port: int | None) -> None:
+    """One worker in this process (also the body of each pool child)."""
+    from workers.worker_metrics import metrics_endpoint
+    from workers.worker_process import run_worker
+
+    settings = load_settings()
+    config = _require_queue(settings)
+    with contextlib.ExitStack() as stack:
+        try:
+            stack.enter_context(
+                metrics_endpoint(metrics_port, settings.worker_metrics_host, config)
+            )
+        except OSError as error:
+            fail(_bad_metrics_port(metrics_port or 0, str(error)), settings)
+        services = stack.enter_context(open_services(settings))
+        run_worker(
+            store=services.store,
+            catalog=services.catalog,
+            config=config,
+            scratch=settings.home / "worker" / str(multiprocessing.current_process().pid),
+            threads=threads,
+        )
+
+
+def _run_worker_pool(processes: int, threads: int, metrics_port: int | None) -> None:
+    """N worker processes (spawned: no inherited broker sockets); SIGTERM is passed on.
+
+    Each child serves its own metrics (port + n): counters live in the process
+    that did the work, and Prometheus sums the targets.
+    """
+    context = multiprocessing.get_context("spawn")
+    children = [
+        context.Process(
+            target=_run_one_worker,
+            args=(threads, None if metrics_port is None else metrics_port + n),
+            name=f"sohoa-worker-{n}",
+        )
+        for n in range(processes)
+    ]
+    for child in children:
+        child.start()
+
+    def forward(signum: int, _frame: FrameType | None) -> None:
+        for child in children:
+            if child.is_alive() and child.pid is not None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(child.pid, signum)
+
+    signal.signal(signal.SIGTERM, forward)
+    signal.signal(signal.SIGINT, forward)
+    for child in children:
+        child.join()

@@ -1,0 +1,96 @@
+"""What every command needs: settings, services, and turning failures into one clear line.
+
+Shared by the command modules (sohoa.cli and its siblings) so each stays small.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Annotated, NoReturn
+
+import typer
+from pydantic import ValidationError
+
+from sohoa.exit_codes import ExitCode
+from sohoa.failures import Failure, describe
+from sohoa.logs import configure as configure_logs
+from sohoa.settings import Settings
+
+if TYPE_CHECKING:
+    from sohoa.services import Services
+
+ProfileOption = Annotated[
+    str | None, typer.Option("--profile", "-p", help="Scanner profile (name or YAML path).")
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
+
+
+def load_settings() -> Settings:
+    """Settings from SOHOA_*; a bad value is one clear line (in English: the language
+    setting itself may be the bad one) and exit code 2, not a traceback."""
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        failure = describe(error)
+        assert failure is not None
+        typer.secho(f"Error: {failure.en}", fg="red", err=True)
+        raise typer.Exit(failure.exit_code) from None
+    configure_logs(settings.log_level, settings.log_format)
+    return settings
+
+
+@contextmanager
+def open_services(settings: Settings) -> Iterator[Services]:
+    """Object store and catalog. Imported on use: storage pulls in SQLAlchemy and minio,
+    which `sohoa ocr` and `--help` do not need."""
+    from sohoa.services import Services
+
+    with Services.open(settings) as services:
+        yield services
+
+
+@contextmanager
+def guard(settings: Settings) -> Iterator[None]:
+    """Known failures become one clear line and an exit code; bugs keep their traceback."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        typer.echo("Đã dừng (interrupted); không có gì bị ghi dở.", err=True)
+        raise typer.Exit(ExitCode.INTERRUPTED) from None
+    except (typer.Exit, typer.Abort):
+        raise
+    except Exception as error:
+        failure = describe(error)
+        if failure is None:
+            raise
+        fail(failure, settings)
+
+
+@contextmanager
+def reported(settings: Settings, failures: list[Failure]) -> Iterator[None]:
+    """One file of many: a known failure is reported and recorded, and the next file goes on.
+
+    Bugs still raise (with their traceback) rather than being passed off as bad input.
+    """
+    try:
+        yield
+    except (typer.Exit, typer.Abort, KeyboardInterrupt):
+        raise
+    except Exception as error:
+        failure = describe(error)
+        if failure is None:
+            raise
+        complain(failure, settings)
+        failures.append(failure)
+
+
+def fail(failure: Failure, settings: Settings) -> NoReturn:
+    complain(failure, settings)
+    raise typer.Exit(failure.exit_code)
+
+
+def complain(failure: Failure, settings: Settings) -> None:
+    """One line on stderr: what went wrong and what to do, in the clerk's language."""
+    prefix = "Lỗi" if settings.lang == "vi" else "Error"
+    typer.secho(f"{prefix}: {failure.message(settings.lang)}", fg="red", err=True)

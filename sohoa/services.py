@@ -1,0 +1,47 @@
+"""The object store and catalog named by the settings, opened together."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from sohoa.settings import Settings
+from storage.catalog import Catalog, DocumentRecord
+from storage.errors import ChecksumMismatch
+from storage.objects import ObjectStore
+from storage.store_url import open_store
+
+
+@dataclass
+class Services:
+    store: ObjectStore
+    catalog: Catalog
+
+    @classmethod
+    @contextmanager
+    def open(cls, settings: Settings) -> Iterator[Services]:
+        settings.home.mkdir(parents=True, exist_ok=True)
+        store = open_store(
+            settings.resolved_storage_url,
+            s3_access_key=settings.secret("s3_access_key"),
+            s3_secret_key=settings.secret("s3_secret_key"),
+            s3_region=settings.s3_region,
+        )
+        catalog = Catalog(settings.resolved_database_url)
+        try:
+            yield cls(store, catalog)
+        finally:
+            catalog.close()
+
+    def fetch(self, record: DocumentRecord, directory: Path) -> Path:
+        """Download a document's PDF/A; its SHA-256 must match the catalog's, or nothing is left."""
+        dest = directory / f"{record.name}.pdf"
+        got = self.store.get_to_file(record.key, dest)
+        if got.sha256 != record.sha256:
+            dest.unlink(missing_ok=True)
+            raise ChecksumMismatch(
+                f"{record.key}: catalog says {record.sha256}, store has {got.sha256}"
+            )
+        return dest

@@ -1,0 +1,156 @@
+"""All configuration, from SOHOA_* environment variables into one object.
+
+Read once by the faces and handed down: nothing deeper reads the environment.
+Defaults give the embedded mode: everything under SOHOA_HOME, no servers.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from ocr.options import OcrOptions
+from scanner_profiles import Profile
+from workers.queue_config import QueueConfig
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SOHOA_", extra="ignore")
+
+    #: Embedded data directory: local object store, SQLite catalog, work files.
+    home: Path = Path.home() / ".sohoa"
+    #: file:///path (local directory) or s3://host[:port]/bucket (s3+http:// for plain HTTP).
+    storage_url: str | None = None
+    #: SQLAlchemy URL: sqlite:///path (default) or postgresql+psycopg://user@host/db.
+    database_url: str | None = None
+    s3_access_key: SecretStr | None = None
+    s3_secret_key: SecretStr | None = None
+    s3_region: str | None = None
+    #: Default scanner profile (a bundled name or a YAML path).
+    profile: str = "generic"
+    #: Tesseract languages; overrides the profile's when set.
+    languages: str | None = None
+    #: Tesseract data directory (e.g. for the larger tessdata_best models).
+    tessdata_dir: Path | None = None
+    max_pages: int | None = None
+    max_megapixels: float = 120.0
+    #: Page workers (tesseract processes); 0 = one per core.
+    jobs: int = 0
+    tesseract_timeout: float = 180.0
+    #: Language of messages for people: vi (default) or en.
+    lang: Literal["vi", "en"] = "vi"
+    log_format: Literal["text", "json"] = "text"
+    log_level: str = "WARNING"
+    #: SANE device for `sohoa scan` when --device is not given (see `scanimage -L`).
+    scan_device: str | None = None
+    #: Seconds one `scanimage` batch may take before it is stopped (a full ADF at 300 dpi).
+    scan_timeout: float = 900.0
+    #: The scanimage program (sane-utils); a path when it is not on PATH.
+    scanimage: str = "scanimage"
+    #: Where rejected scans wait for a clerk (default $SOHOA_HOME/quarantine).
+    quarantine_dir: Path | None = None
+    #: Hot folders: a file is taken once its size and mtime are unchanged this long.
+    watch_settle_seconds: float = 2.0
+    #: Hot folders: full rescan period, the safety net for events network shares miss.
+    watch_rescan_seconds: float = 30.0
+    #: Hot folders: a file still unreadable after being unchanged this long is quarantined.
+    watch_incomplete_seconds: float = 120.0
+    #: HTTP API (`sohoa api`): address and port uvicorn binds.
+    api_host: str = "127.0.0.1"
+    api_port: int = Field(default=8080, ge=1, le=65535)
+    #: Lifetime of the presigned S3 download URLs the API redirects to (1 s to 7 days).
+    api_presign_seconds: int = Field(default=300, ge=1, le=7 * 24 * 3600)
+    #: Largest upload the API accepts, in MiB (the whole multipart request body).
+    api_max_upload_mb: float = Field(default=100.0, gt=0)
+    #: Server-side secret mixed into API key hashes (HMAC-SHA256); changing it revokes every key.
+    api_key_pepper: SecretStr | None = None
+    #: Documents the API digitises at once in the embedded mode (no queue broker).
+    api_workers: int = Field(default=1, ge=1)
+    #: Where uploads wait until they are digitised (default $SOHOA_HOME/inbox).
+    inbox_dir: Path | None = None
+    #: Queue broker of the deployment: amqp://… (RabbitMQ) or redis://…; unset = embedded mode.
+    broker_url: SecretStr | None = None
+    #: Prefix of the queue names (and Redis namespace); one per deployment sharing a broker.
+    queue_prefix: str = "sohoa"
+    #: Retries of a failed queue step (with exponential backoff) before the job is failed.
+    queue_max_retries: int = Field(default=5, ge=0)
+    queue_min_backoff: float = Field(default=5.0, gt=0)
+    queue_max_backoff: float = Field(default=300.0, gt=0)
+    #: dramatiq time limits of one page and of one assembly, in seconds.
+    page_time_limit: float = Field(default=900.0, gt=0)
+    assemble_time_limit: float = Field(default=1800.0, gt=0)
+    #: Queued work that has not moved for this many seconds is re-sent by the reconciler.
+    stuck_after: float = Field(default=900.0, ge=0)
+    #: Each worker runs the reconciler this often (seconds; 0 = only `sohoa reconcile`).
+    reconcile_every: float = Field(default=60.0, ge=0)
+    #: Redis broker: seconds before a dead worker's messages are redelivered.
+    redis_heartbeat_timeout: float = Field(default=60.0, gt=0)
+    redis_dead_message_ttl: float = Field(default=7 * 86400.0, gt=0)
+    #: Redis broker: fetches per million that also requeue dead workers' messages.
+    redis_maintenance_chance: int = Field(default=10_000, ge=1, le=1_000_000)
+    #: Seconds a worker told to stop (SIGTERM) waits for the page in hand.
+    worker_shutdown_timeout: float = Field(default=60.0, ge=0)
+    #: `sohoa worker`: Prometheus /metrics on this port (process n of `-n N` on port + n);
+    #: unset = no endpoint. Bound to worker_metrics_host (loopback unless set).
+    worker_metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    worker_metrics_host: str = "127.0.0.1"
+
+    @property
+    def resolved_storage_url(self) -> str:
+        return self.storage_url or (self.home / "objects").resolve().as_uri()
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.home / 'catalog.sqlite3').resolve()}"
+
+    @property
+    def resolved_quarantine_dir(self) -> Path:
+        return self.quarantine_dir or self.home / "quarantine"
+
+    @property
+    def resolved_inbox_dir(self) -> Path:
+        return self.inbox_dir or self.home / "inbox"
+
+    def queue_config(self) -> QueueConfig | None:
+        """The deployment's queue, or None for the embedded mode (no broker configured)."""
+        if self.broker_url is None or not self.broker_url.get_secret_value().strip():
+            return None
+        return QueueConfig(
+            broker_url=self.broker_url.get_secret_value().strip(),
+            prefix=self.queue_prefix,
+            max_retries=self.queue_max_retries,
+            min_backoff=self.queue_min_backoff,
+            max_backoff=self.queue_max_backoff,
+            page_time_limit=self.page_time_limit,
+            assemble_time_limit=self.assemble_time_limit,
+            stuck_after=self.stuck_after,
+            reconcile_every=self.reconcile_every,
+            redis_heartbeat_timeout=self.redis_heartbeat_timeout,
+            redis_dead_message_ttl=self.redis_dead_message_ttl,
+            redis_maintenance_chance=self.redis_maintenance_chance,
+            shutdown_timeout=self.worker_shutdown_timeout,
+        )
+
+    def ocr_options(self, profile: Profile) -> OcrOptions:
+        """The page pipeline's knobs: the profile's, with explicit settings winning."""
+        return OcrOptions(
+            languages=self.languages or profile.languages,
+            tessdata_dir=self.tessdata_dir,
+            min_dpi=profile.min_dpi,
+            max_pages=self.max_pages or profile.max_pages,
+            max_megapixels=self.max_megapixels,
+            deskew=profile.deskew,
+            fix_orientation=profile.fix_orientation,
+            duplex=profile.duplex,
+            drop_blank_backs=profile.drop_blank_backs,
+            tesseract_timeout=self.tesseract_timeout,
+        )
+
+    def secret(
+        self, name: Literal["s3_access_key", "s3_secret_key", "api_key_pepper"]
+    ) -> str | None:
+        value = getattr(self, name)
+        return value.get_secret_value() if value is not None else None

@@ -1,0 +1,73 @@
+"""What the watcher and the quarantine commands run with: services, page workers, policy.
+
+The policy for failures lives here because it is the faces' decision (via
+sohoa.failures): a file's own problem sends it to quarantine; an unavailable
+store or a missing tesseract is not the file's fault, so it waits and is retried.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache
+
+from ingest.hot_file import Context
+from ingest.quarantine import Quarantine
+from ingest.quarantine_reasons import Why, why_failed, why_rejected
+from ocr import tesseract
+from ocr.options import OcrOptions
+from scanner_profiles import load as load_profile
+from sohoa.exit_codes import ExitCode
+from sohoa.failures import describe
+from sohoa.runtime import open_services
+from sohoa.settings import Settings
+from workers.pages import PageRunner
+from workers.pipeline import Outcome, Submission, digitise_submission
+
+log = logging.getLogger(__name__)
+
+#: Failures to wait out rather than blame on the file.
+_NOT_THE_FILES_FAULT = {ExitCode.STORAGE, ExitCode.MISSING_DEPENDENCY}
+
+
+def explain(error: Exception) -> Why | None:
+    """The quarantine reason for ``error``, or None to leave the file for a later try."""
+    why = why_rejected(error)
+    if why is not None:
+        return why
+    failure = describe(error)
+    if failure is None:
+        log.error("unexpected error, file quarantined", exc_info=error)
+        return why_failed(
+            "internal_error",
+            f"lỗi không mong đợi ({type(error).__name__}: {error})",
+            f"unexpected error ({type(error).__name__}: {error})",
+        )
+    if failure.exit_code in _NOT_THE_FILES_FAULT:
+        return None
+    return why_failed(failure.exit_code.name.lower(), failure.vi, failure.en)
+
+
+@contextmanager
+def open_context(settings: Settings) -> Iterator[Context]:
+    """Store, catalog and page workers for as long as the watcher runs."""
+
+    @cache
+    def options_for(profile: str | None) -> OcrOptions:
+        return settings.ocr_options(load_profile(profile or settings.profile))
+
+    default = options_for(None)
+    tesseract.check_installed(default.languages, default.tessdata_dir)
+    with open_services(settings) as services, PageRunner(settings.jobs or None) as runner:
+
+        def digitise(submission: Submission, options: OcrOptions) -> Outcome:
+            return digitise_submission(
+                submission,
+                store=services.store,
+                catalog=services.catalog,
+                options=options,
+                runner=runner,
+            )
+
+        yield Context(digitise, explain, options_for, Quarantine(settings.resolved_quarantine_dir))

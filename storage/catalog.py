@@ -1,0 +1,396 @@
+"""The catalog: which documents a dossier has, where they are stored, and how they came out.
+
+It is also the pipeline's idempotency point. :meth:`Catalog.reserve` keys
+every document on (dossier, kind, source SHA-256), so rescanning or
+re-running a batch after a crash reuses the same number and object key
+instead of filing a duplicate.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from sqlalchemy import Engine, create_engine, event, func, select, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from storage.clock import vietnam_time
+from storage.codes import parse_dossier_code
+from storage.errors import DocumentNotFound, StorageError
+from storage.keys import DocumentKind, check_kind, document_key, document_name, sidecar_key
+from storage.models import Document
+from storage.objects import check_sha256
+from storage.refs import parse_document_ref
+from storage.schema import create_tables
+
+__all__ = [
+    "Catalog",
+    "DocumentRecord",
+    "DroppedPage",
+    "StoredDocument",
+    "document_key",
+    "sidecar_key",
+    "vietnam_time",
+]
+
+log = logging.getLogger(__name__)
+
+DocumentStatus = Literal["pending", "stored"]
+
+_RESERVE_ATTEMPTS = 8
+_SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+@dataclass(frozen=True)
+class DroppedPage:
+    """A scanned page left out of the PDF/A (blank, duplicate…), kept recoverable elsewhere."""
+
+    index: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class StoredDocument:
+    """What the pipeline learned while producing and uploading a document."""
+
+    sha256: str
+    size: int
+    pages: int
+    input_pages: int
+    dropped_pages: tuple[DroppedPage, ...] = ()
+    dropped_key: str | None = None
+    text_key: str | None = None
+    ocr_confidence: float | None = None
+    pdfa_valid: bool | None = None
+    pdfa_report: str | None = None
+
+
+@dataclass(frozen=True)
+class DocumentRecord:
+    """A catalog row as plain data, safe to keep after the database session is gone."""
+
+    id: int
+    dossier_code: str
+    kind: DocumentKind
+    number: int
+    result_code: str | None
+    key: str
+    sha256: str | None
+    size: int | None
+    pages: int | None
+    input_pages: int | None
+    dropped_pages: tuple[DroppedPage, ...]
+    dropped_key: str | None
+    text_key: str | None
+    ocr_confidence: float | None
+    pdfa_valid: bool | None
+    pdfa_report: str | None
+    source_name: str
+    source_sha256: str
+    status: DocumentStatus
+    error: str | None
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def name(self) -> str:
+        """``<code>.<n>`` for intake components, ``<code>-KQ<n>`` for results."""
+        return document_name(self.dossier_code, self.kind, self.number)
+
+
+class Catalog:
+    """Catalog on SQLite (single office PC) or PostgreSQL (shared server).
+
+    Tables are created on open; there are no migrations yet.
+    """
+
+    def __init__(self, url: str) -> None:
+        self._url = make_url(url)
+        self._engine = _create_engine(self._url)
+        self._sessions = sessionmaker(self._engine, expire_on_commit=False)
+        create_tables(self._engine)
+
+    def __repr__(self) -> str:
+        return f"Catalog({self.describe()!r})"
+
+    def __enter__(self) -> Catalog:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    @property
+    def engine(self) -> Engine:
+        """The catalog's database, for other tables kept beside it (the queue's jobs)."""
+        return self._engine
+
+    @property
+    def sessions(self) -> sessionmaker[Session]:
+        """Sessions on the catalog's database (same pool and SQLite locking rules)."""
+        return self._sessions
+
+    def describe(self) -> str:
+        """The database URL with any password masked."""
+        return self._url.render_as_string(hide_password=True)
+
+    def close(self) -> None:
+        """Release pooled connections (the database itself is untouched)."""
+        self._engine.dispose()
+
+    def reserve(
+        self, dossier_code: str, kind: str, source_name: str, source_sha256: str
+    ) -> tuple[DocumentRecord, bool]:
+        """Find or create the catalog row for one source file of a dossier.
+
+        Returns ``(record, created)``. An existing row means this source was
+        seen before: status "stored" means nothing is left to do, "pending"
+        means an earlier attempt crashed and must be redone with the same
+        number and key. Numbers are allocated per dossier and kind; racing
+        writers are serialised and, failing that, retried.
+        """
+        code = parse_dossier_code(dossier_code).value
+        checked_kind = check_kind(kind)
+        check_sha256(source_sha256)
+        for attempt in range(1, _RESERVE_ATTEMPTS + 1):
+            try:
+                return self._reserve_once(code, checked_kind, source_name, source_sha256)
+            except IntegrityError:
+                log.info(
+                    "document number taken concurrently, retrying",
+                    extra={"dossier_code": code, "kind": checked_kind, "attempt": attempt},
+                )
+                time.sleep(random.uniform(0.01, 0.05) * attempt)
+        raise StorageError(
+            f"could not reserve a {checked_kind} number for {code} "
+            f"after {_RESERVE_ATTEMPTS} attempts; too many concurrent writers?"
+        )
+
+    def mark_stored(self, doc_id: int, stored: StoredDocument) -> DocumentRecord:
+        """Record the outcome of a successful upload and mark the document stored."""
+        check_sha256(stored.sha256)
+        with self._sessions.begin() as session:
+            row = _get(session, doc_id)
+            row.sha256 = stored.sha256
+            row.size = stored.size
+            row.pages = stored.pages
+            row.input_pages = stored.input_pages
+            row.dropped_pages = [
+                {"index": page.index, "reason": page.reason} for page in stored.dropped_pages
+            ]
+            row.dropped_key = stored.dropped_key
+            row.text_key = stored.text_key
+            row.ocr_confidence = stored.ocr_confidence
+            row.pdfa_valid = stored.pdfa_valid
+            row.pdfa_report = stored.pdfa_report
+            row.status = "stored"
+            row.error = None
+            session.flush()
+            record = _record(row)
+        log.info(
+            "document stored",
+            extra={"doc_id": doc_id, "dossier_code": record.dossier_code, "object_key": record.key},
+        )
+        return record
+
+    def mark_failed(self, doc_id: int, error: str) -> DocumentRecord:
+        """Note why the last attempt failed; the row stays "pending" so it can be retried."""
+        with self._sessions.begin() as session:
+            row = _get(session, doc_id)
+            row.error = error
+            session.flush()
+            return _record(row)
+
+    def release(self, doc_id: int) -> None:
+        """Forget a pending reservation whose source was rejected: nothing half-done remains.
+
+        A stored document is never released.
+        """
+        with self._sessions.begin() as session:
+            row = _get(session, doc_id)
+            if row.status == "stored":
+                raise StorageError(f"document {doc_id} is stored; it cannot be released")
+            session.delete(row)
+        log.info("reservation released", extra={"doc_id": doc_id})
+
+    def documents(self, dossier_code: str) -> list[DocumentRecord]:
+        """All documents of a dossier: intake components first, then results, by number."""
+        code = parse_dossier_code(dossier_code).value
+        with self._sessions() as session:
+            rows = session.scalars(
+                select(Document)
+                .where(Document.dossier_code == code)
+                .order_by(Document.kind, Document.number)
+            )
+            return [_record(row) for row in rows]
+
+    def document(self, doc_id: int) -> DocumentRecord | None:
+        """The document with catalog id ``doc_id``, if any."""
+        with self._sessions() as session:
+            row = session.get(Document, doc_id)
+            return _record(row) if row else None
+
+    def find(self, dossier_code: str, ref: str) -> DocumentRecord | None:
+        """Look up one document of a dossier by a clerk's reference (see :mod:`storage.refs`).
+
+        Returns None when nothing matches; raises ValueError when ``ref``
+        cannot be understood and DossierCodeError when the code is invalid.
+        """
+        code = parse_dossier_code(dossier_code).value
+        parsed = parse_document_ref(code, ref)
+        query = select(Document).where(Document.dossier_code == code)
+        if parsed.kind == "id":
+            query = query.where(Document.id == parsed.number)
+        else:
+            query = query.where(Document.kind == parsed.kind, Document.number == parsed.number)
+        with self._sessions() as session:
+            row = session.scalars(query).one_or_none()
+            return _record(row) if row else None
+
+    def stored_source(self, kind: str, source_sha256: str) -> DocumentRecord | None:
+        """The stored document made from this source under any dossier, if any.
+
+        For a batch part that has no code of its own: a clerk may have filed it
+        already (``sohoa quarantine retry --case``), and a re-run must then say so
+        rather than set it aside again.
+        """
+        checked_kind = check_kind(kind)
+        with self._sessions() as session:
+            row = session.scalars(
+                select(Document)
+                .where(
+                    Document.kind == checked_kind,
+                    Document.source_sha256 == source_sha256,
+                    Document.status == "stored",
+                )
+                .order_by(Document.id)
+                .limit(1)
+            ).one_or_none()
+            return _record(row) if row else None
+
+    def _reserve_once(
+        self, code: str, kind: DocumentKind, source_name: str, source_sha256: str
+    ) -> tuple[DocumentRecord, bool]:
+        with self._sessions.begin() as session:
+            _lock_dossier(session, code, kind)
+            existing = session.scalars(
+                select(Document).where(
+                    Document.dossier_code == code,
+                    Document.kind == kind,
+                    Document.source_sha256 == source_sha256,
+                )
+            ).one_or_none()
+            if existing:
+                return _record(existing), False
+            number = _next_number(session, code, kind)
+            row = Document(
+                dossier_code=code,
+                kind=kind,
+                number=number,
+                result_code=document_name(code, kind, number) if kind == "result" else None,
+                key=document_key(code, kind, number),
+                source_name=source_name,
+                source_sha256=source_sha256,
+                status="pending",
+                dropped_pages=[],
+            )
+            session.add(row)
+            session.flush()
+            record = _record(row)
+        log.info(
+            "document reserved",
+            extra={"doc_id": record.id, "dossier_code": code, "kind": kind, "number": number},
+        )
+        return record, True
+
+
+def _create_engine(url: URL) -> Engine:
+    if url.get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True)
+    if url.database and url.database != ":memory:":
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url)
+    event.listen(engine, "connect", _configure_sqlite)
+    event.listen(engine, "begin", _begin_immediate)
+    return engine
+
+
+def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    """WAL lets the CLI read while a worker writes; foreign keys are off by default in SQLite.
+
+    Autocommit at the driver level hands transaction control to
+    :func:`_begin_immediate`.
+    """
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={_SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.close()
+
+
+def _begin_immediate(connection: Any) -> None:
+    """Take SQLite's write lock up front: a deferred transaction that reads the
+    highest number and then writes fails instantly (no busy wait) when another
+    process committed in between."""
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _lock_dossier(session: Session, code: str, kind: str) -> None:
+    """Serialise number allocation per dossier on PostgreSQL (released at commit)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            text("SELECT pg_advisory_xact_lock(hashtext(:name))"), {"name": f"{code}/{kind}"}
+        )
+
+
+def _next_number(session: Session, code: str, kind: str) -> int:
+    highest = session.scalar(
+        select(func.max(Document.number)).where(
+            Document.dossier_code == code, Document.kind == kind
+        )
+    )
+    return (highest or 0) + 1
+
+
+def _get(session: Session, doc_id: int) -> Document:
+    row = session.get(Document, doc_id)
+    if row is None:
+        raise DocumentNotFound(f"no document with id {doc_id} in the catalog")
+    return row
+
+
+def _record(row: Document) -> DocumentRecord:
+    return DocumentRecord(
+        id=row.id,
+        dossier_code=row.dossier_code,
+        kind=check_kind(row.kind),
+        number=row.number,
+        result_code=row.result_code,
+        key=row.key,
+        sha256=row.sha256,
+        size=row.size,
+        pages=row.pages,
+        input_pages=row.input_pages,
+        dropped_pages=tuple(
+            DroppedPage(index=int(p["index"]), reason=str(p["reason"]))
+            for p in row.dropped_pages or []
+        ),
+        dropped_key=row.dropped_key,
+        text_key=row.text_key,
+        ocr_confidence=row.ocr_confidence,
+        pdfa_valid=row.pdfa_valid,
+        pdfa_report=row.pdfa_report,
+        source_name=row.source_name,
+        source_sha256=row.source_sha256,
+        status="stored" if row.status == "stored" else "pending",
+        error=row.error,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )

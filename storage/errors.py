@@ -1,0 +1,38 @@
+"""Exceptions raised by the storage layer.
+
+Callers (workers, CLI) catch these by kind rather than by backend, so a
+local directory and an S3 bucket fail in the same vocabulary.
+"""
+
+from __future__ import annotations
+
+
+class StorageError(Exception):
+    """Base class: anything the storage layer refuses or cannot do."""
+
+
+class StorageUnavailable(StorageError):
+    """The backend cannot be reached or refuses our credentials.
+
+    The message says what to check; it never contains a secret.
+    """
+
+
+class ChecksumMismatch(StorageError):
+    """Bytes on one side do not match the SHA-256 promised by the other.
+
+    Raised before an upload (the caller's file is not what it claims), after an
+    upload (what landed is not what we sent) and on download (corruption at rest).
+    """
+
+
+class ObjectNotFound(StorageError):
+    """The requested object key does not exist in the store."""
+
+
+class BadReference(StorageError, ValueError):
+    """A document reference or store URL that cannot be understood; the message lists the forms."""
+
+
+class DocumentNotFound(StorageError):
+    """The catalog has no document with the given id."""

@@ -1,0 +1,80 @@
+"""Database tables of the catalog (SQLAlchemy 2.0 declarative mapping).
+
+These ORM classes stay inside :mod:`storage.catalog`; callers get plain
+dataclasses so no session or lazy load ever escapes.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, Index, String, Text, UniqueConstraint
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+from storage.clock import utc_now
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every backend.
+
+    PostgreSQL keeps the zone; SQLite stores naive text and would hand back
+    naive datetimes, so values are normalised to UTC going in and tagged as
+    UTC coming out.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("refusing to store a naive datetime; use an aware UTC datetime")
+        aware = value.astimezone(UTC)
+        return aware.replace(tzinfo=None) if dialect.name == "sqlite" else aware
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    """Registry shared by all catalog tables."""
+
+
+class Document(Base):
+    """One stored document (intake component or result) of a dossier."""
+
+    __tablename__ = "documents"
+    __table_args__ = (
+        UniqueConstraint("dossier_code", "kind", "number", name="uq_documents_number"),
+        UniqueConstraint("dossier_code", "kind", "source_sha256", name="uq_documents_source"),
+        Index("ix_documents_dossier_code", "dossier_code"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    dossier_code: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))
+    number: Mapped[int]
+    result_code: Mapped[str | None] = mapped_column(String(80))
+    key: Mapped[str] = mapped_column(String(512))
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    size: Mapped[int | None]
+    pages: Mapped[int | None]
+    input_pages: Mapped[int | None]
+    dropped_pages: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    dropped_key: Mapped[str | None] = mapped_column(String(512))
+    text_key: Mapped[str | None] = mapped_column(String(512))
+    ocr_confidence: Mapped[float | None]
+    pdfa_valid: Mapped[bool | None]
+    pdfa_report: Mapped[str | None] = mapped_column(Text)
+    source_name: Mapped[str] = mapped_column(String(512))
+    source_sha256: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now, onupdate=utc_now)

@@ -1,0 +1,104 @@
+"""Open an object store from the single URL an office puts in its configuration.
+
+One string covers every deployment (a folder on the counter PC, a bucket on
+the provincial server); credentials may ride in it but are never echoed back.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import SplitResult, unquote, urlsplit
+from urllib.request import url2pathname
+
+from storage.errors import BadReference
+from storage.local_store import LocalStore
+from storage.objects import ObjectStore
+from storage.s3_store import S3Config, S3Store
+
+ACCEPTED_FORMS = (
+    "file:///absolute/path, "
+    "s3://host[:port]/bucket[/prefix] (HTTPS), "
+    "s3+http://host[:port]/bucket[/prefix] (plain HTTP, loopback/dev only)"
+)
+_S3_SCHEMES = {"s3": True, "s3+http": False}
+
+
+def open_store(
+    url: str,
+    *,
+    s3_access_key: str | None,
+    s3_secret_key: str | None,
+    s3_region: str | None = None,
+) -> ObjectStore:
+    """Build the store named by ``url``.
+
+    For S3, explicit keys win over ``ACCESS:SECRET@`` in the URL, so a secret
+    can live in the environment while the URL stays in a shareable config file.
+    """
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    if scheme == "file":
+        return LocalStore(_local_root(parts, url))
+    if scheme in _S3_SCHEMES:
+        return S3Store(
+            _s3_config(parts, url, s3_access_key, s3_secret_key, s3_region, _S3_SCHEMES[scheme])
+        )
+    raise BadReference(f"unsupported store URL {redact_url(url)!r}; use one of: {ACCEPTED_FORMS}")
+
+
+def redact_url(url: str) -> str:
+    """``url`` with any ``user:password@`` replaced by ``***@``, safe for logs and errors."""
+    parts = urlsplit(url.strip())
+    if "@" not in parts.netloc:
+        return url.strip()
+    host = parts.netloc.rsplit("@", 1)[1]
+    return parts._replace(netloc=f"***@{host}").geturl()
+
+
+def _local_root(parts: SplitResult, url: str) -> Path:
+    if parts.netloc not in ("", "localhost") or not parts.path.startswith("/"):
+        raise BadReference(
+            f"store URL {redact_url(url)!r} must be file:///absolute/path (three slashes)"
+        )
+    return Path(url2pathname(parts.path))
+
+
+def _s3_config(
+    parts: SplitResult,
+    url: str,
+    access_key: str | None,
+    secret_key: str | None,
+    region: str | None,
+    secure: bool,
+) -> S3Config:
+    shown = redact_url(url)
+    bucket, _, prefix = parts.path.lstrip("/").partition("/")
+    if not parts.hostname or not bucket:
+        raise BadReference(f"store URL {shown!r} needs a host and a bucket; use {ACCEPTED_FORMS}")
+    access_key = access_key or (unquote(parts.username) if parts.username else None)
+    secret_key = secret_key or (unquote(parts.password) if parts.password else None)
+    if not access_key or not secret_key:
+        raise BadReference(
+            f"store URL {shown!r} needs S3 credentials: pass the access key and secret key "
+            "or put ACCESS:SECRET@ before the host"
+        )
+    return S3Config(
+        endpoint=_endpoint(parts, shown),
+        bucket=bucket,
+        access_key=access_key,
+        secret_key=secret_key,
+        secure=secure,
+        region=region,
+        prefix=prefix.strip("/"),
+    )
+
+
+def _endpoint(parts: SplitResult, shown: str) -> str:
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    try:
+        port = parts.port
+    except ValueError:
+        raise BadReference(f"store URL {shown!r} has an invalid port") from None
+    return f"{host}:{port}" if port else host

@@ -1,0 +1,114 @@
+"""Submitting work to the deployment's queue: the one entry point faces call (CLI, API).
+
+Outbox order, so nothing is lost and nothing is done twice:
+
+1. the source is uploaded to the object store as ``inbox/<sha256>`` (checksum verified);
+2. the catalog reserves the document (idempotent on dossier, kind and source SHA-256);
+3. a job row is recorded ("queued");
+4. only then is the first message sent. If the broker is down the job stays
+   queued and the reconciler sends it later; the caller still gets its job id.
+
+Usage (stable)::
+
+    from workers.jobs import submit
+    from workers.queue import JobQueue
+    from workers.queue_config import QueueConfig
+
+    with JobQueue(QueueConfig(broker_url="redis://127.0.0.1:6379/0")) as queue:
+        job_id = submit(submission, store=store, catalog=catalog, options=options, queue=queue)
+    JobBook(catalog).get(job_id)   # status, pages_done/pages_total, error
+"""
+
+from __future__ import annotations
+
+import logging
+
+from dramatiq.errors import DramatiqError
+
+from ocr.options import OcrOptions
+from storage.catalog import Catalog
+from storage.jobs import ACTIVE, JobBook, NewJob
+from storage.objects import ObjectStore
+from workers.pipeline import Submission
+from workers.queue import JobQueue
+from workers.wire import inbox_key, options_to_json
+
+log = logging.getLogger(__name__)
+
+
+def submit(
+    submission: Submission,
+    *,
+    store: ObjectStore,
+    catalog: Catalog,
+    options: OcrOptions,
+    queue: JobQueue,
+    book: JobBook | None = None,
+) -> str:
+    """Queue ``submission`` and return its job id (32 hex characters).
+
+    Idempotent: the same source for the same dossier and kind returns the job
+    already running (or the one that stored it); a failed job is redriven.
+    Raises InputRejected/ValueError for a bad code or kind, StorageError when
+    the store or catalog is unavailable (then nothing was queued).
+    """
+    book = book or JobBook(catalog)
+    key = _upload_source(store, submission)
+    record, _ = catalog.reserve(
+        submission.dossier_code, submission.kind, submission.source_name, submission.source_sha256
+    )
+    latest = book.latest_for_document(record.id)
+    if latest is not None and (latest.status in ACTIVE or record.status == "stored"):
+        return latest.id
+    if latest is not None and latest.status == "failed":
+        redrive(latest.id, book=book, queue=queue)
+        return latest.id
+    new = NewJob(
+        document_id=record.id,
+        dossier_code=record.dossier_code,
+        kind=record.kind,
+        source_name=submission.source_name,
+        source_sha256=submission.source_sha256,
+        source_key=key,
+        options=options_to_json(options),
+    )
+    if record.status == "stored":  # stored earlier without the queue (embedded mode)
+        return book.create(new, status="done").id
+    job = book.create(new)
+    send_document(queue, job.id)
+    return job.id
+
+
+def redrive(job_id: str, *, book: JobBook, queue: JobQueue) -> bool:
+    """Start a failed (dead-lettered) job again from its first step; False if it was not failed."""
+    if not book.redrive(job_id):
+        return False
+    log.info("job redriven", extra={"job": job_id})
+    send_document(queue, job_id)
+    return True
+
+
+def send_document(queue: JobQueue, job_id: str) -> bool:
+    """Send the first message; on a broker failure leave it to the reconciler (the outbox)."""
+    try:
+        queue.send_document(job_id)
+    except (DramatiqError, OSError) as error:
+        log.warning(
+            "broker unavailable; the reconciler will send the job",
+            extra={"job": job_id, "error": type(error).__name__},
+        )
+        return False
+    return True
+
+
+def _upload_source(store: ObjectStore, submission: Submission) -> str:
+    key = inbox_key(submission.source_sha256)
+    present = store.head(key)
+    if present is None or present.sha256 != submission.source_sha256:
+        store.put_file(
+            key,
+            submission.source,
+            submission.source_sha256,
+            content_type="application/octet-stream",
+        )
+    return key

@@ -1,0 +1,118 @@
+"""Prometheus metrics of the digitising work, recorded in one place.
+
+Whoever runs a submission (the API's embedded workers now, the queue actors in
+the deployment) calls :func:`digitise_observed` instead of
+:func:`workers.pipeline.digitise_submission`; nothing inside ``ocr/`` or the
+pipeline knows about metrics. Labels never carry dossier codes or file names:
+metrics are for rates and capacity, not for looking people up.
+
+Counters live in the process that ran the work. The queue steps record theirs
+with :func:`record_page_step`, :func:`record_assembled` and
+:func:`record_failure`, and each `sohoa worker` process serves them on its own
+port (:mod:`workers.worker_metrics`); the API's ``/metrics`` shows the work the
+API process did itself.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from prometheus_client import Counter, Gauge, Histogram
+
+from ocr.errors import InputRejected
+from ocr.options import OcrOptions
+from storage.catalog import Catalog
+from storage.objects import ObjectStore
+from workers.pages import PageRunner, Progress
+from workers.pipeline import Outcome, Submission, digitise_submission
+
+PAGES = Counter(
+    "sohoa_pages_processed",
+    "Scanned pages digitised (input pages, dropped blank backs included); rate() gives pages/s.",
+)
+DOCUMENTS = Counter("sohoa_documents_stored", "Documents stored as validated PDF/A.", ["kind"])
+DUPLICATES = Counter(
+    "sohoa_documents_duplicate", "Submissions whose source was already stored (nothing redone)."
+)
+FAILURES = Counter(
+    "sohoa_failures",
+    "Submissions that did not end stored, by reason (ocr.errors.Reason, or the error type).",
+    ["reason"],
+)
+OCR_SECONDS = Histogram(
+    "sohoa_ocr_seconds",
+    "Wall time to digitise one document: OCR of its pages, PDF/A assembly and validation.",
+    buckets=(0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600, 1800),
+)
+UPLOAD_BYTES = Counter("sohoa_upload_bytes", "Bytes of scans received over the API.")
+QUEUE_DEPTH = Gauge(
+    "sohoa_queue_depth", "Submissions waiting to be digitised (queued, not yet running)."
+)
+
+
+def digitise_observed(
+    submission: Submission,
+    *,
+    store: ObjectStore,
+    catalog: Catalog,
+    options: OcrOptions,
+    runner: PageRunner,
+    progress: Progress | None = None,
+) -> Outcome:
+    """:func:`digitise_submission`, counted and timed; failures are counted and re-raised."""
+    started = time.monotonic()
+    try:
+        outcome = digitise_submission(
+            submission,
+            store=store,
+            catalog=catalog,
+            options=options,
+            runner=runner,
+            progress=progress,
+        )
+    except Exception as error:
+        FAILURES.labels(reason=failure_reason(error)).inc()
+        raise
+    record_outcome(outcome, time.monotonic() - started)
+    return outcome
+
+
+def record_outcome(outcome: Outcome, seconds: float) -> None:
+    """Count one finished submission (a duplicate did no OCR, so it is not timed)."""
+    if outcome.result is None:
+        DUPLICATES.inc()
+        return
+    PAGES.inc(outcome.result.input_pages)
+    DOCUMENTS.labels(kind=outcome.record.kind).inc()
+    OCR_SECONDS.observe(seconds)
+
+
+def failure_reason(error: BaseException) -> str:
+    """A small, stable label set: rejection reasons, else the exception's class name."""
+    if isinstance(error, InputRejected):
+        return str(error.reason)
+    return type(error).__name__
+
+
+def watch_queue_depth(depth: Callable[[], float]) -> None:
+    """Make ``sohoa_queue_depth`` read ``depth()`` at each scrape (the embedded pool, or a
+    broker's queue length once the deployment's queue is wired in)."""
+    QUEUE_DEPTH.set_function(depth)
+
+
+def record_page_step() -> None:
+    """A queue worker finished one page step (OCR included): one input page."""
+    PAGES.inc()
+
+
+def record_assembled(kind: str, worker_seconds: float) -> None:
+    """A queue worker stored a document. ``worker_seconds`` is its page steps plus this
+    assembly: worker time, not wall time (its pages ran on several workers at once)."""
+    DOCUMENTS.labels(kind=kind).inc()
+    OCR_SECONDS.observe(worker_seconds)
+
+
+def record_failure(error: BaseException) -> None:
+    """A queue job failed for good (dead-lettered); retried attempts are not counted."""
+    FAILURES.labels(reason=failure_reason(error)).inc()

@@ -1,0 +1,74 @@
+"""The storing half of a document's way, shared by the embedded pipeline and the queue.
+
+Upload the PDF/A and its sidecars (each put verifies the SHA-256 of what
+landed) and describe the result for :meth:`storage.catalog.Catalog.mark_stored`.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ocr.assemble import DocumentResult
+from ocr.pdfa import DocumentMetadata
+from storage.catalog import DocumentRecord, DroppedPage, StoredDocument
+from storage.files import sha256_file
+from storage.keys import DROPPED_SUFFIX, TEXT_SUFFIX, sidecar_key
+from storage.objects import ObjectStore
+
+KIND_TITLES = {"intake": "Thành phần hồ sơ", "result": "Kết quả giải quyết"}
+
+
+def document_metadata(kind: str, source_name: str, record: DocumentRecord) -> DocumentMetadata:
+    """Title, dossier code and kind written into the PDF/A's XMP and Info."""
+    return DocumentMetadata(
+        title=f"{KIND_TITLES.get(kind, kind)} {record.name}",
+        dossier_code=record.dossier_code,
+        kind=kind,
+        source_name=source_name,
+    )
+
+
+def store_document(
+    result: DocumentResult, record: DocumentRecord, store: ObjectStore, tmp: Path
+) -> StoredDocument:
+    """Upload the PDF/A and its sidecars; each put verifies the checksum of what landed."""
+    main = store.put_file(record.key, result.pdf, sha256_file(result.pdf))
+    text_key = sidecar_key(record.key, TEXT_SUFFIX)
+    sidecar = _text_sidecar(result, record, tmp / "text.json")
+    store.put_file(text_key, sidecar, sha256_file(sidecar), content_type="application/json")
+    dropped_key = None
+    if result.dropped_pdf is not None:
+        dropped_key = sidecar_key(record.key, DROPPED_SUFFIX)
+        store.put_file(dropped_key, result.dropped_pdf, sha256_file(result.dropped_pdf))
+    return StoredDocument(
+        sha256=main.sha256,
+        size=main.size,
+        pages=result.pages,
+        input_pages=result.input_pages,
+        dropped_pages=tuple(DroppedPage(d.index, d.reason) for d in result.dropped),
+        dropped_key=dropped_key,
+        text_key=text_key,
+        ocr_confidence=result.confidence,
+        pdfa_valid=True,
+        pdfa_report=result.pdfa_report,
+    )
+
+
+def _text_sidecar(result: DocumentResult, record: DocumentRecord, path: Path) -> Path:
+    """Per-page OCR text (UTF-8, NFC) with mean word confidence, for reuse without the PDF."""
+    data = {
+        "document": record.name,
+        "dossier_code": record.dossier_code,
+        "mean_confidence": result.confidence,
+        "pages": [
+            {"page": n, "confidence": conf, "text": text}
+            for n, (text, conf) in enumerate(
+                zip(result.page_texts, result.page_confidences, strict=True), start=1
+            )
+        ],
+        "dropped_pages": [{"index": d.index, "reason": d.reason} for d in result.dropped],
+        "notes": list(result.notes),
+    }
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    return path
