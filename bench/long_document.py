@@ -191,6 +191,9 @@ def run_size(s3: WeedS3, work: Path, corpus_dir: Path, pages: int, workers: int)
             dep._check_alive()
             time.sleep(0.1)
         wall = time.perf_counter() - start
+        # The assembler logs "job done" only after removing work/ (2 objects a page):
+        # keep sampling until then, so its whole assemble step is measured.
+        wait_for_job_done_line(dep, deadline=time.perf_counter() + 120)
         sampler.phase = "after"
         time.sleep(0.5)
         sampler.stop_event.set()
@@ -216,6 +219,13 @@ def run_size(s3: WeedS3, work: Path, corpus_dir: Path, pages: int, workers: int)
             + ", ".join(f"{r.pid}: {r.pages}" for r in result.workers)
         )
     return result
+
+
+def wait_for_job_done_line(dep: Deployment, deadline: float) -> None:
+    while time.perf_counter() < deadline:
+        if any(assembled(w.tail(100_000)) for w in dep.workers):
+            return
+        time.sleep(0.2)
 
 
 def stored_size_mb(doc: object) -> float | None:

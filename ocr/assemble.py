@@ -2,7 +2,8 @@
 
 Each output page draws the scanner's image (placed by `geometry`) and, over
 it, tesseract's invisible text layer as a form XObject. All text layers share
-one copy of tesseract's glyphless font.
+one copy of tesseract's glyphless font. The output is built inside the
+source's own PDF (see `ImageEmbedder`), so memory stays flat in the page count.
 """
 
 from __future__ import annotations

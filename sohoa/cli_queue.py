@@ -8,14 +8,11 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
-import os
-import signal
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
-from types import FrameType
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -300,30 +297,16 @@ def _run_one_worker(threads: int, metrics_port: int | None) -> None:
 
 
 def _run_worker_pool(processes: int, threads: int, metrics_port: int | None) -> None:
-    """N worker processes (spawned: no inherited broker sockets); SIGTERM is passed on.
+    """N worker processes kept running by `workers.worker_pool`; SIGTERM is passed on.
 
     Each child serves its own metrics (port + n): counters live in the process
     that did the work, and Prometheus sums the targets.
     """
-    context = multiprocessing.get_context("spawn")
-    children = [
-        context.Process(
-            target=_run_one_worker,
-            args=(threads, None if metrics_port is None else metrics_port + n),
-            name=f"sohoa-worker-{n}",
-        )
-        for n in range(processes)
-    ]
-    for child in children:
-        child.start()
+    from workers.worker_pool import run_pool
 
-    def forward(signum: int, _frame: FrameType | None) -> None:
-        for child in children:
-            if child.is_alive() and child.pid is not None:
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(child.pid, signum)
+    def args_of(n: int) -> tuple[object, ...]:
+        return (threads, None if metrics_port is None else metrics_port + n)
 
-    signal.signal(signal.SIGTERM, forward)
-    signal.signal(signal.SIGINT, forward)
-    for child in children:
-        child.join()
+    exit_code = run_pool(_run_one_worker, args_of, processes)
+    if exit_code:
+        raise typer.Exit(exit_code)

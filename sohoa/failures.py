@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import sqlalchemy.exc
 from pydantic import ValidationError
 
 from ingest.capture_errors import CaptureFailed
@@ -100,6 +101,16 @@ def _storage(error: BaseException) -> Failure | None:
         )
     if isinstance(error, StorageError):
         return Failure(ExitCode.STORAGE, f"Lỗi lưu trữ: {error}", f"Storage error: {error}")
+    if isinstance(error, sqlalchemy.exc.OperationalError | sqlalchemy.exc.InterfaceError):
+        # The driver's own words (no password in them), without SQLAlchemy's SQL and links.
+        detail = str(error.orig).strip().splitlines()[0] if error.orig else type(error).__name__
+        return Failure(
+            ExitCode.STORAGE,
+            f"Không kết nối được cơ sở dữ liệu danh mục: {detail}; kiểm tra SOHOA_DATABASE_URL "
+            "và máy chủ cơ sở dữ liệu có đang chạy không",
+            f"Catalog database unavailable: {detail}; check SOHOA_DATABASE_URL and that the "
+            "database server is running",
+        )
     return None
 
 

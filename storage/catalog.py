@@ -18,12 +18,12 @@ from typing import Any, Literal
 
 from sqlalchemy import Engine, create_engine, event, func, select, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import ArgumentError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.clock import vietnam_time
 from storage.codes import parse_dossier_code
-from storage.errors import DocumentNotFound, StorageError
+from storage.errors import BadReference, DocumentNotFound, StorageError
 from storage.keys import DocumentKind, check_kind, document_key, document_name, sidecar_key
 from storage.models import Document
 from storage.objects import check_sha256
@@ -112,7 +112,7 @@ class Catalog:
     """
 
     def __init__(self, url: str) -> None:
-        self._url = make_url(url)
+        self._url = _parse_database_url(url)
         self._engine = _create_engine(self._url)
         self._sessions = sessionmaker(self._engine, expire_on_commit=False)
         create_tables(self._engine)
@@ -308,6 +308,27 @@ class Catalog:
             extra={"doc_id": record.id, "dossier_code": code, "kind": kind, "number": number},
         )
         return record, True
+
+
+def _parse_database_url(url: str) -> URL:
+    """The SQLAlchemy URL, or a clear error naming the setting (password hidden)."""
+    try:
+        parsed = make_url(url)
+        parsed.get_dialect()
+    except ArgumentError:  # includes an unknown dialect (NoSuchModuleError)
+        shown = _redacted(url)
+        raise BadReference(
+            f"SOHOA_DATABASE_URL {shown!r} is not a database URL sohoa can use; write e.g. "
+            "sqlite:////var/lib/sohoa/catalog.sqlite3 or postgresql+psycopg://user:pass@host/db"
+        ) from None
+    return parsed
+
+
+def _redacted(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "(not a URL)"
 
 
 def _create_engine(url: URL) -> Engine:

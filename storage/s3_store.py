@@ -5,7 +5,7 @@ server verifies ``x-amz-checksum-sha256`` while receiving it, and the object
 is stat'ed afterwards. The hex digest is also kept as user metadata
 (``x-amz-meta-sha256``) so downloads can be verified by any client.
 
-Files larger than one part (16 MiB by default) go up in parts, one at a
+Files larger than one part (8 MiB by default) go up in parts, one at a
 time, so memory stays bounded whatever the document's length. The server
 checks each part (SigV4 payload hash over HTTP, Content-MD5 over HTTPS) and,
 since no server checks a whole-object digest of a multipart upload, the
@@ -57,7 +57,7 @@ class S3Config:
     region: str | None = None
     prefix: str = ""
     #: Larger files are uploaded in parts of this size (bounded memory); 5 MiB at least.
-    part_size: int = 16 * 1024 * 1024
+    part_size: int = 8 * 1024 * 1024
 
     def describe(self) -> str:
         """URL-like location in the same form :func:`storage.store_url.open_store` accepts."""

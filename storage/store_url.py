@@ -10,6 +10,8 @@ from pathlib import Path
 from urllib.parse import SplitResult, unquote, urlsplit
 from urllib.request import url2pathname
 
+from minio.helpers import check_bucket_name
+
 from storage.errors import BadReference
 from storage.local_store import LocalStore
 from storage.objects import ObjectStore
@@ -75,6 +77,13 @@ def _s3_config(
     bucket, _, prefix = parts.path.lstrip("/").partition("/")
     if not parts.hostname or not bucket:
         raise BadReference(f"store URL {shown!r} needs a host and a bucket; use {ACCEPTED_FORMS}")
+    try:
+        check_bucket_name(bucket)
+    except ValueError:
+        raise BadReference(
+            f"store URL {shown!r}: {bucket!r} is not a valid bucket name; use 3 to 63 "
+            "lowercase letters, digits, dots and hyphens"
+        ) from None
     access_key = access_key or (unquote(parts.username) if parts.username else None)
     secret_key = secret_key or (unquote(parts.password) if parts.password else None)
     if not access_key or not secret_key:

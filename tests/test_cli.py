@@ -270,7 +270,8 @@ def test_each_command_help_says_what_it_does(sohoa: Sohoa, command: str, says: s
 
 def test_the_exit_code_table_in_the_readme_lists_every_exit_code() -> None:
     readme = (Path(__file__).parents[1] / "README.md").read_text("utf-8")
-    table = dict(re.findall(r"^\| (\d+) \| (.+) \|$", readme, flags=re.MULTILINE))
+    section = readme.split("## Exit codes", 1)[1].split("\n## ", 1)[0]
+    table = dict(re.findall(r"^\| (\d+) \| (.+) \|$", section, flags=re.MULTILINE))
     assert sorted(int(code) for code in table) == sorted(int(code) for code in ExitCode)
 
 
@@ -313,8 +314,23 @@ def test_process_show_get_against_s3_and_postgresql(
         (("get", "000.00.20.H56-240101-0001", "xyz"), {}, "cannot understand document reference"),
         (("show", "000.00.20.H56-240101-0001"), {"SOHOA_STORAGE_URL": "ftp://x"}, "store URL"),
         (("show", "000.00.20.H56-240101-0001"), {"SOHOA_JOBS": "many"}, "SOHOA_JOBS"),
+        (
+            ("show", "000.00.20.H56-240101-0001"),
+            {"SOHOA_STORAGE_URL": "s3://key:secret@127.0.0.1:9/b"},
+            "not a valid bucket name",
+        ),
+        (
+            ("show", "000.00.20.H56-240101-0001"),
+            {"SOHOA_DATABASE_URL": "nonsense://u:hunter2@db/x"},
+            "SOHOA_DATABASE_URL",
+        ),
+        (
+            ("process", "missing.pdf", "--case", "000.00.20.H56-240101-0001"),
+            {"SOHOA_BROKER_URL": "ftp://u:hunter2@x"},
+            "broker URL",
+        ),
     ],
-    ids=["document reference", "store url", "setting"],
+    ids=["document reference", "store url", "setting", "bucket", "database url", "broker url"],
 )
 def test_a_wrong_reference_url_or_setting_is_one_line_and_exit_2(
     sohoa: Sohoa, args: tuple[str, ...], env: dict[str, str], says: str
@@ -323,3 +339,12 @@ def test_a_wrong_reference_url_or_setting_is_one_line_and_exit_2(
     assert result.exit_code == ExitCode.USAGE, result.output
     assert says in result.stderr
     assert "Traceback" not in result.output
+    assert "hunter2" not in result.output
+
+
+def test_an_unreachable_catalog_database_is_one_line_and_exit_6(sohoa: Sohoa) -> None:
+    url = "postgresql+psycopg://sohoa:hunter2@127.0.0.1:9/sohoa"
+    result = sohoa("show", "000.00.20.H56-240101-0001", env={"SOHOA_DATABASE_URL": url})
+    assert result.exit_code == ExitCode.STORAGE, result.output
+    assert "SOHOA_DATABASE_URL" in result.stderr
+    assert "Traceback" not in result.output and "hunter2" not in result.output

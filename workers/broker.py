@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 import dramatiq
 from dramatiq.middleware import AgeLimit, Retries, ShutdownNotifications, TimeLimit
 
+from storage.errors import BadReference
 from workers.queue_config import QueueConfig
 
 BROKER_FORMS = "amqp://user:pass@host:5672/vhost or redis://host:6379/0"
@@ -45,7 +46,7 @@ def build_broker(config: QueueConfig) -> dramatiq.Broker:
             maintenance_chance=config.redis_maintenance_chance,
             middleware=middleware,
         )
-    raise ValueError(
+    raise BadReference(
         f"unsupported broker URL {redact_broker_url(config.broker_url)!r}; use {BROKER_FORMS}"
     )
 

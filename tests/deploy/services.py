@@ -17,7 +17,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -218,7 +218,9 @@ class Workers:
     env: dict[str, str]
     procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
-    def start(self, count: int = 1, extra: Mapping[str, str] | None = None) -> list[int]:
+    def start(
+        self, count: int = 1, extra: Mapping[str, str] | None = None, args: Sequence[str] = ()
+    ) -> list[int]:
         started = []
         for _ in range(count):
             n = len(self.procs)
@@ -230,7 +232,7 @@ class Workers:
             env["SOHOA_HOME"] = str(home)
             log = (self.root / f"worker-{n}.log").open("ab")
             proc = subprocess.Popen(
-                [SOHOA, "worker"],
+                [SOHOA, "worker", *args],
                 env=env,
                 stdout=log,
                 stderr=subprocess.STDOUT,

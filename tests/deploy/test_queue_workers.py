@@ -9,6 +9,8 @@ sleeping, that a worker is in the middle of a page.
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 from datetime import timedelta
 from pathlib import Path
@@ -212,3 +214,41 @@ def test_cli_process_enqueues_then_waits_and_status_shows_done(
     assert_stored_once(d, job)
     shown = sohoa_cli(d, "status", CODE, "--json")
     assert [j["status"] for j in json.loads(shown.stdout)["jobs"]] == ["done"]
+
+
+def pool_children(parent: int) -> list[int]:
+    """The `sohoa worker -n N` parent's worker processes (spawned multiprocessing children)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            cmdline = (entry / "cmdline").read_bytes()
+        except (OSError, IndexError, ValueError):
+            continue
+        if ppid == parent and b"spawn_main" in cmdline:
+            found.append(int(entry.name))
+    return sorted(found)
+
+
+def test_a_pool_worker_killed_by_the_system_is_replaced(
+    redis_server: RedisServer, s3_server: S3Server, deployment_factory
+) -> None:
+    """`sohoa worker -n 2` keeps two workers: one killed (e.g. by the OOM killer) is restarted."""
+    d: Deployment = deployment_factory(redis_server.url, s3_server)
+    (parent,) = d.workers.start(1, args=["-n", "2"])
+    wait_until(lambda: len(pool_children(parent)) == 2, "two pool workers")
+    victim = pool_children(parent)[0]
+
+    os.kill(victim, signal.SIGKILL)
+
+    wait_until(
+        lambda: len(pool_children(parent)) == 2 and victim not in pool_children(parent),
+        lambda: f"a replacement worker\n{d.workers.logs()}",
+    )
+    d.gate.open()
+    job = d.submit(d.scan("scan.pdf", pages=2), CODE)
+    d.wait_done(job)
+    assert_stored_once(d, job, pages=2)
+    assert d.workers.stop_all() == [0]

@@ -256,6 +256,8 @@ def test_an_s3_url_needs_a_bucket_and_credentials() -> None:
         open_store("s3://host:8333", s3_access_key="a", s3_secret_key="b")
     with pytest.raises(ValueError, match="credentials"):
         open_store("s3://host:8333/bucket", s3_access_key=None, s3_secret_key=None)
+    with pytest.raises(ValueError, match="not a valid bucket name"):
+        open_store("s3://host:8333/b", s3_access_key="a", s3_secret_key="b")
 
 
 def _s3_store(server: S3Server) -> ObjectStore:
