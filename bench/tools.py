@@ -63,6 +63,12 @@ def sohoa_exe() -> Path:
     return Path(sys.executable).parent / "sohoa"
 
 
+def ocrmypdf_exe() -> str:
+    """The ocrmypdf beside this Python (the bench extra installs it there), else on PATH."""
+    beside = Path(sys.executable).parent / "ocrmypdf"
+    return str(beside) if beside.exists() else "ocrmypdf"
+
+
 def run_sohoa(pdf: Path, out: Path, scratch: Path) -> DocRun:
     proc = subprocess.run(
         [str(sohoa_exe()), "ocr", "--json", str(pdf), str(out)], capture_output=True, text=True
@@ -78,7 +84,7 @@ def run_sohoa(pdf: Path, out: Path, scratch: Path) -> DocRun:
 
 
 def run_ocrmypdf(pdf: Path, out: Path, scratch: Path) -> DocRun:
-    cmd = ["ocrmypdf", "-l", "vie", "--output-type", "pdfa-2", str(pdf), str(out)]
+    cmd = [ocrmypdf_exe(), "-l", "vie", "--output-type", "pdfa-2", str(pdf), str(out)]
     proc = subprocess.run(cmd, capture_output=True, text=True, env=_env(OMP_THREAD_LIMIT="1"))
     if not out.exists():
         return DocRun(pdf.stem, False, 0.0, None, _fail(pdf, proc))
@@ -145,7 +151,7 @@ def missing(tool: str) -> str | None:
     """Why ``tool`` cannot run here (with how to install it), or None if it can."""
     needed = {
         "sohoa": [str(sohoa_exe())],
-        "ocrmypdf": ["ocrmypdf"],
+        "ocrmypdf": [ocrmypdf_exe()],
         "tesseract": ["tesseract", "pdfimages", "pdfunite"],
     }[tool]
     absent = [exe for exe in needed if shutil.which(exe) is None]
@@ -167,7 +173,7 @@ def versions() -> dict[str, str]:
         found["sohoa"] = metadata.version("sohoa")
     except metadata.PackageNotFoundError:
         found["sohoa"] = "not installed"
-    found["ocrmypdf"] = _first_line(["ocrmypdf", "--version"])
+    found["ocrmypdf"] = _first_line([ocrmypdf_exe(), "--version"])
     found["tesseract"] = _first_line(["tesseract", "--version"])
     found["pikepdf (validator)"] = metadata.version("pikepdf")
     found["poppler"] = _first_line(["pdftotext", "-v"])

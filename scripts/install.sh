@@ -14,6 +14,8 @@ APT_PACKAGES=(
 )
 VENV=${SOHOA_VENV:-.venv}
 EXTRAS=${SOHOA_EXTRAS-dev}   # empty: runtime only (the Docker image)
+# The benchmark runs OCRmyPDF beside sohoa; its PDF/A output needs Ghostscript.
+[[ ",$EXTRAS," == *",bench,"* ]] && APT_PACKAGES+=(ghostscript)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
