@@ -29,6 +29,7 @@ from storage.models import Document
 from storage.objects import check_sha256
 from storage.refs import parse_document_ref
 from storage.schema import create_tables
+from storage.store_url import redact_url
 
 __all__ = [
     "Catalog",
@@ -112,8 +113,15 @@ class Catalog:
     """
 
     def __init__(self, url: str) -> None:
-        self._url = _parse_database_url(url)
-        self._engine = _create_engine(self._url)
+        try:
+            self._url = make_url(url)
+            self._engine = _create_engine(self._url)
+        except ArgumentError:  # unparseable, or an unknown dialect (NoSuchModuleError)
+            raise BadReference(
+                f"SOHOA_DATABASE_URL {redact_url(url)!r} is not a database URL sohoa can use; "
+                "write e.g. sqlite:////var/lib/sohoa/catalog.sqlite3 or "
+                "postgresql+psycopg://user:pass@host/db"
+            ) from None
         self._sessions = sessionmaker(self._engine, expire_on_commit=False)
         create_tables(self._engine)
 
@@ -308,27 +316,6 @@ class Catalog:
             extra={"doc_id": record.id, "dossier_code": code, "kind": kind, "number": number},
         )
         return record, True
-
-
-def _parse_database_url(url: str) -> URL:
-    """The SQLAlchemy URL, or a clear error naming the setting (password hidden)."""
-    try:
-        parsed = make_url(url)
-        parsed.get_dialect()
-    except ArgumentError:  # includes an unknown dialect (NoSuchModuleError)
-        shown = _redacted(url)
-        raise BadReference(
-            f"SOHOA_DATABASE_URL {shown!r} is not a database URL sohoa can use; write e.g. "
-            "sqlite:////var/lib/sohoa/catalog.sqlite3 or postgresql+psycopg://user:pass@host/db"
-        ) from None
-    return parsed
-
-
-def _redacted(url: str) -> str:
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return "(not a URL)"
 
 
 def _create_engine(url: URL) -> Engine:

@@ -104,7 +104,8 @@ class S3Store:
                 f"{path} hashes to {actual}, not the declared {sha256}; nothing uploaded"
             )
         size = path.stat().st_size
-        multipart = size > self.config.part_size
+        part_size = max(self.config.part_size, MIN_PART_SIZE)
+        multipart = size > part_size
         with path.open("rb") as data, self._errors(key):
             self._client.put_object(
                 self.config.bucket,
@@ -114,7 +115,7 @@ class S3Store:
                 content_type=content_type,
                 # The whole-object checksum header only means something on a single PUT.
                 metadata={SHA256_METADATA: sha256} if multipart else checksum_headers(sha256),
-                part_size=max(self.config.part_size, MIN_PART_SIZE),
+                part_size=part_size,
                 num_parallel_uploads=1,
             )
         stored = self._verify_landed(key, size, sha256)
