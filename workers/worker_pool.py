@@ -88,7 +88,11 @@ def _supervise(
             if stopping.is_set() or code == 0:
                 slot.finished = True
             elif slot.died_too_often(time.monotonic()):
-                log.error("worker process keeps dying; stopping the pool", extra=_facts(slot, code))
+                log.error(
+                    "worker process keeps dying; stopping the pool: fix what its last error "
+                    "above says (settings, database, broker, S3) and start it again",
+                    extra=_facts(slot, code),
+                )
                 slot.finished = True
                 exit_code = code if code > 0 else 1
                 forward(signal.SIGTERM, None)
