@@ -2,7 +2,8 @@
 
 Runs after dramatiq's Retries middleware (so ``message.failed`` is settled).
 A dead-lettered job ends "failed" with a readable reason, and its catalog
-document keeps the reason too (it stays "pending" until `sohoa redrive`).
+document keeps the reason too (it stays "pending" until `sohoa redrive`). The
+document's reason is written first, so it is there once the job shows failed.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from dramatiq.middleware import Middleware
 from ocr.errors import InputRejected
 from storage.catalog import Catalog
 from storage.errors import StorageError
-from storage.jobs import JobBook
+from storage.jobs import ACTIVE, JobBook
 from workers.metrics import record_failure
 
 log = logging.getLogger(__name__)
@@ -51,12 +52,13 @@ class DeadLetters(Middleware):
 
     def _dead_letter(self, job_id: str, error: BaseException) -> None:
         reason = describe(error)
-        if not self.book.fail(job_id, reason):
-            return  # already failed (a redelivered message): counted once
-        record_failure(error)
         job = self.book.get(job_id)
-        if job is not None:
-            self.catalog.mark_failed(job.document_id, reason)
+        if job is None or job.status not in ACTIVE:
+            return  # unknown, or already ended (a redelivered message): counted once
+        # The document's reason first: whoever sees the job failed also sees why.
+        self.catalog.mark_failed(job.document_id, reason)
+        if self.book.fail(job_id, reason):
+            record_failure(error)
 
 
 def describe(error: BaseException) -> str:
