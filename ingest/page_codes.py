@@ -41,5 +41,5 @@ def codes_on_page(page: Image.Image) -> list[DossierCode]:
 
 def code_from_filename(path: Path) -> DossierCode | None:
     """A dossier code written in the file name (scan-to-folder often names files so)."""
-    codes = find_dossier_codes(path.stem.upper())
+    codes = find_dossier_codes(path.stem)  # upper-cases ASCII only: dotless i is no "I"
     return codes[0] if len(codes) == 1 else None

@@ -163,7 +163,7 @@ def _looks_like_separator(page: Image.Image, symbols: list[Symbol]) -> bool:
 
 def _codes_in(text: str) -> list[DossierCode]:
     """Dossier codes inside a payload; a payload that is nothing but a code must parse."""
-    found = find_dossier_codes(text.upper())
+    found = find_dossier_codes(text)
     if found:
         return list(found)
     try:

@@ -3,12 +3,18 @@
 Codes are issued by the one-stop system, never by sohoa: we only check their
 shape and reception date so that a typo is caught at the counter instead of
 producing a document filed under a code nobody will ever search for.
+
+Codes are ASCII after NFKC: fullwidth forms (U+FF10 to U+FF19, U+FF0D…, what an IME in
+full-width mode types) are folded to ASCII and accepted, so the stored code is
+always ASCII; other digits (Arabic-Indic U+0660…, Devanagari…) look like digits
+but no one-stop system will ever ask for them, so they are refused by name.
 """
 
 from __future__ import annotations
 
 import datetime
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Literal
 
@@ -16,11 +22,11 @@ CodeFormat = Literal["legacy", "centralised"]
 
 _LEGACY_BODY = (
     r"(?P<agency>[0-9A-Z]{3}\.[0-9A-Z]{2}\.[0-9A-Z]{2}\.[A-Z][0-9]{2})"
-    r"-(?P<date>\d{6})-(?P<serial>\d{4})"
+    r"-(?P<date>[0-9]{6})-(?P<serial>[0-9]{4})"
 )
 _CENTRAL_BODY = (
     r"(?P<agency>[A-Y][0-9]{2}\.[0-9A-Z]{3}\.[0-9A-Z]{2})"
-    r"-(?P<date>\d{6})-(?P<serial>\d{2}\d{4,})"
+    r"-(?P<date>[0-9]{6})-(?P<serial>[0-9]{2}[0-9]{4,})"
 )
 
 _FORMATS: tuple[tuple[CodeFormat, re.Pattern[str]], ...] = (
@@ -30,10 +36,13 @@ _FORMATS: tuple[tuple[CodeFormat, re.Pattern[str]], ...] = (
 
 # Inside free text a code must not be glued to other letters/digits, otherwise
 # "X000.00.04.H40-230414-00021" would yield a code that is not really there.
+# (``\d`` here is any Unicode digit: a code glued to "٣" is not there either.)
 _EMBEDDED = re.compile(
-    rf"(?<![0-9A-Z])(?:{_LEGACY_BODY.replace('?P<', '?P<l_')}(?![0-9])"
-    rf"|{_CENTRAL_BODY.replace('?P<', '?P<c_')}(?![0-9]))"
+    rf"(?<![0-9A-Z])(?<!\d)(?:{_LEGACY_BODY.replace('?P<', '?P<l_')}(?!\d)"
+    rf"|{_CENTRAL_BODY.replace('?P<', '?P<c_')}(?!\d))"
 )
+# Only ASCII letters are upper-cased in free text: dotless i upper-cases to "I", a look-alike.
+_ASCII_UPPER = str.maketrans("abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 _SPACES_AROUND_SEPARATORS = re.compile(r"\s*([.\-])\s*")
 
 EXPECTED_FORMATS = (
@@ -96,6 +105,7 @@ def parse_dossier_code(text: str) -> DossierCode:
     accepted because they are how codes are actually typed; anything else is
     rejected with a :class:`DossierCodeError` that names the problem.
     """
+    _require_ascii(text)
     normalised = normalise_code_text(text)
     if not normalised:
         raise DossierCodeError(text, "the dossier code is empty", "mã hồ sơ đang để trống")
@@ -111,8 +121,30 @@ def parse_dossier_code(text: str) -> DossierCode:
 
 
 def normalise_code_text(text: str) -> str:
-    """Uppercase and drop whitespace around the text and around ``.``/``-``."""
-    return _SPACES_AROUND_SEPARATORS.sub(r"\1", text.strip()).upper()
+    """NFKC (fullwidth → ASCII), uppercase, and drop whitespace around the text and ``.``/``-``."""
+    folded = unicodedata.normalize("NFKC", text)
+    return _SPACES_AROUND_SEPARATORS.sub(r"\1", folded.strip()).upper()
+
+
+def _require_ascii(text: str) -> None:
+    """Refuse look-alikes NFKC keeps non-ASCII (Arabic-Indic digits, Cyrillic letters…).
+
+    Checked before upper-casing, because ``"ß".upper()`` is ``"SS"`` and
+    dotless i (U+0131) upper-cases to ``"I"``: ASCII produced by case mapping is still a look-alike.
+    """
+    folded = unicodedata.normalize("NFKC", text)
+    odd = next((ch for ch in folded if not ch.isascii()), None)
+    if odd is None:
+        return
+    name = unicodedata.name(odd, "unnamed character")
+    shown = f"{odd!r} (U+{ord(odd):04X} {name})"
+    raise DossierCodeError(
+        text,
+        f"contains the non-ASCII character {shown}; a dossier code has only "
+        "the digits 0-9, the letters A-Z, '.' and '-'",
+        f"có ký tự không phải ASCII {shown}; mã hồ sơ chỉ gồm chữ số 0-9, "
+        "chữ cái A-Z, dấu '.' và '-'",
+    )
 
 
 def find_dossier_codes(text: str) -> list[DossierCode]:
@@ -123,7 +155,8 @@ def find_dossier_codes(text: str) -> list[DossierCode]:
     are skipped rather than reported, because free text is not a clerk's input.
     """
     found: dict[str, DossierCode] = {}
-    for match in _EMBEDDED.finditer(text.upper()):
+    folded = unicodedata.normalize("NFKC", text).translate(_ASCII_UPPER)
+    for match in _EMBEDDED.finditer(folded):
         try:
             code = parse_dossier_code(match.group(0))
         except DossierCodeError:

@@ -211,6 +211,25 @@ def test_a_lower_case_code_with_spaces_is_normalised(
     assert (sohoa_home / "objects" / f"dossiers/{CODE}/intake/{CODE}.1.pdf").is_file()
 
 
+def test_a_code_with_arabic_indic_digits_is_refused_and_nothing_is_stored(
+    sohoa: Sohoa, sohoa_home: Path, scans: dict[str, Path]
+) -> None:
+    look_alike = CODE.translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+    result = sohoa("process", scans["application"], "--case", look_alike)
+    assert result.exit_code == ExitCode.USAGE, result.output
+    assert "non-ASCII character '\u0660'" in result.output
+    assert "Traceback" not in result.output
+    assert stored_files(sohoa_home) == []
+
+
+def test_a_fullwidth_code_is_filed_under_its_ascii_form(
+    sohoa: Sohoa, sohoa_home: Path, scans: dict[str, Path]
+) -> None:
+    fullwidth = "".join(chr(ord(c) + 0xFEE0) for c in CODE)
+    ok(sohoa("process", scans["application"], "--case", fullwidth))
+    assert (sohoa_home / "objects" / f"dossiers/{CODE}/intake/{CODE}.1.pdf").is_file()
+
+
 def test_process_reports_the_dropped_blank_back(
     sohoa: Sohoa, sohoa_home: Path, scans: dict[str, Path]
 ) -> None:

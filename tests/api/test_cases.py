@@ -86,6 +86,16 @@ def test_invalid_dossier_code_is_400_in_both_languages(api: Api, page_png: Path)
         assert error["message_en"].startswith("Invalid dossier code")
 
 
+def test_a_code_with_arabic_indic_digits_is_400_and_names_the_character(api: Api) -> None:
+    look_alike = CODE.translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+    response = api.client.get(f"{API}/cases/{look_alike}", headers=api.auth("read"))
+    assert response.status_code == 400, response.text
+    error = response.json()["error"]
+    assert error["code"] == "invalid_dossier_code"
+    assert "non-ASCII character '\u0660'" in error["message_en"]
+    assert "không phải ASCII" in error["message_vi"]
+
+
 def test_unknown_dossier_document_and_job_are_404(api: Api) -> None:
     headers = api.auth("read")
     cases = {

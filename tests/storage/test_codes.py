@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime
+import unicodedata
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from storage.codes import DossierCodeError, find_dossier_codes, parse_dossier_code
 
@@ -151,3 +154,77 @@ def test_qr_payload_search_ignores_invalid_dates_duplicates_and_glued_text() -> 
 
 def test_text_without_codes_yields_nothing() -> None:
     assert find_dossier_codes("Ủy ban nhân dân phường Bến Nghé") == []
+
+
+# Look-alike codes: a code is ASCII after NFKC (issue 8). Fullwidth forms are what an IME in
+# full-width mode types, and NFKC folds them to ASCII, so they are accepted and stored as ASCII;
+# digits NFKC keeps (Arabic-Indic, Devanagari...) are refused by name.
+
+ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+FULLWIDTH = {ord(c): ord(c) + 0xFEE0 for c in "0123456789.-ABCDEFGHIJKLMNOPQRSTUVWXYZ"}
+
+
+@pytest.mark.parametrize("text", [*REAL_LEGACY_CODES, *CENTRALISED_CODES])
+def test_a_fullwidth_code_is_stored_as_its_ascii_form(text: str) -> None:
+    assert parse_dossier_code(text.translate(FULLWIDTH)).value == text
+
+
+@pytest.mark.parametrize("text", [*REAL_LEGACY_CODES, *CENTRALISED_CODES])
+def test_arabic_indic_digits_are_refused_by_name(text: str) -> None:
+    with pytest.raises(DossierCodeError) as caught:
+        parse_dossier_code(text.translate(ARABIC_INDIC))
+    first = text.translate(ARABIC_INDIC)[text.index(next(c for c in text if c.isdigit()))]
+    assert f"non-ASCII character '{first}' (U+{ord(first):04X} ARABIC-INDIC DIGIT" in str(
+        caught.value
+    )
+    assert "không phải ASCII" in caught.value.message_vi
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "000.00.04.H40-230414-000\u0662",  # one Arabic-Indic 2 in the serial
+        "000.00.04.H40-\u0968\u0969\u0966414-0002",  # Devanagari digits in the date
+        "000.00.04.\u041d40-230414-0002",  # Cyrillic EN, not H
+        "000.00.04.H\u01310-230414-0002",  # dotless i upper-cases to I
+        "000.00.04.H40\u200b-230414-0002",  # zero-width space
+    ],
+)
+def test_look_alikes_that_nfkc_keeps_are_refused(text: str) -> None:
+    with pytest.raises(DossierCodeError) as caught:
+        parse_dossier_code(text)
+    assert "non-ASCII" in caught.value.problem
+
+
+def test_a_qr_payload_with_arabic_indic_digits_holds_no_code() -> None:
+    payload = "MaHS:" + "000.00.04.H40-230414-0002".translate(ARABIC_INDIC)
+    assert find_dossier_codes(payload) == []
+    assert find_dossier_codes("MaHS:000.00.04.H40-230414-00021٢") == []
+
+
+def test_a_fullwidth_qr_payload_yields_the_ascii_code() -> None:
+    payload = "MaHS:" + "000.00.04.H40-230414-0002".translate(FULLWIDTH)
+    assert [c.value for c in find_dossier_codes(payload)] == ["000.00.04.H40-230414-0002"]
+
+
+@given(st.text(max_size=40))
+def test_every_accepted_code_is_ascii(text: str) -> None:
+    try:
+        code = parse_dossier_code(text)
+    except DossierCodeError:
+        return
+    assert code.value.isascii()
+    assert parse_dossier_code(code.value) == code
+
+
+@given(st.sampled_from([*REAL_LEGACY_CODES, *CENTRALISED_CODES]), st.data())
+def test_any_single_non_ascii_digit_is_refused(code: str, data: st.DataObject) -> None:
+    position = data.draw(st.sampled_from([i for i, c in enumerate(code) if c.isdigit()]))
+    digit = data.draw(
+        st.characters(categories=["Nd"]).filter(
+            lambda c: not unicodedata.normalize("NFKC", c).isascii()
+        )
+    )
+    with pytest.raises(DossierCodeError):
+        parse_dossier_code(code[:position] + digit + code[position + 1 :])
+    assert find_dossier_codes(code[:position] + digit + code[position + 1 :]) == []
