@@ -19,8 +19,8 @@ from pdf2image.exceptions import PDFPageCountError, PDFSyntaxError
 from pikepdf import AccessMode, Name
 from PIL import Image
 
-from ocr.errors import InputRejected, Reason
-from ocr.pdf_images import find_page_image
+from ocr.errors import InputRejected, Reason, ToolMissing
+from ocr.pdf_images import JBIG2_MISSING, find_page_image
 from ocr.sources import PageInfo, SourceInfo, SourceKind
 
 # Limits are enforced by inspection (ocr.sources); this only stops Pillow's own
@@ -36,6 +36,8 @@ def load_pixels(source: SourceInfo, page: PageInfo) -> Image.Image:
         return _frame(source.path, page.index)
     except InputRejected:
         raise
+    except pikepdf.DependencyError as e:  # only JBIG2 needs an external decoder
+        raise ToolMissing(JBIG2_MISSING) from e
     except (
         OSError,
         ValueError,

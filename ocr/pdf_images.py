@@ -10,12 +10,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pikepdf
+import pikepdf.jbig2
 from pikepdf import Name
 
+from ocr.errors import ToolMissing
 from ocr.geometry import Matrix, multiply
 
 #: Filters PDF/A-2 allows and any viewer decodes; LZW is forbidden in PDF/A.
-_KEEPABLE_FILTERS = {"/DCTDecode", "/CCITTFaxDecode", "/FlateDecode", "/JPXDecode"}
+#: JBIG2 is allowed (globals included): a JBIG2 scan stays JBIG2 in the output.
+_KEEPABLE_FILTERS = {
+    "/DCTDecode",
+    "/CCITTFaxDecode",
+    "/FlateDecode",
+    "/JPXDecode",
+    "/JBIG2Decode",
+}
+JBIG2_MISSING = "jbig2dec (JBIG2 decoder) is not installed: apt-get install jbig2dec"
 _KEEPABLE_SPACES = {"/DeviceGray", "/DeviceRGB", "/CalGray", "/CalRGB"}
 
 
@@ -83,14 +93,35 @@ def _draw_matrix(page: pikepdf.Page, name: str) -> Matrix | None:
     return found
 
 
+def filter_names(image: pikepdf.Object) -> list[str]:
+    """The image's compression filters, in order ("/DCTDecode", ...)."""
+    filters = image.get(Name.Filter)
+    if isinstance(filters, pikepdf.Array):
+        return [str(f) for f in filters]
+    return [str(filters)] if filters is not None else []
+
+
+def require_decoder(image: pikepdf.Object) -> None:
+    """JBIG2 is decoded by an external program (pikepdf calls jbig2dec): say so before OCR.
+
+    Only the OCR copy needs the decoder; the PDF/A keeps the JBIG2 data as it is.
+    """
+    global _jbig2_found
+    if _jbig2_found or "/JBIG2Decode" not in filter_names(image):
+        return
+    try:
+        pikepdf.jbig2.get_decoder().check_available()
+    except pikepdf.DependencyError as e:
+        raise ToolMissing(JBIG2_MISSING) from e
+    _jbig2_found = True  # checked once per process: it runs `jbig2dec --version`
+
+
+_jbig2_found = False
+
+
 def _why_not_keepable(image: pikepdf.Object) -> str:
     """Empty if the image can go into a PDF/A-2b as it is, else the reason."""
-    filters = image.get(Name.Filter)
-    names = (
-        [str(f) for f in filters]
-        if isinstance(filters, pikepdf.Array)
-        else ([str(filters)] if filters is not None else [])
-    )
+    names = filter_names(image)
     if any(f not in _KEEPABLE_FILTERS for f in names):
         return f"filter {','.join(names)} not allowed in PDF/A"
     if Name.SMask in image or Name.Mask in image:

@@ -17,7 +17,7 @@ from PIL import Image, ImageSequence, UnidentifiedImageError
 
 from ocr.errors import InputRejected, Reason
 from ocr.options import OcrOptions
-from ocr.pdf_images import find_page_image
+from ocr.pdf_images import find_page_image, require_decoder
 
 A4_LONG_SIDE_INCHES = 297 / 25.4
 
@@ -140,6 +140,7 @@ def _pdf_page_info(pdf: pikepdf.Pdf, index: int, options: OcrOptions) -> PageInf
             embeddable=False,
             note="page is not a single scanned image; rasterised",
         )
+    require_decoder(found.image)
     return PageInfo(
         index,
         found.width,

@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 APT_PACKAGES=(
   python3 python3-venv python3-pip
   tesseract-ocr tesseract-ocr-vie tesseract-ocr-eng tesseract-ocr-osd
-  poppler-utils fonts-dejavu-core
+  poppler-utils fonts-dejavu-core jbig2dec
   sane-utils
 )
 VENV=${SOHOA_VENV:-.venv}

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import img2pdf
 import numpy as np
+import pikepdf
 from PIL import Image, ImageDraw, ImageFont
 
 FONT_PATH = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
@@ -250,4 +251,47 @@ def save_bomb_png(path: Path, side: int = 20000) -> Path:
     path.write_bytes(
         b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", data) + chunk(b"IEND", b"")
     )
+    return path
+
+
+def save_jbig2_pdf(image: Image.Image, path: Path, dpi: int = DPI) -> Path:
+    """An archive scanner's PDF: one page whose bilevel image is a JBIG2 embedded stream.
+
+    No JBIG2 encoder is packaged for Debian, so the stream is built by hand: a page
+    information segment and one immediate lossless generic region coded with MMR
+    (ITU T.88 section 6.2.6: MMR is CCITT G4, which Pillow's libtiff writes). The
+    page is inverted before G4 coding because G4's "black" runs must be the ink,
+    which JBIG2 paints black (1). As in PDF (7.4.7), there is no file header and no
+    end-of-page segment. jbig2dec and poppler decode it like any scanner's JBIG2.
+    """
+    tiff = io.BytesIO()
+    save_g4_tiff([Image.eval(image.convert("L"), lambda v: 255 - v)], tiff, dpi)  # type: ignore[arg-type]
+    with pikepdf.open(io.BytesIO(img2pdf.convert(tiff.getvalue()))) as carrier:
+        (g4_image,) = carrier.pages[0].Resources.XObject.values()
+        mmr = g4_image.read_raw_bytes()
+    width, height = image.size
+    px_per_metre = round(dpi / 0.0254)
+
+    def segment(number: int, kind: int, data: bytes) -> bytes:  # page association: page 1
+        return struct.pack(">IBBBI", number, kind, 0, 1, len(data)) + data
+
+    page_info = struct.pack(">IIIIBH", width, height, px_per_metre, px_per_metre, 0, 0)
+    region = struct.pack(">IIIIB", width, height, 0, 0, 0) + b"\x01" + mmr  # flags: MMR
+    data = segment(0, 48, page_info) + segment(1, 39, region)
+    pdf = pikepdf.new()
+    jbig2 = pdf.make_stream(
+        data,
+        Type=pikepdf.Name.XObject,
+        Subtype=pikepdf.Name.Image,
+        Width=width,
+        Height=height,
+        ColorSpace=pikepdf.Name.DeviceGray,
+        BitsPerComponent=1,
+        Filter=pikepdf.Name.JBIG2Decode,
+    )
+    w_pt, h_pt = width * 72 / dpi, height * 72 / dpi
+    page = pdf.add_blank_page(page_size=(w_pt, h_pt))
+    page.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(Im0=jbig2))
+    page.Contents = pdf.make_stream(f"q {w_pt:.4f} 0 0 {h_pt:.4f} 0 0 cm /Im0 Do Q".encode())
+    pdf.save(path)
     return path
