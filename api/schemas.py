@@ -43,10 +43,10 @@ class JobRef(BaseModel):
 class DocumentOut(BaseModel):
     id: int = Field(description="Catalog id (also addressable as #<id>).")
     kind: Literal["intake", "result"]
-    number: int
+    number: int | None = Field(description="Null once a rejected document gave its number back.")
     name: str = Field(description="<code>.<n> for intake components, <code>-KQ<n> for results.")
     result_code: str | None = Field(description="<code>-KQ<n> for results (spec §4), else null.")
-    status: Literal["pending", "stored"]
+    status: Literal["pending", "stored", "rejected", "failed"]
     pages: int | None
     input_pages: int | None
     dropped_pages: list[DroppedPageOut]
@@ -90,7 +90,10 @@ class Health(BaseModel):
 
 
 def document_href(record: DocumentRecord) -> str:
-    ref = f"KQ{record.number}" if record.kind == "result" else str(record.number)
+    if record.number is None:
+        ref = f"#{record.id}"
+    else:
+        ref = f"KQ{record.number}" if record.kind == "result" else str(record.number)
     return f"{API_PREFIX}/cases/{quote(record.dossier_code)}/documents/{ref}"
 
 

@@ -261,7 +261,7 @@ class Batch:
                 status="duplicate",
                 dossier_code=filed.dossier_code,
                 document=filed.name,
-                key=filed.key,
+                key=filed.stored_key,
                 error_vi="",
                 error_en="",
                 exit_code=0,
@@ -391,5 +391,5 @@ def _outcome_row(base: ReportRow, outcome: Outcome, pages: PageRange) -> ReportR
         dossier_code=record.dossier_code,
         document=record.name,
         dropped_pages=dropped,
-        key=record.key,
+        key=record.stored_key,
     )

@@ -28,6 +28,7 @@ class Services:
             s3_access_key=settings.secret("s3_access_key"),
             s3_secret_key=settings.secret("s3_secret_key"),
             s3_region=settings.s3_region,
+            s3_public_url=settings.s3_public_url,
         )
         catalog = Catalog(settings.resolved_database_url)
         try:

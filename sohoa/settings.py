@@ -97,6 +97,12 @@ class Settings(BaseSettings):
     #: unset = no endpoint. Bound to worker_metrics_host (loopback unless set).
     worker_metrics_port: int | None = Field(default=None, ge=1, le=65535)
     worker_metrics_host: str = "127.0.0.1"
+    #: Where outside systems reach the S3 server (http(s)://host[:port]) when it differs from
+    #: the storage URL's host (a compose network name): presigned download links use it.
+    s3_public_url: str | None = None
+    #: Downloads from an S3 store: `redirect` (307 to a presigned URL) or `stream` (the API
+    #: sends the bytes itself, for clients that cannot reach the S3 server at all).
+    api_download: Literal["redirect", "stream"] = "redirect"
 
     @property
     def resolved_storage_url(self) -> str:

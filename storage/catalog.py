@@ -43,7 +43,9 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-DocumentStatus = Literal["pending", "stored"]
+#: pending → stored | rejected (can never be digitised as it is) | failed (gave up otherwise)
+DocumentStatus = Literal["pending", "stored", "rejected", "failed"]
+_STATUSES: tuple[DocumentStatus, ...] = ("pending", "stored", "rejected", "failed")
 
 _RESERVE_ATTEMPTS = 8
 _SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -80,9 +82,10 @@ class DocumentRecord:
     id: int
     dossier_code: str
     kind: DocumentKind
-    number: int
+    #: None once a rejected row gave its number (and key) back.
+    number: int | None
     result_code: str | None
-    key: str
+    key: str | None
     sha256: str | None
     size: int | None
     pages: int | None
@@ -96,13 +99,33 @@ class DocumentRecord:
     source_name: str
     source_sha256: str
     status: DocumentStatus
+    #: The English message of the last failure.
     error: str | None
     created_at: datetime
     updated_at: datetime
+    #: The machine kind of the last failure (low_resolution, corrupt…) and its Vietnamese message.
+    error_kind: str | None = None
+    error_vi: str | None = None
+    #: The source PDF carried a digital signature and was stored as received.
+    signed: bool | None = None
+
+    @property
+    def stored_key(self) -> str:
+        """The object key, for code that reads or writes the document's object.
+
+        Only a rejected row has none (it gave its number back); asking for its
+        object is then a missing document, not a crash.
+        """
+        if self.key is None:
+            raise DocumentNotFound(f"document {self.name} has no stored object ({self.status})")
+        return self.key
 
     @property
     def name(self) -> str:
-        """``<code>.<n>`` for intake components, ``<code>-KQ<n>`` for results."""
+        """``<code>.<n>`` for intake components, ``<code>-KQ<n>`` for results;
+        ``<code> #<id>`` for a row without a number (rejected)."""
+        if self.number is None:
+            return f"{self.dossier_code} #{self.id}"
         return document_name(self.dossier_code, self.kind, self.number)
 
 
@@ -397,8 +420,19 @@ def _record(row: Document) -> DocumentRecord:
         pdfa_report=row.pdfa_report,
         source_name=row.source_name,
         source_sha256=row.source_sha256,
-        status="stored" if row.status == "stored" else "pending",
+        status=_status(row.status),
         error=row.error,
         created_at=row.created_at,
         updated_at=row.updated_at,
+        error_kind=row.error_kind,
+        error_vi=row.error_vi,
+        signed=row.signed,
     )
+
+
+def _status(value: str) -> DocumentStatus:
+    """The row's status as the Literal; an unknown value reads as pending (never stored)."""
+    for known in _STATUSES:
+        if value == known:
+            return known
+    return "pending"

@@ -45,6 +45,9 @@ class Job(Base):
     pages_done: Mapped[int] = mapped_column(default=0)
     #: Why the job failed (dead letter) or why the last attempt was retried.
     error: Mapped[str | None] = mapped_column(Text)
+    #: The machine kind of that failure and its Vietnamese message (as on documents).
+    error_kind: Mapped[str | None] = mapped_column(String(40))
+    error_vi: Mapped[str | None] = mapped_column(Text)
     #: Failed attempts of any step of this job (retries), for status and tests.
     attempts: Mapped[int] = mapped_column(default=0)
     #: Times the PDF/A was assembled and stored: 1 when nothing was done twice.

@@ -59,9 +59,10 @@ class Document(Base):
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     dossier_code: Mapped[str] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(16))
-    number: Mapped[int]
+    #: NULL once a rejected row gave its number back (numbering stays without gaps).
+    number: Mapped[int | None]
     result_code: Mapped[str | None] = mapped_column(String(80))
-    key: Mapped[str] = mapped_column(String(512))
+    key: Mapped[str | None] = mapped_column(String(512))
     sha256: Mapped[str | None] = mapped_column(String(64))
     size: Mapped[int | None]
     pages: Mapped[int | None]
@@ -74,7 +75,15 @@ class Document(Base):
     pdfa_report: Mapped[str | None] = mapped_column(Text)
     source_name: Mapped[str] = mapped_column(String(512))
     source_sha256: Mapped[str] = mapped_column(String(64))
+    #: pending → stored | rejected (the source can never be digitised as it is) | failed
     status: Mapped[str] = mapped_column(String(16), default="pending")
+    #: The English message of the last failure.
     error: Mapped[str | None] = mapped_column(Text)
+    #: The machine kind of the last failure (low_resolution, corrupt, encrypted…).
+    error_kind: Mapped[str | None] = mapped_column(String(40))
+    #: The clerk's Vietnamese message of the last failure.
+    error_vi: Mapped[str | None] = mapped_column(Text)
+    #: The source PDF carried a digital signature and was stored as received.
+    signed: Mapped[bool | None]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now, onupdate=utc_now)

@@ -43,6 +43,8 @@ _AUTH_CODES = frozenset(
 )
 _DIGEST_CODES = frozenset({"BadDigest", "InvalidDigest", "XAmzContentChecksumMismatch"})
 _BUCKET_RACE_CODES = frozenset({"BucketAlreadyOwnedByYou", "BucketAlreadyExists"})
+#: The region SeaweedFS, MinIO and AWS assume when none is configured.
+DEFAULT_REGION = "us-east-1"
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,10 @@ class S3Config:
     prefix: str = ""
     #: Larger files are uploaded in parts of this size (bounded memory); 5 MiB at least.
     part_size: int = 8 * 1024 * 1024
+    #: ``host[:port]`` outside systems reach the server by, when it differs from ``endpoint``
+    #: (a compose network's ``s3:8333``): presigned URLs are signed for this host.
+    public_endpoint: str | None = None
+    public_secure: bool = True
 
     def describe(self) -> str:
         """URL-like location in the same form :func:`storage.store_url.open_store` accepts."""
@@ -84,6 +90,7 @@ class S3Store:
             region=config.region,
             http_client=_http_client(),
         )
+        self._presigner = _presigner(config) or self._client
         self._ensure_bucket()
 
     def __repr__(self) -> str:
@@ -168,10 +175,11 @@ class S3Store:
             self._client.remove_object(self.config.bucket, self._name(key))
 
     def presign_get(self, key: str, expires: timedelta) -> str | None:
-        """A GET URL signed for ``expires`` (1 s to 7 days, the S3 limits)."""
+        """A GET URL signed for ``expires`` (1 s to 7 days, the S3 limits), on the public
+        endpoint when one is configured (SigV4 signs the Host, so it cannot be rewritten)."""
         check_key(key)
         with self._errors(key):
-            return self._client.presigned_get_object(
+            return self._presigner.presigned_get_object(
                 self.config.bucket, self._name(key), expires=expires
             )
 
@@ -267,6 +275,20 @@ def checksum_headers(sha256: str) -> DictType:
         SHA256_METADATA: sha256,
         "x-amz-checksum-sha256": base64.b64encode(raw).decode("ascii"),
     }
+
+
+def _presigner(config: S3Config) -> Minio | None:
+    """A client that only signs URLs for the public endpoint. Its region is explicit
+    (the server default, us-east-1, unless configured) so signing never asks the network."""
+    if config.public_endpoint is None:
+        return None
+    return Minio(
+        config.public_endpoint,
+        access_key=config.access_key,
+        secret_key=config.secret_key,
+        secure=config.public_secure,
+        region=config.region or DEFAULT_REGION,
+    )
 
 
 def _http_client() -> urllib3.PoolManager:

@@ -6,6 +6,7 @@ the provincial server); credentials may ride in it but are never echoed back.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import SplitResult, unquote, urlsplit
 from urllib.request import url2pathname
@@ -31,20 +32,27 @@ def open_store(
     s3_access_key: str | None,
     s3_secret_key: str | None,
     s3_region: str | None = None,
+    s3_public_url: str | None = None,
 ) -> ObjectStore:
     """Build the store named by ``url``.
 
     For S3, explicit keys win over ``ACCESS:SECRET@`` in the URL, so a secret
     can live in the environment while the URL stays in a shareable config file.
+    ``s3_public_url`` (``http(s)://host[:port]``) is where outside systems reach the
+    same server; presigned download links are made for it.
     """
     parts = urlsplit(url.strip())
     scheme = parts.scheme.lower()
     if scheme == "file":
         return LocalStore(_local_root(parts, url))
     if scheme in _S3_SCHEMES:
-        return S3Store(
-            _s3_config(parts, url, s3_access_key, s3_secret_key, s3_region, _S3_SCHEMES[scheme])
+        config = _s3_config(
+            parts, url, s3_access_key, s3_secret_key, s3_region, _S3_SCHEMES[scheme]
         )
+        if s3_public_url and s3_public_url.strip():
+            endpoint, secure = public_endpoint(s3_public_url)
+            config = replace(config, public_endpoint=endpoint, public_secure=secure)
+        return S3Store(config)
     raise BadReference(f"unsupported store URL {redact_url(url)!r}; use one of: {ACCEPTED_FORMS}")
 
 
@@ -55,6 +63,25 @@ def redact_url(url: str) -> str:
         return url.strip()
     host = parts.netloc.rsplit("@", 1)[1]
     return parts._replace(netloc=f"***@{host}").geturl()
+
+
+def public_endpoint(url: str) -> tuple[str, bool]:
+    """``host[:port]`` and whether it is HTTPS, from a public S3 URL such as
+    ``https://files.example.gov.vn``. A path is refused: SigV4 signs the path too, so a
+    proxy that strips one would break every link."""
+    shown = redact_url(url)
+    parts = urlsplit(url.strip())
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise BadReference(
+            f"public S3 URL {shown!r} must be http(s)://host[:port], "
+            "e.g. https://files.example.gov.vn"
+        )
+    if parts.path.strip("/") or parts.query or parts.fragment or "@" in parts.netloc:
+        raise BadReference(
+            f"public S3 URL {shown!r} must be only http(s)://host[:port]: no path, query "
+            "or credentials (presigned links sign the path, so a proxy must not add one)"
+        )
+    return _endpoint(parts, shown), parts.scheme.lower() == "https"
 
 
 def _local_root(parts: SplitResult, url: str) -> Path:

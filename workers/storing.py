@@ -33,13 +33,13 @@ def store_document(
     result: DocumentResult, record: DocumentRecord, store: ObjectStore, tmp: Path
 ) -> StoredDocument:
     """Upload the PDF/A and its sidecars; each put verifies the checksum of what landed."""
-    main = store.put_file(record.key, result.pdf, sha256_file(result.pdf))
-    text_key = sidecar_key(record.key, TEXT_SUFFIX)
+    main = store.put_file(record.stored_key, result.pdf, sha256_file(result.pdf))
+    text_key = sidecar_key(record.stored_key, TEXT_SUFFIX)
     sidecar = _text_sidecar(result, record, tmp / "text.json")
     store.put_file(text_key, sidecar, sha256_file(sidecar), content_type="application/json")
     dropped_key = None
     if result.dropped_pdf is not None:
-        dropped_key = sidecar_key(record.key, DROPPED_SUFFIX)
+        dropped_key = sidecar_key(record.stored_key, DROPPED_SUFFIX)
         store.put_file(dropped_key, result.dropped_pdf, sha256_file(result.dropped_pdf))
     return StoredDocument(
         sha256=main.sha256,

@@ -294,3 +294,62 @@ def test_a_file_larger_than_one_part_goes_up_in_parts_and_is_verified(
     assert store.get_to_file(KEY, tmp_path / "back.pdf").sha256 == sha256
     stat = s3_server.client().stat_object(s3_server.bucket, f"{prefix}/{KEY}")
     assert (stat.etag or "").endswith("-3")  # three parts, completed as one object
+
+
+@pytest.mark.s3
+def test_presigned_links_are_made_for_the_public_url_and_download_from_there(
+    s3_server: S3Server, tmp_path: Path
+) -> None:
+    """Inside a compose network the store is reached as s3:8333; outside systems need the
+    public name. Here the store talks to `localhost`, links must name 127.0.0.1."""
+    port = s3_server.endpoint.rsplit(":", 1)[1]
+    store = open_store(
+        f"s3+http://localhost:{port}/{s3_server.bucket}/public-{secrets.token_hex(4)}",
+        s3_access_key=s3_server.access_key,
+        s3_secret_key=s3_server.secret_key,
+        s3_public_url=f"http://127.0.0.1:{port}",
+    )
+    source, sha256 = make_file(tmp_path / "scan.pdf")
+    store.put_file(KEY, source, sha256)
+
+    url = store.presign_get(KEY, timedelta(minutes=5))
+
+    assert url is not None and url.startswith(f"http://127.0.0.1:{port}/{s3_server.bucket}/")
+    with urllib.request.urlopen(url, timeout=10) as response:
+        assert hashlib.sha256(response.read()).hexdigest() == sha256
+
+
+@pytest.mark.s3
+def test_signing_for_a_public_name_this_machine_cannot_reach_needs_no_network(
+    s3_server: S3Server,
+) -> None:
+    store = open_store(
+        f"s3+http://{s3_server.endpoint}/{s3_server.bucket}",
+        s3_access_key=s3_server.access_key,
+        s3_secret_key=s3_server.secret_key,
+        s3_public_url="https://files.example.invalid/",
+    )
+    url = store.presign_get(KEY, timedelta(minutes=5))
+    assert url is not None and url.startswith(f"https://files.example.invalid/{s3_server.bucket}/")
+    assert "X-Amz-Credential=" in url and "us-east-1" in url
+
+
+@pytest.mark.parametrize(
+    "public_url",
+    [
+        "files.example.gov.vn",
+        "ftp://files.example.gov.vn",
+        "https://files.example.gov.vn/s3",
+        "https://files.example.gov.vn/?a=b",
+        "https://user:hunter2@files.example.gov.vn",
+    ],
+)
+def test_a_public_url_must_be_only_scheme_host_and_port(public_url: str) -> None:
+    with pytest.raises(ValueError, match="public S3 URL") as caught:
+        open_store(
+            "s3+http://127.0.0.1:9/bucket",
+            s3_access_key="a",
+            s3_secret_key="b",
+            s3_public_url=public_url,
+        )
+    assert "hunter2" not in str(caught.value)

@@ -1,0 +1,196 @@
+"""The catalog's database: the one object that owns the engine, the sessions and the schema.
+
+Everything that keeps rows (the catalog, the job book, the API keys) receives
+a :class:`Database`; none of them creates an engine or a table. The schema is
+brought up to date by :meth:`Database.upgrade` (Alembic, migrations shipped in
+:mod:`storage.migrations`), once, where a process opens its services.
+
+Several processes may start together on one empty PostgreSQL database (a
+worker pool, an API and a reconciler): the upgrade runs in one transaction
+under an advisory lock, so the first one migrates and the others find the
+work done. SQLite serialises writers by itself (``BEGIN IMMEDIATE``).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.orm import Session, sessionmaker
+
+from storage.errors import BadReference
+from storage.permissions import create_private_file
+from storage.store_url import redact_url
+
+__all__ = ["FIRST_REVISION", "Database"]
+
+log = logging.getLogger(__name__)
+
+#: The revision that describes the schema of the release before migrations existed.
+FIRST_REVISION = "0001"
+_MIGRATIONS = Path(__file__).with_name("migrations")
+#: Arbitrary but fixed: every sohoa process takes the same lock before touching the schema.
+_SCHEMA_LOCK = 0x50_48_4F_41  # "SHOA"
+_SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+class Database:
+    """SQLite (single office PC) or PostgreSQL (shared server), with its sessions.
+
+    Opening does not touch the database; :meth:`open` also upgrades the schema.
+    """
+
+    def __init__(self, url: str) -> None:
+        try:
+            self._url = make_url(url)
+            self._engine = _create_engine(self._url)
+        except ArgumentError:  # unparseable, or an unknown dialect (NoSuchModuleError)
+            raise BadReference(
+                f"SOHOA_DATABASE_URL {redact_url(url)!r} is not a database URL sohoa can use; "
+                "write e.g. sqlite:////var/lib/sohoa/catalog.sqlite3 or "
+                "postgresql+psycopg://user:pass@host/db"
+            ) from None
+        self._sessions = sessionmaker(self._engine, expire_on_commit=False)
+
+    @classmethod
+    def open(cls, url: str) -> Database:
+        """The database at ``url`` with its schema upgraded: what a process does at start."""
+        database = cls(url)
+        try:
+            database.upgrade()
+        except BaseException:
+            database.close()
+            raise
+        return database
+
+    def __repr__(self) -> str:
+        return f"Database({self.describe()!r})"
+
+    def __enter__(self) -> Database:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    @property
+    def engine(self) -> Engine:
+        return self._engine
+
+    @property
+    def sessions(self) -> sessionmaker[Session]:
+        """Sessions on this database (one pool, one set of SQLite locking rules)."""
+        return self._sessions
+
+    def describe(self) -> str:
+        """The database URL with any password masked."""
+        return self._url.render_as_string(hide_password=True)
+
+    def close(self) -> None:
+        """Release pooled connections (the database itself is untouched)."""
+        self._engine.dispose()
+
+    def current(self) -> str | None:
+        """The schema revision the database is at; None for an empty (or pre-migration) one."""
+        with self._engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+
+    @staticmethod
+    def head() -> str:
+        """The newest schema revision this version of sohoa knows."""
+        head = ScriptDirectory.from_config(_config()).get_current_head()
+        assert head is not None
+        return head
+
+    def upgrade(self, revision: str = "head") -> tuple[str | None, str | None]:
+        """Migrate the schema to ``revision``; returns (before, after). Safe to call every start.
+
+        A database made by the release before migrations (tables present, no
+        ``alembic_version``) is adopted: revision 0001 adds any of its tables
+        that release had not created yet and records the version, then the
+        later revisions run as usual.
+        """
+        with self._engine.connect() as connection:
+            with _foreign_keys_off(connection), connection.begin():
+                _lock_schema(connection)
+                before = MigrationContext.configure(connection).get_current_revision()
+                if before is None and inspect(connection).has_table("documents"):
+                    log.info("adopting a catalog made before migrations", extra={"db": self.describe()})
+                config = _config(connection)
+                command.upgrade(config, revision)
+                after = MigrationContext.configure(connection).get_current_revision()
+        if before != after:
+            log.info("database schema upgraded", extra={"from": before, "to": after})
+        return before, after
+
+
+def _config(connection: Connection | None = None) -> Config:
+    """Alembic's configuration, in code: no alembic.ini is needed at run time."""
+    config = Config()
+    config.set_main_option("script_location", str(_MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+def _lock_schema(connection: Connection) -> None:
+    """One schema change at a time across processes (PostgreSQL; released at commit)."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK})
+
+
+class _foreign_keys_off:  # noqa: N801 - used like a function: `with _foreign_keys_off(c):`
+    """SQLite rebuilds a table to alter a column; with foreign keys on, dropping the old
+    copy would fail (or cascade) for rows that point at it. The pragma only takes
+    effect outside a transaction, so it is set on the raw connection before BEGIN."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._raw: Any = None
+        if connection.dialect.name == "sqlite":
+            self._raw = connection.connection.driver_connection
+
+    def __enter__(self) -> None:
+        if self._raw is not None:
+            self._raw.execute("PRAGMA foreign_keys=OFF")
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._raw is not None:
+            self._raw.execute("PRAGMA foreign_keys=ON")
+
+
+def _create_engine(url: URL) -> Engine:
+    if url.get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True)
+    if url.database and url.database != ":memory:":
+        create_private_file(Path(url.database))  # SQLite gives -wal/-shm its mode
+    engine = create_engine(url)
+    event.listen(engine, "connect", _configure_sqlite)
+    event.listen(engine, "begin", _begin_immediate)
+    return engine
+
+
+def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    """WAL lets the CLI read while a worker writes; foreign keys are off by default in SQLite.
+
+    Autocommit at the driver level hands transaction control to
+    :func:`_begin_immediate`.
+    """
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={_SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.close()
+
+
+def _begin_immediate(connection: Any) -> None:
+    """Take SQLite's write lock up front: a deferred transaction that reads the
+    highest number and then writes fails instantly (no busy wait) when another
+    process committed in between."""
+    connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -1,0 +1,20 @@
+"""Every table of the catalog's database, gathered in one ``MetaData``.
+
+The tables are declared beside the code that uses them (documents in
+:mod:`storage.models`, jobs in :mod:`storage.job_models`, API keys in
+:mod:`storage.api_keys`); importing them all here is what lets Alembic compare
+the migrated schema with the models.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import MetaData
+
+
+def metadata() -> MetaData:
+    """The shared ``Base.metadata`` with every table module loaded."""
+    from storage import api_keys, job_models
+    from storage.models import Base
+
+    assert api_keys.ApiKeyRow.metadata is job_models.Job.metadata is Base.metadata
+    return Base.metadata
