@@ -19,6 +19,7 @@ from api.context import ApiContext
 from api.schemas import API_PREFIX
 from api.submitter import Submitter, make_submitter
 from sohoa.settings import Settings
+from storage.permissions import configure as configure_permissions
 
 log = logging.getLogger("api.access")
 
@@ -38,6 +39,7 @@ def create_app(
 ) -> FastAPI:
     """The API over the catalog and store named by ``settings``; ``make`` picks who
     digitises uploads (default: the queue if a broker is configured, else embedded workers)."""
+    configure_permissions(settings.shared_group)  # before the inbox or catalog is created
     backends = Backends(settings)
     context = ApiContext(settings, backends, make(settings, backends))
 

@@ -22,6 +22,7 @@ from typing import BinaryIO
 from starlette.types import Message
 
 from api.errors import ApiError
+from storage.permissions import file_mode, make_dir
 
 _CHUNK = 1024 * 1024
 #: Magic bytes of what a counter scanner produces (the pipeline re-checks the content).
@@ -97,7 +98,7 @@ def land(source: BinaryIO, inbox: Path) -> Landed:
             422, "empty_upload", "Tệp tải lên rỗng; hãy quét lại", "The uploaded file is empty"
         )
     extension = sniff_extension(head)
-    inbox.mkdir(parents=True, exist_ok=True)
+    make_dir(inbox)
     digest, size = hashlib.sha256(), 0
     handle, temp_name = tempfile.mkstemp(dir=inbox, prefix=".upload-", suffix=".part")
     temp = Path(temp_name)
@@ -111,6 +112,7 @@ def land(source: BinaryIO, inbox: Path) -> Landed:
                 chunk = source.read(_CHUNK)
             out.flush()
             os.fsync(out.fileno())
+            os.fchmod(out.fileno(), file_mode())  # 0640 for a service group
         # One file per upload: two clients sending the same bytes never share (or delete) one.
         final = inbox / f"{digest.hexdigest()}.{uuid.uuid4().hex[:12]}.{extension}"
         os.replace(temp, final)

@@ -17,6 +17,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
+from storage.permissions import make_dir, open_private
+
 RowKind = Literal["source", "separator", "part"]
 #: source rows: done | error; separator rows: separator; part rows: stored | duplicate | error.
 Status = Literal["done", "error", "separator", "stored", "duplicate"]
@@ -75,7 +77,7 @@ def report_dir(home: Path, now: datetime) -> Path:
 
 def write_report(rows: Sequence[ReportRow], directory: Path) -> tuple[Path, Path]:
     """Write ``report.csv`` and ``report.json`` into ``directory``; returns their paths."""
-    directory.mkdir(parents=True, exist_ok=True)
+    make_dir(directory)
     summary = Summary.of(rows)
     data = {"summary": asdict(summary), "rows": [asdict(r) for r in rows]}
     json_path = _atomic(directory / "report.json", json.dumps(data, ensure_ascii=False, indent=1))
@@ -93,8 +95,8 @@ def _csv(rows: Sequence[ReportRow]) -> str:
 
 def _atomic(path: Path, text: str, encoding: str = "utf-8") -> Path:
     tmp = path.with_name(f".{path.name}.tmp")
-    with tmp.open("w", encoding=encoding, newline="") as f:
-        f.write(text)
+    with open_private(tmp) as f:
+        f.write(text.encode(encoding))
         f.flush()
         os.fsync(f.fileno())
     tmp.replace(path)

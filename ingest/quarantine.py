@@ -25,6 +25,7 @@ from pathlib import Path
 from ingest.quarantine_reasons import Why
 from storage.clock import utc_now, vietnam_time
 from storage.files import sha256_file
+from storage.permissions import make_dir, open_private, restrict
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +102,7 @@ class Quarantine:
         return None
 
     def _put(self, source: Path, why: Why, origin: Origin, *, keep_source: bool) -> Entry:
-        self.root.mkdir(parents=True, exist_ok=True)
+        make_dir(self.root)
         name = _unique_name(origin.original_name)
         now = _now()
         digest = sha256_file(source)
@@ -236,20 +237,24 @@ def _move(source: Path, target: Path) -> None:
     except OSError:
         _copy(source, target)
         source.unlink()
+    else:
+        restrict(target)  # it keeps the hot folder's mode otherwise
 
 
 def _copy(source: Path, target: Path) -> None:
     """Copy (flushed) under a hidden name first, so a half copy is never listed."""
     partial = target.with_name(f".{target.name}.part")
-    shutil.copyfile(source, partial)
-    with partial.open("rb") as f:
-        os.fsync(f.fileno())
+    with source.open("rb") as src, open_private(partial) as out:
+        shutil.copyfileobj(src, out)
+        out.flush()
+        os.fsync(out.fileno())
     os.rename(partial, target)
 
 
 def _write_atomically(path: Path, text: str) -> None:
     partial = path.with_name(f".{path.name}.part")
-    partial.write_text(text, encoding="utf-8")
+    with open_private(partial) as out:
+        out.write(text.encode("utf-8"))
     os.replace(partial, path)
 
 

@@ -16,6 +16,7 @@ from sohoa.exit_codes import ExitCode
 from sohoa.failures import Failure, describe
 from sohoa.logs import configure as configure_logs
 from sohoa.settings import Settings
+from storage.permissions import configure as configure_permissions
 
 if TYPE_CHECKING:
     from sohoa.services import Services
@@ -37,6 +38,7 @@ def load_settings() -> Settings:
         typer.secho(f"Error: {failure.en}", fg="red", err=True)
         raise typer.Exit(failure.exit_code) from None
     configure_logs(settings.log_level, settings.log_format)
+    configure_permissions(settings.shared_group)
     return settings
 
 

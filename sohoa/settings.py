@@ -103,6 +103,10 @@ class Settings(BaseSettings):
     #: Downloads from an S3 store: `redirect` (307 to a presigned URL) or `stream` (the API
     #: sends the bytes itself, for clients that cannot reach the S3 server at all).
     api_download: Literal["redirect", "stream"] = "redirect"
+    #: Files and directories sohoa creates (objects, SQLite catalog, quarantine, inbox,
+    #: reports): false = owner only (0600/0700); true = readable by the service group
+    #: (0640/0750), for a watcher, API and backup running as different accounts of one group.
+    shared_group: bool = False
 
     @property
     def resolved_storage_url(self) -> str:

@@ -27,6 +27,7 @@ from storage.errors import BadReference, DocumentNotFound, StorageError
 from storage.keys import DocumentKind, check_kind, document_key, document_name, sidecar_key
 from storage.models import Document
 from storage.objects import check_sha256
+from storage.permissions import create_private_file
 from storage.refs import parse_document_ref
 from storage.schema import create_tables
 from storage.store_url import redact_url
@@ -345,7 +346,7 @@ def _create_engine(url: URL) -> Engine:
     if url.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True)
     if url.database and url.database != ":memory:":
-        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        create_private_file(Path(url.database))  # SQLite gives -wal/-shm its mode
     engine = create_engine(url)
     event.listen(engine, "connect", _configure_sqlite)
     event.listen(engine, "begin", _begin_immediate)

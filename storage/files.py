@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from storage.errors import ChecksumMismatch
+from storage.permissions import file_mode, make_dir
 
 CHUNK_SIZE = 1024 * 1024
 
@@ -40,9 +41,10 @@ def atomic_output(dest: Path) -> Iterator[BinaryIO]:
 
     If the block raises, the temp file is removed and ``dest`` is untouched.
     """
-    dest.parent.mkdir(parents=True, exist_ok=True)
+    make_dir(dest.parent)
     fd, temp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
     temp = Path(temp_name)
+    os.fchmod(fd, file_mode())  # 0600 from mkstemp, or 0640 for a service group
     try:
         with os.fdopen(fd, "wb") as handle:
             yield handle
@@ -61,9 +63,10 @@ def stage_verified(dest: Path, chunks: Iterable[bytes], expected_sha256: str) ->
     it, so other bookkeeping can happen between verification and visibility.
     The digest is computed while writing, so the bytes are read only once.
     """
-    dest.parent.mkdir(parents=True, exist_ok=True)
+    make_dir(dest.parent)
     fd, temp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
     temp = Path(temp_name)
+    os.fchmod(fd, file_mode())  # 0600 from mkstemp, or 0640 for a service group
     digest = hashlib.sha256()
     size = 0
     try:

@@ -22,6 +22,7 @@ from storage.files import (
     write_verified,
 )
 from storage.objects import StoredObject, check_key, check_sha256
+from storage.permissions import make_dir
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +36,7 @@ class LocalStore:
         if not root.is_absolute():
             raise ValueError(f"the local store root must be an absolute path, got {root}")
         self.root = root
-        root.mkdir(parents=True, exist_ok=True)
+        make_dir(root)
 
     def __repr__(self) -> str:
         return f"LocalStore({self.describe()!r})"
