@@ -7,7 +7,7 @@ import contextlib
 import tempfile
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Request
 from fastapi import Path as PathParam
@@ -22,6 +22,7 @@ from api.responses import errors
 from api.schemas import CaseOut, document_out
 from storage.catalog import DocumentRecord
 from storage.codes import parse_dossier_code
+from storage.errors import ObjectNotFound
 
 router = APIRouter(prefix="/cases", tags=["cases"])
 
@@ -59,16 +60,15 @@ async def get_case(code: CodeParam, request: Request, _key: ReadKey) -> CaseOut:
     )
 
 
-@router.get(
-    "/{code}/documents/{doc}",
-    response_class=Response,
-    responses={
-        200: {"content": {"application/pdf": {}}, "description": "The PDF/A-2b (local store)."},
-        304: {"description": "Not modified (If-None-Match matched the ETag)."},
-        307: {"description": "Redirect to a short-lived presigned URL (S3 store)."},
-        **errors(400, 404, 409),
-    },
-)
+_DOWNLOAD_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/pdf": {}}, "description": "The PDF/A-2b (streamed)."},
+    304: {"description": "Not modified (If-None-Match matched the ETag)."},
+    307: {"description": "Redirect to a short-lived presigned URL (S3 store, redirect mode)."},
+    **errors(400, 404, 409),
+}
+
+
+@router.get("/{code}/documents/{doc}", response_class=Response, responses=_DOWNLOAD_RESPONSES)
 async def get_document(
     code: CodeParam,
     doc: DocParam,
@@ -76,20 +76,18 @@ async def get_document(
     _key: ReadKey,
     if_none_match: Annotated[str | None, Header()] = None,
 ) -> Response:
-    """The document's PDF/A: streamed from a local store (SHA-256 verified on the way), or
-    a 307 redirect to a presigned S3 URL valid for SOHOA_API_PRESIGN_SECONDS.
+    """The document's PDF/A: streamed by the API (SHA-256 verified on the way) from a local
+    store or when SOHOA_API_DOWNLOAD=stream, else a 307 redirect to a presigned S3 URL
+    (on SOHOA_S3_PUBLIC_URL when set) valid for SOHOA_API_PRESIGN_SECONDS.
     ``ETag``, ``Digest`` and ``Repr-Digest`` carry the SHA-256 either way."""
     context = context_of(request)
-    dossier = parse_dossier_code(code).value
-    record = await run_in_threadpool(_find, context, dossier, doc)
+    record = await run_in_threadpool(_find, context, parse_dossier_code(code).value, doc)
     headers = _digest_headers(record)
-    if if_none_match and headers["ETag"] in {t.strip() for t in if_none_match.split(",")}:
+    if _matches(if_none_match, headers["ETag"]):
         return Response(status_code=304, headers=headers)
-    url = await run_in_threadpool(_presign, context, record)
-    if url is not None:
-        return RedirectResponse(
-            url, status_code=307, headers={**headers, "Cache-Control": "no-store"}
-        )
+    redirect = await run_in_threadpool(_redirect, context, record, headers)
+    if redirect is not None:
+        return redirect
     path = await run_in_threadpool(_fetch, context, record)
     return FileResponse(
         path,
@@ -97,6 +95,35 @@ async def get_document(
         filename=f"{record.name}.pdf",
         headers=headers,
         background=BackgroundTask(_cleanup, path),
+    )
+
+
+@router.head("/{code}/documents/{doc}", response_class=Response, responses=_DOWNLOAD_RESPONSES)
+async def head_document(
+    code: CodeParam,
+    doc: DocParam,
+    request: Request,
+    _key: ReadKey,
+    if_none_match: Annotated[str | None, Header()] = None,
+) -> Response:
+    """What GET would answer, without the body: the same redirect for an S3 store, or the
+    length and digests of the stored object (nothing is downloaded)."""
+    context = context_of(request)
+    record = await run_in_threadpool(_find, context, parse_dossier_code(code).value, doc)
+    headers = _digest_headers(record)
+    if _matches(if_none_match, headers["ETag"]):
+        return Response(status_code=304, headers=headers)
+    redirect = await run_in_threadpool(_redirect, context, record, headers)
+    if redirect is not None:
+        return redirect
+    size = await run_in_threadpool(_stored_size, context, record)
+    return Response(
+        media_type="application/pdf",
+        headers={
+            **headers,
+            "Content-Length": str(size),
+            "Content-Disposition": f'attachment; filename="{record.name}.pdf"',
+        },
     )
 
 
@@ -118,14 +145,24 @@ def _find(context: ApiContext, dossier: str, ref: str) -> DocumentRecord:
         raise not_found(
             "unknown_document", f"tài liệu {ref} của hồ sơ {dossier}", f"{ref} of {dossier}"
         )
-    if record.status != "stored" or record.sha256 is None:
-        raise ApiError(
-            409,
-            "document_not_ready",
-            f"Tài liệu {record.name} chưa được lưu xong; hãy thử lại sau",
-            f"Document {record.name} is not stored yet; retry later",
-        )
+    if record.status != "stored" or record.sha256 is None or record.key is None:
+        raise _not_ready(record)
     return record
+
+
+def _not_ready(record: DocumentRecord) -> ApiError:
+    return ApiError(
+        409,
+        "document_not_ready",
+        f"Tài liệu {record.name} chưa được lưu xong; hãy thử lại sau",
+        f"Document {record.name} is not stored yet; retry later",
+    )
+
+
+def _key_of(record: DocumentRecord) -> str:
+    if record.key is None:  # _find answered 409 already; this keeps the type honest
+        raise _not_ready(record)
+    return record.key
 
 
 def _digest_headers(record: DocumentRecord) -> dict[str, str]:
@@ -138,9 +175,31 @@ def _digest_headers(record: DocumentRecord) -> dict[str, str]:
     }
 
 
-def _presign(context: ApiContext, record: DocumentRecord) -> str | None:
+def _matches(if_none_match: str | None, etag: str) -> bool:
+    return bool(if_none_match) and etag in {t.strip() for t in (if_none_match or "").split(",")}
+
+
+def _redirect(
+    context: ApiContext, record: DocumentRecord, headers: dict[str, str]
+) -> RedirectResponse | None:
+    """A 307 to a presigned URL, or None to stream (local store, or SOHOA_API_DOWNLOAD=stream)."""
+    if context.settings.api_download == "stream":
+        return None
     store = opened(context.backends).services.store
-    return store.presign_get(record.key, timedelta(seconds=context.settings.api_presign_seconds))
+    url = store.presign_get(
+        _key_of(record), timedelta(seconds=context.settings.api_presign_seconds)
+    )
+    if url is None:
+        return None
+    return RedirectResponse(url, status_code=307, headers={**headers, "Cache-Control": "no-store"})
+
+
+def _stored_size(context: ApiContext, record: DocumentRecord) -> int:
+    """The stored object's length, asked of the store so HEAD fails as GET would if it is gone."""
+    stored = opened(context.backends).services.store.head(_key_of(record))
+    if stored is None:
+        raise ObjectNotFound(f"{record.name}: no object {record.key!r} in the store")
+    return stored.size
 
 
 def _fetch(context: ApiContext, record: DocumentRecord) -> Path:
