@@ -19,23 +19,23 @@ from pdf2image.exceptions import PDFPageCountError, PDFSyntaxError
 from pikepdf import AccessMode, Name
 from PIL import Image
 
+from ocr.decode_limits import inspected_limits
 from ocr.errors import InputRejected, Reason, ToolMissing
 from ocr.pdf_images import JBIG2_MISSING, find_page_image
 from ocr.sources import PageInfo, SourceInfo, SourceKind
-
-# Limits are enforced by inspection (ocr.sources); this only stops Pillow's own
-# warning from firing on legitimate large scans inspection already accepted.
-Image.MAX_IMAGE_PIXELS = None
 
 
 def load_pixels(source: SourceInfo, page: PageInfo) -> Image.Image:
     """Decode one page for OCR; damaged image data becomes a CORRUPT rejection."""
     try:
-        if source.kind is SourceKind.PDF:
-            return _pdf_pixels(source.path, page)
-        return _frame(source.path, page.index)
+        with inspected_limits():
+            if source.kind is SourceKind.PDF:
+                return _pdf_pixels(source.path, page)
+            return _frame(source.path, page.index)
     except InputRejected:
         raise
+    except Image.DecompressionBombError as e:
+        raise InputRejected(Reason.BOMB, source.path, f"page {page.index + 1}") from e
     except pikepdf.DependencyError as e:  # only JBIG2 needs an external decoder
         raise ToolMissing(JBIG2_MISSING) from e
     except (

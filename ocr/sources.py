@@ -7,7 +7,6 @@ encrypted, bombs, absurd page counts, low resolution) fails fast with a clear re
 from __future__ import annotations
 
 import math
-import warnings
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -15,6 +14,7 @@ from pathlib import Path
 import pikepdf
 from PIL import Image, ImageSequence, UnidentifiedImageError
 
+from ocr.decode_limits import inspected_limits
 from ocr.errors import InputRejected, Reason
 from ocr.options import OcrOptions
 from ocr.pdf_images import find_page_image, require_decoder
@@ -160,16 +160,14 @@ def _page_size(page: pikepdf.Page) -> tuple[float, float]:
 def _inspect_images(path: Path, options: OcrOptions) -> list[PageInfo]:
     pages: list[PageInfo] = []
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(path) as image:
-                for index, frame in enumerate(ImageSequence.Iterator(image)):
-                    if index >= options.max_pages:
-                        raise InputRejected(
-                            Reason.TOO_MANY_PAGES, path, f"more than {options.max_pages} pages"
-                        )
-                    pages.append(_image_page_info(index, frame))
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
+        with inspected_limits(), Image.open(path) as image:
+            for index, frame in enumerate(ImageSequence.Iterator(image)):
+                if index >= options.max_pages:
+                    raise InputRejected(
+                        Reason.TOO_MANY_PAGES, path, f"more than {options.max_pages} pages"
+                    )
+                pages.append(_image_page_info(index, frame))
+    except Image.DecompressionBombError as e:
         raise InputRejected(Reason.BOMB, path, _first_line(e)) from e
     except UnidentifiedImageError as e:
         raise InputRejected(Reason.CORRUPT, path, "not a readable image") from e

@@ -1,8 +1,9 @@
 """The one wrapper around tesseract: recognise a page, or detect its orientation.
 
 One tesseract process per page and per core, each single-threaded
-(OMP_THREAD_LIMIT=1): tesseract's own threads made Vietnamese pages 2-8x slower
-on small machines. A subprocess timeout really stops a hung run.
+(OMP_THREAD_LIMIT=1 in the environment of the tesseract process only, nothing
+process-wide): tesseract's own threads made Vietnamese pages 2-8x slower on
+small machines. A subprocess timeout really stops a hung run.
 """
 
 from __future__ import annotations
@@ -10,7 +11,9 @@ from __future__ import annotations
 import csv
 import io
 import os
+import shlex
 import shutil
+import subprocess
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,8 +21,6 @@ from pathlib import Path
 import pytesseract
 
 from ocr.errors import ToolMissing
-
-os.environ["OMP_THREAD_LIMIT"] = "1"
 
 
 @dataclass(frozen=True)
@@ -53,16 +54,16 @@ def detect_turn(image: Path, *, tessdata_dir: Path | None, timeout: float) -> tu
     """Degrees counter-clockwise to turn the page upright, and tesseract's confidence."""
     config = "--psm 0 -c min_characters_to_try=10"
     try:
-        osd = pytesseract.image_to_osd(
-            str(image),
-            config=_with_tessdata(config, tessdata_dir),
-            output_type=pytesseract.Output.DICT,
-            timeout=timeout,
-        )
-    except pytesseract.TesseractError:
+        osd = _tesseract(image, "stdout", "osd", _with_tessdata(config, tessdata_dir), timeout)
+    except RuntimeError:
         return 0, 0.0  # too little text to tell: leave the page as scanned
+    fields = dict(line.split(": ", 1) for line in osd.splitlines() if ": " in line)
+    try:
+        rotate, confidence = int(fields["Rotate"]), float(fields["Orientation confidence"])
+    except (KeyError, ValueError):
+        return 0, 0.0
     # tesseract's "rotate" is clockwise; PIL and PDF rotations are counter-clockwise.
-    return (360 - int(osd["rotate"])) % 360, float(osd["orientation_conf"])
+    return (360 - rotate) % 360, confidence
 
 
 def check_installed(languages: str, tessdata_dir: Path | None) -> None:
@@ -85,14 +86,41 @@ def _run(
     tessdata_dir: Path | None,
     timeout: float,
 ) -> None:
-    pytesseract.pytesseract.run_tesseract(
-        str(image),
+    _tesseract(
+        image,
         str(out_base),
-        extensions,
         languages,
-        config=_with_tessdata(config, tessdata_dir),
-        timeout=timeout,
+        f"{_with_tessdata(config, tessdata_dir)} {extensions}",
+        timeout,
     )
+
+
+def _tesseract(image: Path, out: str, languages: str, args: str, timeout: float) -> str:
+    """Run tesseract single-threaded; its stdout, or RuntimeError with its own words."""
+    command = [
+        pytesseract.pytesseract.tesseract_cmd,
+        str(image),
+        out,
+        "-l",
+        languages,
+        *shlex.split(args),
+    ]
+    try:
+        done = subprocess.run(
+            command,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env={**os.environ, "OMP_THREAD_LIMIT": "1"},
+            check=False,
+        )
+    except subprocess.TimeoutExpired as e:  # subprocess.run has killed it
+        raise RuntimeError(f"tesseract stopped after {timeout:g} s") from e
+    except FileNotFoundError as e:
+        raise ToolMissing("tesseract is not installed: apt-get install tesseract-ocr") from e
+    if done.returncode != 0:
+        raise RuntimeError(f"tesseract failed ({done.returncode}): {done.stderr.strip()[-300:]}")
+    return done.stdout
 
 
 def _with_tessdata(config: str, tessdata_dir: Path | None) -> str:
