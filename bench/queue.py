@@ -352,7 +352,7 @@ def submitter(dep: Deployment) -> Iterator[Any]:
         s3_secret_key=dep.s3.secret_key,
         s3_region=dep.s3.region,
     )
-    catalog = Catalog(dep.database_url)
+    catalog = Catalog.open(dep.database_url)
     queue = JobQueue(QueueConfig(broker_url=dep.broker_url, prefix=dep.prefix))
     options = Settings(home=dep.root / "submitter").ocr_options(load_profile("generic"))
     try:

@@ -112,7 +112,7 @@ def _keys(settings: Settings) -> Iterator[ApiKeyStore]:
     from storage.catalog import Catalog
 
     settings.home.mkdir(parents=True, exist_ok=True)
-    with Catalog(settings.resolved_database_url) as catalog:
+    with Catalog.open(settings.resolved_database_url) as catalog:
         try:
             yield ApiKeyStore(catalog, settings.secret("api_key_pepper"))
         except ApiKeyError as error:

@@ -30,7 +30,7 @@ class Services:
             s3_region=settings.s3_region,
             s3_public_url=settings.s3_public_url,
         )
-        catalog = Catalog(settings.resolved_database_url)
+        catalog = Catalog.open(settings.resolved_database_url)
         try:
             yield cls(store, catalog)
         finally:
@@ -39,7 +39,7 @@ class Services:
     def fetch(self, record: DocumentRecord, directory: Path) -> Path:
         """Download a document's PDF/A; its SHA-256 must match the catalog's, or nothing is left."""
         dest = directory / f"{record.name}.pdf"
-        got = self.store.get_to_file(record.key, dest)
+        got = self.store.get_to_file(record.stored_key, dest)
         if got.sha256 != record.sha256:
             dest.unlink(missing_ok=True)
             raise ChecksumMismatch(

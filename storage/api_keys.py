@@ -25,14 +25,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import Engine, String, select, text
+from sqlalchemy import String, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from storage.catalog import Catalog
 from storage.clock import utc_now
+from storage.database import SessionSource
 from storage.errors import StorageError
 from storage.models import Base, UTCDateTime
-from storage.schema import create_tables
 
 log = logging.getLogger(__name__)
 
@@ -93,20 +92,18 @@ class IssuedKey:
 class ApiKeyStore:
     """The ``api_keys`` table in the catalog's database (SQLite or PostgreSQL).
 
-    Shares the catalog's engine (and so its SQLite settings) and its
-    declarative ``Base``; the table is created on open, like the catalog's.
+    Uses the sessions of the database it is given (a Database, or the Catalog
+    that lives in it); the table comes with the schema's migrations.
     """
 
-    def __init__(self, catalog: Catalog, pepper: str | None = None) -> None:
-        self._engine: Engine = catalog.engine
-        self._sessions = catalog.sessions
+    def __init__(self, source: SessionSource, pepper: str | None = None) -> None:
+        self._sessions = source.sessions
         self._pepper = (pepper or "").encode()
-        create_tables(self._engine, [ApiKeyRow.__table__])  # type: ignore[list-item]
 
     def ping(self) -> None:
         """Raise if the database cannot be reached (readiness probe)."""
-        with self._engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
+        with self._sessions() as session:
+            session.execute(text("SELECT 1"))
 
     def create(self, name: str, scope: str) -> IssuedKey:
         """Issue a key; refuses a name that an active key already has."""

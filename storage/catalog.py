@@ -13,24 +13,20 @@ import random
 import time
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
-from sqlalchemy import Engine, create_engine, event, func, select, text
-from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, IntegrityError
+from sqlalchemy import Engine, func, select, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.clock import vietnam_time
 from storage.codes import parse_dossier_code
-from storage.errors import BadReference, DocumentNotFound, StorageError
+from storage.database import Database
+from storage.errors import DocumentNotFound, StorageError
 from storage.keys import DocumentKind, check_kind, document_key, document_name, sidecar_key
 from storage.models import Document
 from storage.objects import check_sha256
-from storage.permissions import create_private_file
 from storage.refs import parse_document_ref
-from storage.schema import create_tables
-from storage.store_url import redact_url
 
 __all__ = [
     "Catalog",
@@ -49,7 +45,6 @@ DocumentStatus = Literal["pending", "stored", "rejected", "failed"]
 _STATUSES: tuple[DocumentStatus, ...] = ("pending", "stored", "rejected", "failed")
 
 _RESERVE_ATTEMPTS = 8
-_SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
 @dataclass(frozen=True)
@@ -131,23 +126,20 @@ class DocumentRecord:
 
 
 class Catalog:
-    """Catalog on SQLite (single office PC) or PostgreSQL (shared server).
+    """The documents of a :class:`~storage.database.Database` (SQLite or PostgreSQL).
 
-    Tables are created on open; there are no migrations yet.
+    The catalog only reads and writes rows: the engine, the sessions and the
+    schema (migrations) belong to the database it is given.
     """
 
-    def __init__(self, url: str) -> None:
-        try:
-            self._url = make_url(url)
-            self._engine = _create_engine(self._url)
-        except ArgumentError:  # unparseable, or an unknown dialect (NoSuchModuleError)
-            raise BadReference(
-                f"SOHOA_DATABASE_URL {redact_url(url)!r} is not a database URL sohoa can use; "
-                "write e.g. sqlite:////var/lib/sohoa/catalog.sqlite3 or "
-                "postgresql+psycopg://user:pass@host/db"
-            ) from None
-        self._sessions = sessionmaker(self._engine, expire_on_commit=False)
-        create_tables(self._engine)
+    def __init__(self, database: Database) -> None:
+        self._database = database
+        self._sessions = database.sessions
+
+    @classmethod
+    def open(cls, url: str) -> Catalog:
+        """The catalog at ``url``, its schema upgraded first (what a process does at start)."""
+        return cls(Database.open(url))
 
     def __repr__(self) -> str:
         return f"Catalog({self.describe()!r})"
@@ -159,9 +151,14 @@ class Catalog:
         self.close()
 
     @property
+    def database(self) -> Database:
+        """The database the catalog lives in (the job book and the API keys share it)."""
+        return self._database
+
+    @property
     def engine(self) -> Engine:
-        """The catalog's database, for other tables kept beside it (the queue's jobs)."""
-        return self._engine
+        """The database's engine, for other tables kept beside the catalog."""
+        return self._database.engine
 
     @property
     def sessions(self) -> sessionmaker[Session]:
@@ -170,11 +167,11 @@ class Catalog:
 
     def describe(self) -> str:
         """The database URL with any password masked."""
-        return self._url.render_as_string(hide_password=True)
+        return self._database.describe()
 
     def close(self) -> None:
-        """Release pooled connections (the database itself is untouched)."""
-        self._engine.dispose()
+        """Close the database (the catalog is its usual handle); the data is untouched."""
+        self._database.close()
 
     def reserve(
         self, dossier_code: str, kind: str, source_name: str, source_sha256: str
@@ -340,38 +337,6 @@ class Catalog:
             extra={"doc_id": record.id, "dossier_code": code, "kind": kind, "number": number},
         )
         return record, True
-
-
-def _create_engine(url: URL) -> Engine:
-    if url.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
-    if url.database and url.database != ":memory:":
-        create_private_file(Path(url.database))  # SQLite gives -wal/-shm its mode
-    engine = create_engine(url)
-    event.listen(engine, "connect", _configure_sqlite)
-    event.listen(engine, "begin", _begin_immediate)
-    return engine
-
-
-def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
-    """WAL lets the CLI read while a worker writes; foreign keys are off by default in SQLite.
-
-    Autocommit at the driver level hands transaction control to
-    :func:`_begin_immediate`.
-    """
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute(f"PRAGMA busy_timeout={_SQLITE_BUSY_TIMEOUT_MS}")
-    cursor.close()
-
-
-def _begin_immediate(connection: Any) -> None:
-    """Take SQLite's write lock up front: a deferred transaction that reads the
-    highest number and then writes fails instantly (no busy wait) when another
-    process committed in between."""
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _lock_dossier(session: Session, code: str, kind: str) -> None:

@@ -13,9 +13,12 @@ work done. SQLite serialises writers by itself (``BEGIN IMMEDIATE``).
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from alembic import command
 from alembic.config import Config
@@ -30,7 +33,7 @@ from storage.errors import BadReference
 from storage.permissions import create_private_file
 from storage.store_url import redact_url
 
-__all__ = ["FIRST_REVISION", "Database"]
+__all__ = ["FIRST_REVISION", "Database", "SessionSource"]
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +43,13 @@ _MIGRATIONS = Path(__file__).with_name("migrations")
 #: Arbitrary but fixed: every sohoa process takes the same lock before touching the schema.
 _SCHEMA_LOCK = 0x50_48_4F_41  # "SHOA"
 _SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+class SessionSource(Protocol):
+    """What a table's keeper needs: sessions on the database (a Database, or the Catalog)."""
+
+    @property
+    def sessions(self) -> sessionmaker[Session]: ...
 
 
 class Database:
@@ -105,9 +115,7 @@ class Database:
     @staticmethod
     def head() -> str:
         """The newest schema revision this version of sohoa knows."""
-        head = ScriptDirectory.from_config(_config()).get_current_head()
-        assert head is not None
-        return head
+        return _head()
 
     def upgrade(self, revision: str = "head") -> tuple[str | None, str | None]:
         """Migrate the schema to ``revision``; returns (before, after). Safe to call every start.
@@ -117,18 +125,22 @@ class Database:
         that release had not created yet and records the version, then the
         later revisions run as usual.
         """
-        with self._engine.connect() as connection:
-            with _foreign_keys_off(connection), connection.begin():
-                _lock_schema(connection)
-                before = MigrationContext.configure(connection).get_current_revision()
-                if before is None and inspect(connection).has_table("documents"):
-                    log.info("adopting a catalog made before migrations", extra={"db": self.describe()})
-                config = _config(connection)
-                command.upgrade(config, revision)
-                after = MigrationContext.configure(connection).get_current_revision()
+        head = self.head() if revision == "head" else revision
+        current = self.current()
+        if current == head:  # every start after the first: one SELECT, no lock
+            return current, current
+        with self._engine.connect() as connection, _foreign_keys_off(connection):
+            before, after = _migrate(connection, revision)
         if before != after:
             log.info("database schema upgraded", extra={"from": before, "to": after})
         return before, after
+
+
+@functools.cache
+def _head() -> str:
+    head = ScriptDirectory.from_config(_config()).get_current_head()
+    assert head is not None
+    return head
 
 
 def _config(connection: Connection | None = None) -> Config:
@@ -145,23 +157,32 @@ def _lock_schema(connection: Connection) -> None:
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK})
 
 
-class _foreign_keys_off:  # noqa: N801 - used like a function: `with _foreign_keys_off(c):`
+def _migrate(connection: Connection, revision: str) -> tuple[str | None, str | None]:
+    """Run the migrations in one transaction, holding the schema lock; (before, after)."""
+    with connection.begin():
+        _lock_schema(connection)
+        before = MigrationContext.configure(connection).get_current_revision()
+        if before is None and inspect(connection).has_table("documents"):
+            log.info("adopting a catalog made before migrations")
+        command.upgrade(_config(connection), revision)
+        after = MigrationContext.configure(connection).get_current_revision()
+    return before, after
+
+
+@contextmanager
+def _foreign_keys_off(connection: Connection) -> Iterator[None]:
     """SQLite rebuilds a table to alter a column; with foreign keys on, dropping the old
     copy would fail (or cascade) for rows that point at it. The pragma only takes
     effect outside a transaction, so it is set on the raw connection before BEGIN."""
-
-    def __init__(self, connection: Connection) -> None:
-        self._raw: Any = None
-        if connection.dialect.name == "sqlite":
-            self._raw = connection.connection.driver_connection
-
-    def __enter__(self) -> None:
-        if self._raw is not None:
-            self._raw.execute("PRAGMA foreign_keys=OFF")
-
-    def __exit__(self, *exc_info: object) -> None:
-        if self._raw is not None:
-            self._raw.execute("PRAGMA foreign_keys=ON")
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    raw: Any = connection.connection.driver_connection
+    raw.execute("PRAGMA foreign_keys=OFF")
+    try:
+        yield
+    finally:
+        raw.execute("PRAGMA foreign_keys=ON")
 
 
 def _create_engine(url: URL) -> Engine:

@@ -25,7 +25,6 @@ from sqlalchemy.orm import Session
 from storage.catalog import Catalog
 from storage.clock import utc_now
 from storage.job_models import Job, JobPage
-from storage.schema import create_tables
 
 log = logging.getLogger(__name__)
 
@@ -92,11 +91,10 @@ class Stuck:
 
 
 class JobBook:
-    """Jobs and pages, in the catalog's database (tables created on open)."""
+    """Jobs and pages, in the catalog's database (its schema is the database's business)."""
 
     def __init__(self, catalog: Catalog) -> None:
         self._sessions = catalog.sessions
-        create_tables(catalog.engine, [Job.__table__, JobPage.__table__])  # type: ignore[list-item]
 
     # -- submitting ------------------------------------------------------------------------
 

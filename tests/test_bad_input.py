@@ -130,7 +130,7 @@ def assert_refused_cleanly(result: Result, source: Path, case: Case) -> None:
 
 def assert_nothing_stored(home: Path) -> None:
     assert stored_files(home) == []
-    with Catalog(f"sqlite:///{home / 'catalog.sqlite3'}") as catalog:
+    with Catalog.open(f"sqlite:///{home / 'catalog.sqlite3'}") as catalog:
         assert catalog.documents(CODE) == []
 
 
@@ -210,6 +210,6 @@ def test_one_bad_file_does_not_stop_the_good_ones(
     (line,) = error_lines(result)
     assert bad.name in line
     assert f"{CODE}.1" in result.stdout
-    with Catalog(f"sqlite:///{sohoa_home / 'catalog.sqlite3'}") as catalog:
+    with Catalog.open(f"sqlite:///{sohoa_home / 'catalog.sqlite3'}") as catalog:
         (document,) = catalog.documents(CODE)
         assert document.source_name == "good.jpg" and document.status == "stored"

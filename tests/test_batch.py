@@ -49,7 +49,7 @@ def parts(rows: list[dict[str, Any]]) -> list[tuple[str, str, str]]:
 
 
 def documents(home: Path, code: str) -> list[Any]:
-    with Catalog(f"sqlite:///{home / 'catalog.sqlite3'}") as catalog:
+    with Catalog.open(f"sqlite:///{home / 'catalog.sqlite3'}") as catalog:
         return catalog.documents(code)
 
 

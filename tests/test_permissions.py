@@ -62,7 +62,7 @@ def write_everything(base: Path, source: Path) -> None:
     LocalStore(base / "objects").put_file(
         "dossiers/x/intake/x.1.pdf", source, hashlib.sha256(data).hexdigest()
     )
-    with Catalog(f"sqlite:///{base / 'db' / 'catalog.sqlite3'}"):  # creates its tables
+    with Catalog.open(f"sqlite:///{base / 'db' / 'catalog.sqlite3'}"):  # creates its tables
         held = sorted(p.name for p in (base / "db").iterdir())
         assert "catalog.sqlite3-wal" in held and "catalog.sqlite3-shm" in held, held
         assert_modes(base / "db", permissions.file_mode(), permissions.dir_mode())

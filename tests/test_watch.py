@@ -204,7 +204,7 @@ def test_a_file_left_in_processing_by_a_crash_is_recovered_on_restart(
     data = source.read_bytes()
     assert claim(source, hot / ".processing") is not None  # taken, then the watcher "died"
     sohoa_home.mkdir()
-    with Catalog(f"sqlite:///{sohoa_home / 'catalog.sqlite3'}") as catalog:
+    with Catalog.open(f"sqlite:///{sohoa_home / 'catalog.sqlite3'}") as catalog:
         catalog.reserve(CODE, "intake", source.name, sha256(data))  # crashed mid-document
 
     result = ok(sohoa("watch", hot, "--once", *FAST))

@@ -93,7 +93,7 @@ def test_pepper_is_part_of_the_hash(tmp_path: Path) -> None:
     """A copy of the database alone cannot check keys: the pepper lives outside it."""
     from storage.catalog import Catalog
 
-    with Catalog(f"sqlite:///{tmp_path / 'c.sqlite3'}") as catalog:
+    with Catalog.open(f"sqlite:///{tmp_path / 'c.sqlite3'}") as catalog:
         token = ApiKeyStore(catalog, "one").create("k", "read").token
         assert ApiKeyStore(catalog, "one").verify(token) is not None
         assert ApiKeyStore(catalog, "two").verify(token) is None

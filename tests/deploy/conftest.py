@@ -166,7 +166,7 @@ def make_deployment(
     return Deployment(
         root=tmp_path,
         store=store,
-        catalog=Catalog(database_url),
+        catalog=Catalog.open(database_url),
         queue=queue,
         workers=Workers(tmp_path / "workers", worker_env),
         gate=gate,

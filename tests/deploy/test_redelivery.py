@@ -37,7 +37,7 @@ class RecordingSender:
 
 @pytest.fixture
 def book_and_job(tmp_path: Path) -> tuple[Catalog, JobBook, str]:
-    catalog = Catalog(f"sqlite:///{tmp_path / 'catalog.sqlite3'}")
+    catalog = Catalog.open(f"sqlite:///{tmp_path / 'catalog.sqlite3'}")
     record, _ = catalog.reserve("000.00.20.H56-240101-0001", "intake", "a.pdf", "a" * 64)
     book = JobBook(catalog)
     job = book.create(
@@ -104,7 +104,7 @@ def test_a_page_run_twice_leaves_no_work_behind_when_the_job_closed_in_between(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The reconciler re-sends a page that looks stuck; both runs finish, one after the job."""
-    catalog = Catalog(f"sqlite:///{tmp_path / 'catalog.sqlite3'}")
+    catalog = Catalog.open(f"sqlite:///{tmp_path / 'catalog.sqlite3'}")
     record, _ = catalog.reserve("000.00.20.H56-240101-0001", "intake", "a.pdf", "a" * 64)
     book = JobBook(catalog)
     job = book.create(

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import secrets
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from storage.catalog import (
     Catalog,
@@ -22,6 +22,7 @@ from storage.catalog import (
 )
 from storage.codes import DossierCodeError
 from storage.errors import DocumentNotFound
+from tests.conftest_services import postgres_db
 
 CODE = "000.00.04.H40-230414-0002"
 OTHER_CODE = "000.17.22.H56-210531-0001"
@@ -33,22 +34,18 @@ def sha(label: str) -> str:
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def catalog_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A database URL with an empty catalog: a temp SQLite file, or the session's PostgreSQL DB."""
+    """A database URL with an empty catalog: a temp SQLite file, or a fresh PostgreSQL database."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'nested' / 'catalog.sqlite3'}"
         return
-    url: str = request.getfixturevalue("postgres_url")
-    yield url
-    engine = create_engine(url)
-    with engine.begin() as connection:
-        # CASCADE: the queue's job tables (storage.jobs) refer to documents once imported.
-        connection.execute(text("DROP TABLE IF EXISTS documents CASCADE"))
-    engine.dispose()
+    request.getfixturevalue("postgres_url")  # starts the server, or skips without one
+    with postgres_db(f"sohoa_catalog_{secrets.token_hex(6)}") as url:
+        yield url
 
 
 @pytest.fixture
 def catalog(catalog_url: str) -> Iterator[Catalog]:
-    with Catalog(catalog_url) as opened:
+    with Catalog.open(catalog_url) as opened:
         yield opened
 
 
@@ -217,15 +214,15 @@ def test_timestamps_are_timezone_aware_utc(catalog: Catalog) -> None:
 
 
 def test_the_catalog_survives_reopening(catalog_url: str) -> None:
-    with Catalog(catalog_url) as first:
+    with Catalog.open(catalog_url) as first:
         record = reserve(first, CODE, "intake", "form")
-    with Catalog(catalog_url) as second:
+    with Catalog.open(catalog_url) as second:
         assert second.documents(CODE) == [record]
 
 
 def test_racing_writers_never_share_a_number(catalog_url: str) -> None:
     """Separate Catalog objects (separate pools, like separate processes) reserving at once."""
-    catalogs = [Catalog(catalog_url) for _ in range(4)]
+    catalogs = [Catalog.open(catalog_url) for _ in range(4)]
     numbers: list[int] = []
     errors: list[BaseException] = []
 
@@ -246,7 +243,7 @@ def test_racing_writers_never_share_a_number(catalog_url: str) -> None:
         opened.close()
     assert errors == []
     assert len(numbers) == len(set(numbers)) == 20
-    with Catalog(catalog_url) as check:
+    with Catalog.open(catalog_url) as check:
         assert [d.number for d in check.documents(CODE)] == list(range(1, 22))
 
 
@@ -268,6 +265,6 @@ def test_vietnam_time_is_utc_plus_7() -> None:
 @pytest.mark.postgres
 def test_the_database_password_is_never_shown(postgres_url: str) -> None:
     with_password = postgres_url.replace("postgres@", "postgres:hunter2@")  # trust auth ignores it
-    with Catalog(with_password) as catalog:
+    with Catalog.open(with_password) as catalog:
         assert "hunter2" not in repr(catalog)
         assert "hunter2" not in catalog.describe()

@@ -23,7 +23,7 @@ def empty_database(postgres_url: str) -> Iterator[str]:
 @pytest.mark.postgres
 def test_many_processes_creating_the_tables_at_once_all_succeed(empty_database: str) -> None:
     def open_everything(_: int) -> bool:
-        catalog = Catalog(empty_database)
+        catalog = Catalog.open(empty_database)
         try:
             JobBook(catalog)
             ApiKeyStore(catalog)
