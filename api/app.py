@@ -13,7 +13,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, Response
 
-from api import errors, routes_cases, routes_health, routes_jobs, routes_upload
+from api import docs_page, errors, routes_cases, routes_health, routes_jobs, routes_upload
 from api.backends import Backends
 from api.context import ApiContext
 from api.schemas import API_PREFIX
@@ -54,12 +54,13 @@ def create_app(
         version="1",
         description=DESCRIPTION,
         openapi_url=f"{API_PREFIX}/openapi.json",
-        docs_url=f"{API_PREFIX}/docs",
+        docs_url=None,  # served by docs_page, without a CDN
         redoc_url=None,
         lifespan=lifespan,
     )
     app.state.sohoa = context
     errors.install(app)
+    docs_page.install(app, f"{API_PREFIX}/docs", f"{API_PREFIX}/openapi.json")
     app.include_router(routes_health.router)
     for module in (routes_cases, routes_upload, routes_jobs):
         app.include_router(module.router, prefix=API_PREFIX)
