@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import tempfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,6 +31,7 @@ from PIL import Image
 
 from ingest.batch_report import ReportRow
 from ingest.folder_config import FIXED_PREFIX
+from ingest.links import LinkOutside, leaves
 from ingest.page_codes import code_from_filename
 from ingest.parts import PlannedPart, Separator, plan_parts, separators
 from ingest.quarantine import Origin, Quarantine
@@ -107,6 +108,9 @@ class Batch:
     quarantine: Quarantine | None = None
     #: The scanner profile given (None = default), noted so a retry reads pages alike.
     profile: str | None = None
+    #: Files found under a folder that are links leaving it (:func:`links_outside`):
+    #: reported as refused, never opened, never copied into the quarantine.
+    refused: Mapping[Path, LinkOutside] = field(default_factory=dict)
 
     def run(self, files: Iterable[Path]) -> list[ReportRow]:
         """Process every file in order; the rows are kept even if interrupted halfway."""
@@ -131,6 +135,8 @@ class Batch:
     def _source(self, path: Path) -> None:
         with tempfile.TemporaryDirectory(prefix="sohoa-batch-") as tmp:
             try:
+                if path in self.refused:
+                    raise self.refused[path]
                 if not path.is_file():
                     raise InputRejected(Reason.UNSUPPORTED, path, "not a file or does not exist")
                 kind = sniff(path)
@@ -276,6 +282,17 @@ def collect_files(paths: Iterable[Path]) -> list[Path]:
     for path in paths:
         files.extend(_files_under(path) if path.is_dir() else [path])
     return list(dict.fromkeys(files))
+
+
+def links_outside(paths: Iterable[Path]) -> dict[Path, LinkOutside]:
+    """Files under the folders named that are symbolic links resolving outside that folder.
+
+    A file named on the command line is taken as named, link or not: the clerk chose it.
+    """
+    found: dict[Path, LinkOutside] = {}
+    for folder in (p for p in paths if p.is_dir()):
+        found.update((f, LinkOutside(f, folder)) for f in _files_under(folder) if leaves(f, folder))
+    return found
 
 
 def _files_under(folder: Path) -> list[Path]:

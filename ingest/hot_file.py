@@ -34,7 +34,7 @@ Digitiser = Callable[[Submission, OcrOptions], Outcome]
 #: The quarantine reason for an error, or None when the error is not the file's fault.
 Explain = Callable[[Exception], Why | None]
 
-Status = Literal["stored", "duplicate", "quarantined", "deferred"]
+Status = Literal["stored", "duplicate", "quarantined", "deferred", "refused"]
 
 
 @dataclass(frozen=True)

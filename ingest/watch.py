@@ -21,6 +21,7 @@ from watchdog.observers import Observer
 from ingest.claim import candidates, claim, recover
 from ingest.folder_config import FolderConfig
 from ingest.hot_file import Context, FileReport, handle_claim
+from ingest.links import LinkOutside, leaves
 from ingest.readiness import Ready, Settler, Timing
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,8 @@ class Watcher:
         self._settler = Settler(timing, clock)
         #: Files put back after a failure that was not theirs; --once does not retry them.
         self._deferred: set[Path] = set()
+        #: Links leaving their hot folder, already reported: left where they are, never read.
+        self._refused: set[Path] = set()
 
     def run_once(self) -> list[FileReport]:
         """Everything present now, including files still being written; then return."""
@@ -91,7 +94,10 @@ class Watcher:
         for folder in self._folders:
             options = self._ctx.options_for(folder.profile)
             for path in candidates(folder.path):
-                if path in skip:
+                if path in skip or path in self._refused:
+                    continue
+                if leaves(path, folder.path):
+                    reports.append(self._refuse(path, folder))
                     continue
                 present.add(path)
                 ready = self._settler.check(path, options)
@@ -107,6 +113,21 @@ class Watcher:
             log.info("taken by another watcher", extra={"file": str(ready.path)})
             return []
         return [self._handle(handle_claim(claimed, folder, self._ctx, ready.rejection))]
+
+    def _refuse(self, path: Path, folder: FolderConfig) -> FileReport:
+        """A link out of the folder is reported once and left in place: not claimed (the
+        claim would carry the link into .processing/ and the quarantine), not opened."""
+        self._refused.add(path)
+        refused = LinkOutside(path, folder.path)
+        log.warning(
+            "refused a link leaving the hot folder",
+            extra={"file": path.name, "reason": refused.reason},
+        )
+        report = FileReport(
+            "refused", path.name, str(folder.path), message_vi=refused.vi, message_en=refused.en
+        )
+        self._report(report)
+        return report
 
     def _handle(self, report: FileReport) -> FileReport:
         if report.status == "deferred":

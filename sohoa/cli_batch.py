@@ -99,7 +99,15 @@ def batch(
     A report (CSV + JSON) lists every file, separator and part; the exit code is that of
     the first error, if any.
     """
-    from ingest.batch import Batch, BatchHooks, PartProblem, collect_files, count_pages
+    from ingest.batch import (
+        Batch,
+        BatchHooks,
+        PartProblem,
+        collect_files,
+        count_pages,
+        links_outside,
+    )
+    from ingest.links import LinkOutside
     from workers.pages import PageRunner
 
     settings = load_settings()
@@ -110,10 +118,11 @@ def batch(
         options = settings.ocr_options(load_profile(profile or settings.profile))
         tesseract.check_installed(options.languages, options.tessdata_dir)
         files = collect_files(paths)
+        refused = links_outside(paths)
         directory = report or report_dir(settings.home, vietnam_time(utc_now()))
 
         def explain(error: BaseException) -> tuple[int, str, str] | None:
-            if isinstance(error, PartProblem):
+            if isinstance(error, (PartProblem, LinkOutside)):
                 return int(ExitCode.BAD_INPUT), error.vi, error.en
             failure = describe(error)
             return None if failure is None else (int(failure.exit_code), failure.vi, failure.en)
@@ -121,7 +130,7 @@ def batch(
         try:
             with (
                 PageRunner(settings.jobs or None) as runner,
-                batch_progress(sum(count_pages(f) for f in files)) as bar,
+                batch_progress(sum(count_pages(f) for f in files if f not in refused)) as bar,
             ):
                 engine = Batch(
                     kind=kind.value,
@@ -139,6 +148,7 @@ def batch(
                     rows=rows,
                     quarantine=Quarantine(settings.resolved_quarantine_dir),
                     profile=profile,
+                    refused=refused,
                 )
                 engine.run(files)
         finally:  # also after Ctrl-C: the report says what was done so far
