@@ -29,11 +29,11 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage.errors import BadReference
+from storage.errors import BadReference, StorageError
 from storage.permissions import create_private_file
 from storage.store_url import redact_url
 
-__all__ = ["FIRST_REVISION", "Database", "SessionSource"]
+__all__ = ["FIRST_REVISION", "Database", "SchemaTooNew", "SessionSource"]
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +43,10 @@ _MIGRATIONS = Path(__file__).with_name("migrations")
 #: Arbitrary but fixed: every sohoa process takes the same lock before touching the schema.
 _SCHEMA_LOCK = 0x50_48_4F_41  # "SHOA"
 _SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+class SchemaTooNew(StorageError):
+    """The database was upgraded by a newer sohoa; this one must not write to it."""
 
 
 class SessionSource(Protocol):
@@ -129,11 +133,22 @@ class Database:
         current = self.current()
         if current == head:  # every start after the first: one SELECT, no lock
             return current, current
+        if current is not None and current not in _revisions():
+            raise SchemaTooNew(
+                f"the catalog database {self.describe()} is at schema revision {current}, "
+                f"which this sohoa does not know (its newest is {self.head()}); "
+                "a newer sohoa has upgraded it: run that version"
+            )
         with self._engine.connect() as connection, _foreign_keys_off(connection):
             before, after = _migrate(connection, revision)
         if before != after:
             log.info("database schema upgraded", extra={"from": before, "to": after})
         return before, after
+
+
+@functools.cache
+def _revisions() -> frozenset[str]:
+    return frozenset(r.revision for r in ScriptDirectory.from_config(_config()).walk_revisions())
 
 
 @functools.cache
