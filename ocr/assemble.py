@@ -8,6 +8,7 @@ source's own PDF (see `ImageEmbedder`), so memory stays flat in the page count.
 
 from __future__ import annotations
 
+import shutil
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -43,6 +44,16 @@ class DocumentResult:
     page_confidences: tuple[float, ...]
     pdfa_report: str
     notes: tuple[str, ...] = field(default_factory=tuple)
+    #: The source PDF carried a digital signature: `pdf` is the source, byte for byte.
+    signed: bool = False
+
+
+#: Why a signed PDF is not converted (Vietnamese for the counter, English for logs).
+SIGNED_NOTE = (
+    "tệp đã có chữ ký số nên được lưu nguyên bản, không chuyển sang PDF/A "
+    "(the file carries a digital signature: stored as received, not converted to PDF/A, "
+    "because any change would break the signature)"
+)
 
 
 def assemble(
@@ -50,11 +61,13 @@ def assemble(
 ) -> DocumentResult:
     """Write the PDF/A (validated) and, if pages were dropped, a PDF/A holding them."""
     ordered = sorted(results, key=lambda r: r.index)
+    if source.signed:
+        return _keep_signed(source, ordered, output)
     kept = [r for r in ordered if r.dropped is None]
     dropped = [r for r in ordered if r.dropped is not None]
     if not kept:
         kept, dropped = ordered, []  # never store an empty document: keep everything
-    report = _write(source, kept, metadata, output, with_text=True)
+    report, notes = _write(source, kept, metadata, output, with_text=True)
     dropped_pdf = None
     if dropped:
         dropped_pdf = output.with_suffix(".dropped.pdf")
@@ -70,7 +83,25 @@ def assemble(
         page_texts=tuple(r.text for r in kept),
         page_confidences=tuple(round(r.confidence, 2) for r in kept),
         pdfa_report=report,
-        notes=tuple(sorted({n for r in ordered for n in r.notes})),
+        notes=tuple(sorted({n for r in ordered for n in r.notes} | set(notes))),
+    )
+
+
+def _keep_signed(source: SourceInfo, results: Sequence[PageResult], output: Path) -> DocumentResult:
+    """The signed source itself is the output: copied byte for byte, nothing rewritten."""
+    shutil.copyfile(source.path, output)
+    return DocumentResult(
+        pdf=output,
+        input_pages=len(results),
+        pages=len(results),
+        dropped=(),
+        dropped_pdf=None,
+        confidence=_mean_confidence(results),
+        page_texts=tuple(r.text for r in results),
+        page_confidences=tuple(round(r.confidence, 2) for r in results),
+        pdfa_report="not PDF/A: digitally signed, stored as received",
+        notes=(SIGNED_NOTE,),
+        signed=True,
     )
 
 
@@ -81,12 +112,17 @@ def _write(
     output: Path,
     *,
     with_text: bool,
-) -> str:
+) -> tuple[str, list[str]]:
+    """The validation summary, and notes on what changed in kept born-digital pages."""
+    notes: list[str] = []
     with ImageEmbedder(source) as embedder:
         pdf = embedder.pdf
         font: pikepdf.Object | None = None
         for result in results:
             info = source.pages[result.index]
+            if info.digital:  # its own text: no image, no second text layer
+                notes += [n for n in [embedder.keep(info)] if n]
+                continue
             image, _ = embedder.embed(info)
             placement = place(
                 int(image.Width),
@@ -102,7 +138,7 @@ def _write(
                 font = _add_text_layer(pdf, page, result.text_pdf, font)
                 content += "q /Tx0 Do Q\n"
             page.Contents = pdf.make_stream(content.encode())
-        return save_pdfa(embedder.finish(), output, metadata.but(pages=len(results)))
+        return save_pdfa(embedder.finish(), output, metadata.but(pages=len(results))), notes
 
 
 def _add_text_layer(

@@ -116,6 +116,28 @@ class ImageEmbedder:
         pixels = load_pixels(self.source, page)
         return self._reencoded(pixels), page.note or "image re-encoded for PDF/A"
 
+    def keep(self, page: PageInfo) -> str:
+        """Append the source's born-digital page as it is (vector text, fonts); a note if changed.
+
+        Inherited attributes are copied onto the page, because :meth:`finish` removes
+        the source's page tree; annotations and page actions go (PDF/A-2b forbids
+        actions, and widgets and links would need their own checks).
+        """
+        source = self._source_pdf
+        assert source is not None and page.digital, "only a PDF's born-digital page is kept"
+        original = source.pages[page.index]
+        for key in (Name.Resources, Name.MediaBox, Name.CropBox, Name.Rotate):
+            inherited = _inherited(original.obj, key)
+            if inherited is not None and key not in original.obj:
+                original.obj[key] = inherited
+        self.pdf.pages.append(original)
+        kept = self.pdf.pages[-1]
+        removed = [str(k)[1:] for k in (Name.Annots, Name.AA) if k in kept.obj]
+        for key in (Name.Annots, Name.AA):
+            if key in kept.obj:
+                del kept.obj[key]
+        return f"page {page.index + 1}: {', '.join(removed)} removed for PDF/A" if removed else ""
+
     def finish(self) -> pikepdf.Pdf:
         """Remove everything of the source but the images the new pages draw."""
         pdf = self.pdf
@@ -135,6 +157,18 @@ class ImageEmbedder:
             found = find_page_image(single.pages[0])
             assert found is not None
             return self.pdf.copy_foreign(found.image)
+
+
+def _inherited(node: pikepdf.Object, key: Name) -> pikepdf.Object | None:
+    """A page attribute as the page sees it, looking up the page tree (at most 32 levels)."""
+    for _ in range(32):
+        if key in node:
+            return node[key]
+        parent = node.get(Name.Parent)
+        if not isinstance(parent, pikepdf.Dictionary):
+            return None
+        node = parent
+    return None
 
 
 def _images_as_pdf(path: Path, pages: int) -> pikepdf.Pdf | None:

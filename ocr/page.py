@@ -17,6 +17,7 @@ from ocr.blank import blank_reason
 from ocr.errors import InputRejected, Reason
 from ocr.images import load_pixels
 from ocr.options import OcrOptions
+from ocr.pdf_text import page_text
 from ocr.sources import PageInfo, SourceInfo
 from ocr.straighten import estimate_skew, turn_and_straighten
 
@@ -49,6 +50,8 @@ class PageResult:
 
 def process_page(job: PageJob) -> PageResult:
     """All per-page work; runs in a worker process (one tesseract per core)."""
+    if job.page.digital:
+        return _own_text(job)
     pixels = load_pixels(job.source, job.page)
     dpi = job.page.dpi
     if job.is_back_side and job.options.drop_blank_backs:
@@ -72,6 +75,14 @@ def process_page(job: PageJob) -> PageResult:
         words=reading.words,
         notes=notes,
     )
+
+
+def _own_text(job: PageJob) -> PageResult:
+    """A born-digital page is not recognised: its own text is exact (confidence 100)."""
+    text = page_text(job.source.path, job.page.index, job.options.tesseract_timeout)
+    words = len(text.split())
+    notes = (job.page.note,) if job.page.note else ()
+    return PageResult(job.page.index, text=text, confidence=100.0, words=words, notes=notes)
 
 
 def _retry_turned(

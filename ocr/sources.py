@@ -18,6 +18,7 @@ from ocr.decode_limits import inspected_limits
 from ocr.errors import InputRejected, Reason
 from ocr.options import OcrOptions
 from ocr.pdf_images import find_page_image, require_decoder
+from ocr.pdf_text import has_text, is_signed, unembedded_fonts
 
 A4_LONG_SIDE_INCHES = 297 / 25.4
 
@@ -51,6 +52,8 @@ class PageInfo:
     embeddable: bool
     #: Why the resolution is a guess or the page must be re-encoded (empty if neither).
     note: str = ""
+    #: Born-digital: the page carries its own text and embedded fonts; copied as it is.
+    digital: bool = False
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,8 @@ class SourceInfo:
     path: Path
     kind: SourceKind
     pages: tuple[PageInfo, ...]
+    #: A digitally signed PDF: stored byte for byte as received, never converted.
+    signed: bool = False
 
 
 def sniff(path: Path) -> SourceKind:
@@ -80,14 +85,17 @@ def sniff(path: Path) -> SourceKind:
 def inspect_source(path: Path, options: OcrOptions) -> SourceInfo:
     """Describe every page, enforcing the limits before anything is decoded."""
     kind = sniff(path)
-    pages = (
-        _inspect_pdf(path, options) if kind is SourceKind.PDF else _inspect_images(path, options)
-    )
+    signed = False
+    if kind is SourceKind.PDF:
+        pages, signed = _inspect_pdf(path, options)
+    else:
+        pages = _inspect_images(path, options)
     if not pages:
         raise InputRejected(Reason.EMPTY, path)
-    for page in pages:
-        _check_page(path, page, options)
-    return SourceInfo(path=path, kind=kind, pages=tuple(pages))
+    if not signed:  # a signed PDF is kept as received: nothing is decoded or converted
+        for page in pages:
+            _check_page(path, page, options)
+    return SourceInfo(path=path, kind=kind, pages=tuple(pages), signed=signed)
 
 
 def _check_page(path: Path, page: PageInfo, options: OcrOptions) -> None:
@@ -107,7 +115,7 @@ def _check_page(path: Path, page: PageInfo, options: OcrOptions) -> None:
         )
 
 
-def _inspect_pdf(path: Path, options: OcrOptions) -> list[PageInfo]:
+def _inspect_pdf(path: Path, options: OcrOptions) -> tuple[list[PageInfo], bool]:
     try:
         pdf = pikepdf.open(path)
     except pikepdf.PasswordError as e:
@@ -121,25 +129,32 @@ def _inspect_pdf(path: Path, options: OcrOptions) -> list[PageInfo]:
                 Reason.TOO_MANY_PAGES, path, f"{count} pages, limit {options.max_pages}"
             )
         try:
-            return [_pdf_page_info(pdf, i, options) for i in range(count)]
+            if is_signed(pdf):
+                return [_signed_page_info(pdf, i) for i in range(count)], True
+            return [_pdf_page_info(pdf, i, options) for i in range(count)], False
         except pikepdf.PdfError as e:
             raise InputRejected(Reason.CORRUPT, path, _first_line(e)) from e
 
 
 def _pdf_page_info(pdf: pikepdf.Pdf, index: int, options: OcrOptions) -> PageInfo:
-    found = find_page_image(pdf.pages[index])
+    page = pdf.pages[index]
+    found = find_page_image(page)
     if found is None:
-        width_pt, height_pt = _page_size(pdf.pages[index])
+        width_pt, height_pt = _page_size(page)
         dpi = options.raster_dpi
-        return PageInfo(
-            index,
-            round(width_pt / 72 * dpi),
-            round(height_pt / 72 * dpi),
-            dpi,
-            scanned=False,
-            embeddable=False,
-            note="page is not a single scanned image; rasterised",
-        )
+        size = (round(width_pt / 72 * dpi), round(height_pt / 72 * dpi))
+        if not has_text(page):
+            note = "page is not a single scanned image; rasterised"
+            return PageInfo(index, *size, dpi, scanned=False, embeddable=False, note=note)
+        missing = unembedded_fonts(page)
+        if missing:
+            note = (
+                f"fonts not embedded ({', '.join(missing[:3])}), which PDF/A forbids; "
+                "page rasterised and recognised"
+            )
+            return PageInfo(index, *size, dpi, scanned=False, embeddable=False, note=note)
+        note = "page has its own text and fonts; kept as it is, not rasterised"
+        return PageInfo(index, *size, dpi, False, False, note, digital=True)
     require_decoder(found.image)
     return PageInfo(
         index,
@@ -150,6 +165,13 @@ def _pdf_page_info(pdf: pikepdf.Pdf, index: int, options: OcrOptions) -> PageInf
         embeddable=found.embeddable,
         note=found.note,
     )
+
+
+def _signed_page_info(pdf: pikepdf.Pdf, index: int) -> PageInfo:
+    """A page of a signed PDF: described, never decoded (the file is kept as it is)."""
+    width_pt, height_pt = _page_size(pdf.pages[index])
+    size = (round(width_pt / 72 * 300), round(height_pt / 72 * 300))
+    return PageInfo(index, *size, 300.0, False, False, "digitally signed; kept as received", True)
 
 
 def _page_size(page: pikepdf.Page) -> tuple[float, float]:

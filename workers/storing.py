@@ -50,7 +50,7 @@ def store_document(
         dropped_key=dropped_key,
         text_key=text_key,
         ocr_confidence=result.confidence,
-        pdfa_valid=True,
+        pdfa_valid=not result.signed,  # a signed source is stored as received, not PDF/A
         pdfa_report=result.pdfa_report,
     )
 
