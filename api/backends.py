@@ -13,6 +13,7 @@ import threading
 from contextlib import ExitStack
 from dataclasses import dataclass
 
+from sohoa.pepper import api_key_pepper
 from sohoa.services import Services
 from sohoa.settings import Settings
 from storage.api_keys import ApiKeyStore
@@ -69,7 +70,7 @@ class Backends:
         stack = ExitStack()
         try:
             services = stack.enter_context(Services.open(self._settings))
-            keys = ApiKeyStore(services.catalog, self._settings.secret("api_key_pepper"))
+            keys = ApiKeyStore(services.catalog, api_key_pepper(self._settings))
         except Exception as error:
             stack.close()
             log.warning(

@@ -88,6 +88,7 @@ def serve(
     from api.app import create_app
 
     settings = load_settings()
+    _pepper(settings)  # refuse to start without one, or generate it now (and say so)
     with guard(settings):
         uvicorn.run(
             create_app(settings),
@@ -114,9 +115,21 @@ def _keys(settings: Settings) -> Iterator[ApiKeyStore]:
     settings.home.mkdir(parents=True, exist_ok=True)
     with Catalog.open(settings.resolved_database_url) as catalog:
         try:
-            yield ApiKeyStore(catalog, settings.secret("api_key_pepper"))
+            yield ApiKeyStore(catalog, _pepper(settings))
         except ApiKeyError as error:
             fail(Failure(ExitCode.USAGE, f"Khóa API: {error}", f"API key: {error}"), settings)
+
+
+def _pepper(settings: Settings) -> str:
+    """The key pepper (sohoa.pepper); a deployment without one is a usage error (exit 2)."""
+    from sohoa.pepper import PepperMissing, api_key_pepper
+
+    try:
+        return api_key_pepper(settings)
+    except PepperMissing as missing:
+        message = missing.vi if settings.lang == "vi" else missing.en
+        typer.secho(f"{'Lỗi' if settings.lang == 'vi' else 'Error'}: {message}", fg="red", err=True)
+        raise typer.Exit(ExitCode.USAGE) from None
 
 
 def _row(key: ApiKey) -> dict[str, str | None]:

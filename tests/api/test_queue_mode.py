@@ -17,7 +17,9 @@ from workers.queue import JobQueue
 
 
 def test_upload_is_queued_and_followed_through_the_job_book(tmp_path: Path, page_png: Path) -> None:
-    settings = api_settings(tmp_path / "home", broker_url="redis://127.0.0.1:1/0")
+    settings = api_settings(
+        tmp_path / "home", broker_url="redis://127.0.0.1:1/0", api_key_pepper="pepper-for-test"
+    )
     config = settings.queue_config()
     assert config is not None
     broker = StubBroker()
