@@ -11,25 +11,17 @@ from __future__ import annotations
 import logging
 
 from api.backends import Backends
-from api.submitter import JobError, JobState, JobView
+from api.submitter import JobView, job_for_source, view_of
 from scanner_profiles import load as load_profile
 from sohoa.settings import Settings
-from storage.jobs import JobBook, JobRecord
-from workers.jobs import submit
+from storage.jobs import JobBook
+from workers.jobs import enqueue
 from workers.metrics import watch_queue_depth
-from workers.pipeline import Submission
 from workers.queue import JobQueue
 from workers.queue_config import QueueConfig
+from workers.submission import Submission
 
 log = logging.getLogger(__name__)
-
-_STATES: dict[str, JobState] = {
-    "queued": "queued",
-    "processing": "running",
-    "assembling": "running",
-    "done": "done",
-    "failed": "failed",
-}
 
 
 class QueueSubmitter:
@@ -47,7 +39,7 @@ class QueueSubmitter:
         services = self._backends.get().services
         options = self._settings.ocr_options(load_profile(self._settings.profile))
         try:
-            job_id = submit(
+            queued = enqueue(
                 submission,
                 store=services.store,
                 catalog=services.catalog,
@@ -57,21 +49,16 @@ class QueueSubmitter:
             )
         finally:
             submission.source.unlink(missing_ok=True)  # uploaded to the store, or refused
-        job = self.job(job_id)
-        assert job is not None, f"job {job_id} vanished right after it was recorded"
-        return job
+        record = self._book().get(queued.job_id)
+        assert record is not None, f"job {queued.job_id} vanished right after it was recorded"
+        return view_of(record, duplicate=True if queued.duplicate else None)
 
     def job(self, job_id: str) -> JobView | None:
         record = self._book().get(job_id)
-        return _view(record) if record else None
+        return view_of(record) if record else None
 
     def job_for_source(self, dossier_code: str, kind: str, source_sha256: str) -> JobView | None:
-        matching = [
-            r
-            for r in self._book().for_dossier(dossier_code)
-            if r.kind == kind and r.source_sha256 == source_sha256
-        ]
-        return _view(matching[-1]) if matching else None
+        return job_for_source(self._book(), dossier_code, kind, source_sha256)
 
     def depth(self) -> int:
         """Jobs recorded as queued (the outbox), a broker-independent view of the backlog."""
@@ -85,26 +72,3 @@ class QueueSubmitter:
 
     def _book(self) -> JobBook:
         return JobBook(self._backends.get().services.catalog)
-
-
-def _view(record: JobRecord) -> JobView:
-    state = _STATES.get(record.status, "queued")
-    return JobView(
-        id=record.id,
-        state=state,
-        dossier_code=record.dossier_code,
-        kind=record.kind,
-        source_name=record.source_name,
-        source_sha256=record.source_sha256,
-        submitted_at=record.created_at,
-        started_at=record.touched_at if state != "queued" else None,
-        finished_at=record.finished_at,
-        document_id=record.document_id if state == "done" else None,
-        error=JobError(
-            "processing_failed",
-            f"Xử lý thất bại: {record.error}",
-            f"Processing failed: {record.error}",
-        )
-        if state == "failed" and record.error
-        else None,
-    )

@@ -59,6 +59,11 @@ class DocumentOut(BaseModel):
     created: datetime = Field(description="Vietnam time, ISO 8601 with +07:00.")
     updated: datetime
     error: str | None = Field(description="Why the last attempt failed, while still pending.")
+    reason: ErrorDetail | None = Field(
+        default=None,
+        description="Why it is rejected or failed (or the last attempt failed): the same "
+        "code and messages as the job's error.",
+    )
     job: JobRef | None = Field(description="The job that produced it, when the API knows one.")
     href: str
 
@@ -123,6 +128,13 @@ def document_out(record: DocumentRecord, job: JobView | None) -> DocumentOut:
         created=vietnam_time(record.created_at),
         updated=vietnam_time(record.updated_at),
         error=record.error,
+        reason=ErrorDetail(
+            code=record.error_kind,
+            message_vi=record.error_vi or record.error,
+            message_en=record.error,
+        )
+        if record.error_kind and record.error and record.status != "stored"
+        else None,
         job=JobRef(id=job.id, state=job.state, href=job_href(job.id)) if job else None,
         href=document_href(record),
     )

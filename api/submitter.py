@@ -1,8 +1,11 @@
 """Where an accepted upload goes: the seam between the API and whoever digitises.
 
-``Submitter`` is all the routes know. :class:`EmbeddedSubmitter` runs
-:func:`workers.metrics.digitise_observed` on a small thread pool inside the API
-process (the embedded mode: no broker) and keeps job state in memory.
+``Submitter`` is all the routes know. :class:`EmbeddedSubmitter` runs the
+lifecycle's :class:`workers.lifecycle.EmbeddedDigitiser` on a small thread pool
+inside the API process (the embedded mode: no broker). Its jobs are recorded in
+the catalog's ``jobs`` table before the upload is answered 202, ``/jobs/{id}``
+is answered from there, and jobs a stopped API left queued or running are
+resumed when it starts again: an accepted upload ends stored or rejected.
 
 With SOHOA_BROKER_URL set, :func:`make_submitter` returns
 :class:`api.queue_submitter.QueueSubmitter` instead: same methods, backed by
@@ -13,32 +16,27 @@ else in ``api/`` knows which one runs.
 from __future__ import annotations
 
 import logging
-import threading
-import uuid
-from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Literal, Protocol
 
 from api.backends import Backends
-from ocr.errors import InputRejected
 from ocr.options import OcrOptions
 from scanner_profiles import load as load_profile
-from sohoa.failures import describe
 from sohoa.settings import Settings
-from storage.clock import utc_now
-from storage.codes import DossierCodeError
-from workers.metrics import digitise_observed, watch_queue_depth
+from storage.jobs import ACTIVE, JobBook, JobRecord, NewJob
+from workers.lifecycle import EmbeddedDigitiser
+from workers.metrics import watch_queue_depth
 from workers.pages import PageRunner
-from workers.pipeline import Submission
+from workers.problems import Problem, problem_or_unexpected
+from workers.submission import Submission
+from workers.wire import options_to_json
 
 log = logging.getLogger(__name__)
 
 JobState = Literal["queued", "running", "done", "failed"]
-
-#: Finished jobs remembered by the embedded submitter (oldest forgotten first).
-_KEEP_FINISHED = 10_000
 
 
 @dataclass(frozen=True)
@@ -96,123 +94,179 @@ def make_submitter(settings: Settings, backends: Backends) -> Submitter:
 
 class EmbeddedSubmitter:
     """Digitises in the API process: ``api_workers`` documents at a time, pages on the
-    shared page-worker pool. Job state lives in memory and is lost on restart."""
+    shared page-worker pool. Job state lives in the catalog's ``jobs`` table."""
 
     def __init__(self, settings: Settings, backends: Backends) -> None:
         self._settings = settings
         self._backends = backends
-        self._lock = threading.Lock()
-        self._jobs: OrderedDict[str, JobView] = OrderedDict()
-        self._by_source: dict[tuple[str, str, str], str] = {}
         self._options: OcrOptions | None = None
         self._runner = PageRunner(settings.jobs or None).__enter__()
         self._pool = ThreadPoolExecutor(settings.api_workers, thread_name_prefix="sohoa-digitise")
         watch_queue_depth(self.depth)
+        self._pool.submit(self._resume)
 
     def submit(self, submission: Submission) -> JobView:
-        job = JobView(
-            id=uuid.uuid4().hex,
-            state="queued",
-            dossier_code=submission.dossier_code,
-            kind=submission.kind,
+        """Reserve the document and record the job (committed) before the caller answers 202."""
+        services = self._backends.get().services
+        record, _ = services.catalog.reserve(
+            submission.dossier_code,
+            submission.kind,
+            submission.source_name,
+            submission.source_sha256,
+        )
+        new = NewJob(
+            document_id=record.id,
+            dossier_code=record.dossier_code,
+            kind=record.kind,
             source_name=submission.source_name,
             source_sha256=submission.source_sha256,
-            submitted_at=utc_now(),
+            source_key=str(submission.source),
+            options=options_to_json(self._ocr_options()),
         )
-        with self._lock:
-            self._remember(job)
+        book = self._book()
+        if record.status == "stored":  # a duplicate: answered at once, nothing redone
+            submission.source.unlink(missing_ok=True)
+            return view_of(book.create(new, status="done"), duplicate=True)
+        job = book.create(new)
         self._pool.submit(self._run, job.id, submission)
         log.info(
             "job queued",
             extra={"job_id": job.id, "dossier_code": job.dossier_code, "kind": job.kind},
         )
-        return job
+        return view_of(job)
 
     def job(self, job_id: str) -> JobView | None:
-        with self._lock:
-            return self._jobs.get(job_id)
+        record = self._book().get(job_id)
+        return view_of(record) if record else None
 
     def job_for_source(self, dossier_code: str, kind: str, source_sha256: str) -> JobView | None:
-        with self._lock:
-            job_id = self._by_source.get((dossier_code, kind, source_sha256))
-            return self._jobs.get(job_id) if job_id else None
+        return job_for_source(self._book(), dossier_code, kind, source_sha256)
 
     def depth(self) -> int:
-        with self._lock:
-            return sum(1 for job in self._jobs.values() if job.state == "queued")
+        try:
+            return self._book().count_by_status().get("queued", 0)
+        except Exception:  # a scrape must not fail because the catalog is down
+            return 0
 
     def close(self) -> None:
-        """Finish the documents being digitised; queued ones stay in the inbox, unprocessed."""
+        """Finish the documents being digitised; queued ones stay recorded and are resumed
+        by the next start."""
         self._pool.shutdown(wait=True, cancel_futures=True)
         self._runner.__exit__(None, None, None)
 
+    def _resume(self) -> None:
+        """Jobs a previous API process accepted and did not finish: run them now."""
+        try:
+            book = self._book()
+            pending = [book.get(i) for i in book.ids("queued") + book.ids("processing")]
+        except Exception:
+            log.exception("could not look for unfinished jobs; they wait for the next start")
+            return
+        for job in pending:
+            if job is None:
+                continue
+            source = Path(job.source_key)
+            if not source.is_file():
+                self._end(job.id, job.document_id, _lost_source(job))
+                continue
+            log.info("job resumed", extra={"job_id": job.id})
+            submission = Submission(
+                job.dossier_code, job.kind, source, job.source_name, job.source_sha256
+            )
+            self._pool.submit(self._run, job.id, submission)
+
     def _run(self, job_id: str, submission: Submission) -> None:
-        self._update(job_id, state="running", started_at=utc_now())
+        book = self._book()
+        if not book.begin(job_id):
+            return  # ended already (a resumed job that another start finished)
         try:
             services = self._backends.get().services
-            outcome = digitise_observed(
-                submission,
-                store=services.store,
-                catalog=services.catalog,
-                options=self._ocr_options(),
-                runner=self._runner,
-            )
+            digitiser = EmbeddedDigitiser(services.store, services.catalog, self._runner)
+            outcome = digitiser.digitise(submission, self._ocr_options())
         except Exception as error:
-            self._fail(job_id, submission, error)
+            problem = problem_or_unexpected(error)
+            log.warning("job failed", extra={"job_id": job_id, "kind": problem.kind})
+            book.fail(job_id, problem.message_en, kind=problem.kind, error_vi=problem.message_vi)
+            if problem.rejected:  # never succeeds as it is: the inbox copy goes
+                submission.source.unlink(missing_ok=True)
             return
-        self._update(
-            job_id,
-            state="done",
-            finished_at=utc_now(),
-            document_id=outcome.record.id,
-            duplicate=outcome.duplicate,
-        )
-        submission.source.unlink(missing_ok=True)
+        book.finish(job_id, assembled=not outcome.duplicate)
+        submission.source.unlink(missing_ok=True)  # stored and verified
         log.info("job done", extra={"job_id": job_id, "document": outcome.record.name})
 
-    def _fail(self, job_id: str, submission: Submission, error: Exception) -> None:
-        failure = describe(error)
-        if failure is None:
-            log.exception("job failed unexpectedly", extra={"job_id": job_id})
-            problem = JobError(
-                "internal_error",
-                "Lỗi không mong đợi; hãy báo quản trị kèm mã công việc",
-                "Unexpected error; report it to the administrator with the job id",
-            )
-        else:
-            log.warning("job failed", extra={"job_id": job_id, "error": failure.en})
-            problem = JobError(_error_code(error, failure.exit_code.name), failure.vi, failure.en)
-        self._update(job_id, state="failed", finished_at=utc_now(), error=problem)
-        # A rejected source never succeeds: drop it. Anything else may be retried from the inbox.
-        if isinstance(error, InputRejected | DossierCodeError):
-            submission.source.unlink(missing_ok=True)
+    def _end(self, job_id: str, document_id: int, problem: Problem) -> None:
+        from workers.lifecycle import record_problem
+
+        services = self._backends.get().services
+        record_problem(services.catalog, document_id, problem)
+        self._book().fail(
+            job_id, problem.message_en, kind=problem.kind, error_vi=problem.message_vi
+        )
+
+    def _book(self) -> JobBook:
+        return JobBook(self._backends.get().services.catalog)
 
     def _ocr_options(self) -> OcrOptions:
         if self._options is None:
             self._options = self._settings.ocr_options(load_profile(self._settings.profile))
         return self._options
 
-    def _remember(self, job: JobView) -> None:
-        self._jobs[job.id] = job
-        self._by_source[(job.dossier_code, job.kind, job.source_sha256)] = job.id
-        while len(self._jobs) > _KEEP_FINISHED:
-            oldest = next(iter(self._jobs.values()))
-            if oldest.state in ("queued", "running"):
-                break
-            del self._jobs[oldest.id]
-            source = (oldest.dossier_code, oldest.kind, oldest.source_sha256)
-            if self._by_source.get(source) == oldest.id:
-                del self._by_source[source]
 
-    def _update(self, job_id: str, **changes: object) -> None:
-        with self._lock:
-            self._jobs[job_id] = replace(self._jobs[job_id], **changes)  # type: ignore[arg-type]
+_STATES: dict[str, JobState] = {
+    "queued": "queued",
+    "processing": "running",
+    "assembling": "running",
+    "done": "done",
+    "failed": "failed",
+}
 
 
-def _error_code(error: Exception, exit_name: str) -> str:
-    """Stable machine codes: the rejection reason when there is one, else the failure class."""
-    if isinstance(error, InputRejected):
-        return str(error.reason)
-    if isinstance(error, DossierCodeError):
-        return "invalid_dossier_code"
-    return exit_name.lower()
+def view_of(record: JobRecord, duplicate: bool | None = None) -> JobView:
+    """A job row as clients see it; its error is the Problem the row carries, field by field."""
+    state = _STATES.get(record.status, "queued")
+    if duplicate is None and state == "done":
+        duplicate = record.assemblies == 0
+    return JobView(
+        id=record.id,
+        state=state,
+        dossier_code=record.dossier_code,
+        kind=record.kind,
+        source_name=record.source_name,
+        source_sha256=record.source_sha256,
+        submitted_at=record.created_at,
+        started_at=record.touched_at if state != "queued" else None,
+        finished_at=record.finished_at,
+        document_id=record.document_id if state == "done" else None,
+        duplicate=duplicate,
+        error=_job_error(record) if state == "failed" else None,
+    )
+
+
+def _job_error(record: JobRecord) -> JobError:
+    from workers.lifecycle import problem_of_job
+
+    problem = problem_of_job(record)
+    return JobError(problem.kind, problem.message_vi, problem.message_en)
+
+
+def job_for_source(
+    book: JobBook, dossier_code: str, kind: str, source_sha256: str
+) -> JobView | None:
+    """The latest job for this source (how a catalog row finds its job)."""
+    matching = [
+        r
+        for r in book.for_dossier(dossier_code)
+        if r.kind == kind and r.source_sha256 == source_sha256
+    ]
+    return view_of(matching[-1]) if matching else None
+
+
+def _lost_source(job: JobRecord) -> Problem:
+    return Problem(
+        "processing_failed",
+        f"{job.source_name}: tệp tải lên không còn trong thư mục chờ; hãy gửi lại",
+        f"{job.source_name}: the uploaded file is no longer in the inbox; upload it again",
+    )
+
+
+__all__ = ["ACTIVE", "EmbeddedSubmitter", "JobError", "JobView", "Submitter", "view_of"]

@@ -4,7 +4,7 @@ For archive staff digitising old dossiers (spec §1.2): folders of scans, often
 long PDFs/TIFFs holding many dossiers with a separator sheet before each. Every
 source is read for separators first (cheap: one barcode scan per page), then
 each part is written as its own deterministic PDF and goes through the normal
-pipeline (workers.pipeline.digitise_submission), which is idempotent on the
+lifecycle (workers.lifecycle), which is idempotent on the
 part's SHA-256: a re-run, or a run resumed after a crash or Ctrl-C, skips what
 is stored and reuses the reservation of a part that was interrupted.
 
@@ -45,8 +45,7 @@ from ocr.sources import SourceKind, inspect_source, sniff
 from storage.catalog import Catalog
 from storage.files import sha256_file
 from storage.objects import ObjectStore
-from workers.pages import PageRunner
-from workers.pipeline import Outcome, Submission, digitise_submission
+from workers.lifecycle import Digitiser, Outcome, Submission
 
 #: A backlog file may hold far more pages than one document may; each part is still held
 #: to the profile's page limit when it is digitised.
@@ -100,7 +99,8 @@ class Batch:
     store: ObjectStore
     catalog: Catalog
     options: OcrOptions
-    runner: PageRunner
+    #: The lifecycle every entrance uses (embedded page workers, or the queue).
+    digitiser: Digitiser
     explain: Explain
     hooks: BatchHooks = field(default_factory=BatchHooks)
     rows: list[ReportRow] = field(default_factory=list)
@@ -233,14 +233,7 @@ class Batch:
                 source_name=target.name if target != path else path.name,
                 source_sha256=sha256_file(target),
             )
-            outcome = digitise_submission(
-                submission,
-                store=self.store,
-                catalog=self.catalog,
-                options=self.options,
-                runner=self.runner,
-                progress=ticker,
-            )
+            outcome = self.digitiser.digitise(submission, self.options, ticker)
         except Exception as error:
             ticker.finish()
             return self._set_aside(

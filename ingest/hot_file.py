@@ -25,7 +25,7 @@ from ingest.quarantine_reasons import Why
 from ingest.submit import make_submission
 from ocr.errors import InputRejected
 from ocr.options import OcrOptions
-from workers.pipeline import Outcome, Submission
+from workers.submission import Outcome, Submission
 
 log = logging.getLogger(__name__)
 

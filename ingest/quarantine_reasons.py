@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from ingest.code_sources import CodeNotFound
 from ocr.errors import InputRejected
 from storage.codes import DossierCodeError
+from workers.problems import Problem, problem_or_unexpected
 
 RETRY = "sohoa quarantine retry {name}"
 
@@ -39,8 +40,10 @@ class Why:
 def why_rejected(error: BaseException) -> Why | None:
     """The reason for the errors that are about the file itself; None for any other error."""
     if isinstance(error, InputRejected):
+        error = problem_or_unexpected(error)
+    if isinstance(error, Problem) and error.rejected and error.kind != "invalid_dossier_code":
         return Why(
-            error.reason.value,
+            error.kind,
             error.message_vi,
             error.message_en,
             f"Sửa hoặc quét lại rồi đặt vào thư mục quét; nếu tệp đã ổn: {RETRY}",

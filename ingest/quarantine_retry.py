@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from ingest.hot_file import Context, digitise_found
 from ingest.quarantine import Entry
-from workers.pipeline import Outcome
+from workers.submission import Outcome
 
 
 @dataclass(frozen=True)

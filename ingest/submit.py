@@ -8,7 +8,7 @@ from ocr.errors import InputRejected, Reason
 from storage.codes import parse_dossier_code
 from storage.files import sha256_file
 from storage.keys import check_kind
-from workers.pipeline import Submission
+from workers.submission import Submission
 
 
 def make_submission(source: Path, dossier_code: str, kind: str) -> Submission:

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from ingest.reconcile import Reconciliation
     from ingest.scanimage import Capture
     from scanner_profiles import Profile
-    from workers.pipeline import Outcome
+    from workers.submission import Outcome
 
 _WORDS = {
     "vi": {

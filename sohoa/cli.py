@@ -22,18 +22,22 @@ from sohoa.progress import page_progress
 from sohoa.runtime import (
     JsonOption,
     ProfileOption,
+    complain,
     fail,
     guard,
     load_settings,
+    open_lifecycle,
     open_services,
     reported,
 )
+from sohoa.settings import Settings
 from storage.codes import parse_dossier_code
-from workers.digitise import digitise_file
+from workers.lifecycle import digitise_file
 from workers.pages import PageRunner
 
 if TYPE_CHECKING:
-    from workers.pipeline import Outcome
+    from storage.catalog import DocumentRecord
+    from workers.submission import Outcome
 
 app = typer.Typer(
     help="sohoa: số hóa hồ sơ TTHC - scans become validated, searchable PDF/A-2b "
@@ -49,6 +53,16 @@ app = typer.Typer(
 
 Profile = ProfileOption
 AsJson = JsonOption
+#: The clerk states the scans' resolution when the files' headers are wrong (72/96 dpi).
+DpiOption = Annotated[
+    float | None,
+    typer.Option(
+        "--dpi",
+        min=1,
+        max=4800,
+        help="Resolution of the scans in dpi, when the files state a wrong one (SOHOA_ASSUME_DPI).",
+    ),
+]
 
 
 class Kind(StrEnum):
@@ -70,6 +84,7 @@ def process(
     sheets: cli_capture.SheetsOption = None,
     as_json: AsJson = False,
     wait: cli_queue.WaitOption = False,
+    dpi: DpiOption = None,
 ) -> None:
     """Digitise FILES for dossier CASE: OCR, PDF/A-2b, store, link.
 
@@ -78,9 +93,8 @@ def process(
     and the others go on; the exit code is then that of the first failure.
     """
     from ingest.submit import make_submission
-    from workers.pipeline import digitise_submission
 
-    settings = load_settings()
+    settings = with_dpi(load_settings(), dpi)
     if settings.queue_config() is not None:  # deployment: enqueue, print job ids, maybe --wait
         cli_queue.process_queued(
             files, case, kind.value, profile, settings, wait, as_json, sheets=sheets
@@ -93,20 +107,11 @@ def process(
         tesseract.check_installed(options.languages, options.tessdata_dir)
         outcomes: list[Outcome] = []
         failures: list[Failure] = []
-        with PageRunner(settings.jobs or None) as runner:
+        with open_lifecycle(settings, services) as lifecycle:
             for path in files:
                 with reported(settings, failures), page_progress(path.name) as progress:
                     submission = make_submission(path, code, kind.value)
-                    outcomes.append(
-                        digitise_submission(
-                            submission,
-                            store=services.store,
-                            catalog=services.catalog,
-                            options=options,
-                            runner=runner,
-                            progress=progress,
-                        )
-                    )
+                    outcomes.append(lifecycle.digitise(submission, options, progress))
         views.print_outcomes(outcomes, services.store.describe(), settings.lang, as_json)
         mismatch = cli_capture.check_sheets(outcomes, sheets, chosen, settings, as_json=as_json)
         if failures:
@@ -147,8 +152,9 @@ def get(
     with guard(settings), open_services(settings) as services:
         code = str(parse_dossier_code(case))
         records = [services.catalog.find(code, doc)] if doc else services.catalog.documents(code)
-        wanted = [r for r in records if r is not None and r.status == "stored"]
-        if not wanted:
+        found = [r for r in records if r is not None]
+        wanted = [r for r in found if r.status == "stored"]
+        if not found:
             fail(
                 not_found(
                     f"tài liệu {doc or ''} của hồ sơ {code}", f"{doc or 'documents'} of {code}"
@@ -159,6 +165,11 @@ def get(
         for record in wanted:
             path = services.fetch(record, output)
             typer.echo(str(path))
+        skipped = [r for r in found if r.status != "stored"]
+        for record in skipped:  # said, never silently left out
+            complain(not_stored(record, settings.lang), settings)
+        if skipped:
+            raise typer.Exit(ExitCode.NOT_FOUND)
 
 
 @app.command(epilog="Ví dụ: sohoa ocr scan.tif scan.pdf --json")
@@ -171,9 +182,10 @@ def ocr(
     ],
     profile: Profile = None,
     as_json: AsJson = False,
+    dpi: DpiOption = None,
 ) -> None:
     """Digitise one file to a PDF/A-2b, with no dossier and no storage (like `ocrmypdf IN OUT`)."""
-    settings = load_settings()
+    settings = with_dpi(load_settings(), dpi)
     with guard(settings):
         options = settings.ocr_options(load_profile(profile or settings.profile))
         tesseract.check_installed(options.languages, options.tessdata_dir)
@@ -184,6 +196,25 @@ def ocr(
         ):
             result = digitise_file(input_file, output_file, metadata, options, runner, progress)
         views.print_ocr_result(result, settings.lang, as_json)
+
+
+def not_stored(record: DocumentRecord, lang: str) -> Failure:
+    """A document `get` cannot deliver: its status and why, so nothing is skipped silently."""
+    reason_vi = views.record_reason(record, "vi")
+    reason_en = views.record_reason(record, "en")
+    return not_found(
+        f"bản lưu của {record.name} ({record.source_name}; trạng thái {record.status}"
+        + (f": {reason_vi}" if reason_vi else "")
+        + ")",
+        f"a stored copy of {record.name} ({record.source_name}; status {record.status}"
+        + (f": {reason_en}" if reason_en else "")
+        + ")",
+    )
+
+
+def with_dpi(settings: Settings, dpi: float | None) -> Settings:
+    """--dpi wins over SOHOA_ASSUME_DPI; both reach the page pipeline as OcrOptions.assume_dpi."""
+    return settings.model_copy(update={"assume_dpi": dpi}) if dpi else settings
 
 
 # Commands kept in their own modules, registered here so `sohoa --help` lists them all.

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from sohoa.exit_codes import ExitCode
-from sohoa.failures import Failure
+from sohoa.failures import problem
 from sohoa.runtime import JsonOption, fail, guard, load_settings
 from sohoa.settings import Settings
 
@@ -117,7 +117,7 @@ def _keys(settings: Settings) -> Iterator[ApiKeyStore]:
         try:
             yield ApiKeyStore(catalog, _pepper(settings))
         except ApiKeyError as error:
-            fail(Failure(ExitCode.USAGE, f"Khóa API: {error}", f"API key: {error}"), settings)
+            fail(problem(ExitCode.USAGE, f"Khóa API: {error}", f"API key: {error}"), settings)
 
 
 def _pepper(settings: Settings) -> str:

@@ -18,7 +18,7 @@ from scanner_profiles import load as load_profile
 from sohoa.batch_progress import batch_progress
 from sohoa.exit_codes import ExitCode
 from sohoa.failures import describe
-from sohoa.runtime import ProfileOption, guard, load_settings, open_services
+from sohoa.runtime import ProfileOption, guard, load_settings, open_lifecycle, open_services
 from sohoa.settings import Settings
 from storage.clock import utc_now, vietnam_time
 from storage.codes import parse_dossier_code
@@ -108,7 +108,6 @@ def batch(
         links_outside,
     )
     from ingest.links import LinkOutside
-    from workers.pages import PageRunner
 
     settings = load_settings()
     w = _WORDS[settings.lang]
@@ -129,7 +128,7 @@ def batch(
 
         try:
             with (
-                PageRunner(settings.jobs or None) as runner,
+                open_lifecycle(settings, services) as lifecycle,
                 batch_progress(sum(count_pages(f) for f in files if f not in refused)) as bar,
             ):
                 engine = Batch(
@@ -138,7 +137,7 @@ def batch(
                     store=services.store,
                     catalog=services.catalog,
                     options=options,
-                    runner=runner,
+                    digitiser=lifecycle,
                     explain=explain,
                     hooks=BatchHooks(
                         pages_done=bar.advance,

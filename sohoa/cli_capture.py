@@ -20,14 +20,21 @@ from scanner_profiles import Profile, load, load_all
 from sohoa import capture_views, views
 from sohoa.exit_codes import ExitCode
 from sohoa.progress import page_progress
-from sohoa.runtime import JsonOption, ProfileOption, guard, load_settings, open_services
+from sohoa.runtime import (
+    JsonOption,
+    ProfileOption,
+    guard,
+    load_settings,
+    open_lifecycle,
+    open_services,
+)
 from sohoa.settings import Settings
 from storage.clock import utc_now, vietnam_time
 from storage.codes import parse_dossier_code
 
 if TYPE_CHECKING:
     from storage.catalog import DocumentRecord
-    from workers.pipeline import Outcome
+    from workers.submission import Outcome
 
 SheetsOption = Annotated[
     int | None,
@@ -104,8 +111,6 @@ def scan(
     from ingest.capture_file import pages_to_pdf
     from ingest.scanimage import ScanRequest, capture
     from ingest.submit import make_submission
-    from workers.pages import PageRunner
-    from workers.pipeline import digitise_submission
 
     settings = load_settings()
     with guard(settings), open_services(settings) as services:
@@ -137,15 +142,8 @@ def scan(
                 dpi=chosen.resolution,
             )
             submission = make_submission(scanned, code, kind.value)
-            with PageRunner(settings.jobs or None) as runner, page_progress(name) as progress:
-                outcome = digitise_submission(
-                    submission,
-                    store=services.store,
-                    catalog=services.catalog,
-                    options=options,
-                    runner=runner,
-                    progress=progress,
-                )
+            with open_lifecycle(settings, services) as lifecycle, page_progress(name) as progress:
+                outcome = lifecycle.digitise(submission, options, progress)
         check = reconcile_outcomes([outcome], sheets, chosen.duplex)
         if as_json:
             capture_views.print_scan_json(captured, outcome, check)

@@ -19,9 +19,10 @@ import typer
 
 from sohoa import queue_views
 from sohoa.exit_codes import ExitCode
-from sohoa.failures import Failure
+from sohoa.failures import Failure, problem
 from sohoa.runtime import (
     JsonOption,
+    complain,
     fail,
     guard,
     load_settings,
@@ -141,7 +142,7 @@ def redrive(
     config = _require_queue(settings)
     if (job is None) == (not all_failed):
         fail(
-            Failure(ExitCode.USAGE, "Cần JOB hoặc --all-failed", "Give JOB or --all-failed"),
+            problem(ExitCode.USAGE, "Cần JOB hoặc --all-failed", "Give JOB or --all-failed"),
             settings,
         )
     with guard(settings), open_services(settings) as services, _queue(config) as queue:
@@ -177,6 +178,7 @@ def process_queued(
     from sohoa.cli_capture import check_sheets_records, sheets_need_wait
     from storage.jobs import JobBook
     from workers.jobs import submit
+    from workers.lifecycle import problem_of_job
 
     config = _require_queue(settings)
     with guard(settings), open_services(settings) as services, _queue(config) as queue:
@@ -216,10 +218,13 @@ def process_queued(
             ]
             stored = [r for r in done if r is not None]
             mismatch = check_sheets_records(stored, sheets, chosen, settings, as_json)
+        problems = [problem_of_job(r) for r in failed]
+        for problem in problems:  # the same line the embedded mode prints
+            complain(problem, settings)
         if failures:
             raise typer.Exit(failures[0].exit_code)
-        if failed:
-            raise typer.Exit(queue_views.exit_code(failed[0]))
+        if problems:
+            raise typer.Exit(problems[0].exit_code)
         if mismatch:
             raise typer.Exit(ExitCode.RECONCILE_MISMATCH)
 
@@ -242,7 +247,7 @@ def _require_queue(settings: Settings) -> QueueConfig:
     config = settings.queue_config()
     if config is None:
         fail(
-            Failure(
+            problem(
                 ExitCode.USAGE,
                 "Chưa cấu hình hàng đợi: đặt SOHOA_BROKER_URL (amqp://… hoặc redis://…)",
                 "No queue configured: set SOHOA_BROKER_URL (amqp://… or redis://…)",
@@ -261,7 +266,7 @@ def _queue(config: QueueConfig) -> Iterator[JobQueue]:
 
 
 def _bad_metrics_port(port: int, why: str) -> Failure:
-    return Failure(
+    return problem(
         ExitCode.USAGE,
         f"Không mở được cổng metrics {port}: {why}",
         f"Cannot serve metrics on port {port}: {why}",
@@ -269,7 +274,7 @@ def _bad_metrics_port(port: int, why: str) -> Failure:
 
 
 def _no_job(what: str) -> Failure:
-    return Failure(ExitCode.NOT_FOUND, f"Không tìm thấy việc {what}", f"No job {what}")
+    return problem(ExitCode.NOT_FOUND, f"Không tìm thấy việc {what}", f"No job {what}")
 
 
 def _run_one_worker(threads: int, metrics_port: int | None) -> None:

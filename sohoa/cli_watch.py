@@ -25,7 +25,7 @@ from ingest.quarantine import NotInQuarantine, Quarantine
 from ingest.readiness import Timing
 from sohoa import watch_views
 from sohoa.exit_codes import ExitCode
-from sohoa.failures import Failure, not_found
+from sohoa.failures import Failure, not_found, problem
 from sohoa.runtime import JsonOption, ProfileOption, fail, guard, load_settings
 from sohoa.settings import Settings
 from storage.codes import parse_dossier_code
@@ -180,7 +180,7 @@ def _watch_config(
 
 
 def _config_failure(error: FolderConfigError) -> Failure:
-    return Failure(
+    return problem(
         ExitCode.USAGE,
         f"Cấu hình thư mục quét không hợp lệ: {error}",
         f"Hot-folder configuration: {error}",

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from ocr.errors import Reason
 from sohoa.exit_codes import ExitCode
 from storage.clock import vietnam_time
 
@@ -22,11 +21,6 @@ _STATUS_VI = {
     "assembling": "đang ghép",
     "done": "xong",
     "failed": "lỗi",
-}
-_REASON_EXIT = {
-    Reason.LOW_RESOLUTION.value: ExitCode.LOW_RESOLUTION,
-    Reason.OCR_FAILED.value: ExitCode.PROCESSING_FAILED,
-    Reason.PDFA_INVALID.value: ExitCode.PROCESSING_FAILED,
 }
 
 
@@ -68,13 +62,10 @@ def print_job(job: JobRecord, pages: Sequence[PageRecord], lang: str, as_json: b
 
 
 def exit_code(job: JobRecord) -> ExitCode:
-    """A failed job's exit code, from the reason code that starts its error."""
-    reason = (job.error or "").split(":", 1)[0]
-    if reason in _REASON_EXIT:
-        return _REASON_EXIT[reason]
-    if reason in {r.value for r in Reason}:
-        return ExitCode.BAD_INPUT
-    return ExitCode.STORAGE if reason == "storage" else ExitCode.PROCESSING_FAILED
+    """A failed job's exit code: its Problem's, from the kind the job row carries."""
+    from workers.lifecycle import problem_of_job
+
+    return problem_of_job(job).exit_code
 
 
 def _line(job: JobRecord, lang: str) -> str:
@@ -87,7 +78,8 @@ def _line(job: JobRecord, lang: str) -> str:
     if job.attempts:
         line += f"  ({job.attempts} {'lần lỗi' if lang == 'vi' else 'failed attempts'})"
     if job.error and job.status != "done":
-        line += f"\n    {job.error}"
+        message = job.error_vi if lang == "vi" and job.error_vi else job.error
+        line += f"\n    {message}"
     return line
 
 

@@ -20,6 +20,7 @@ from storage.permissions import configure as configure_permissions
 
 if TYPE_CHECKING:
     from sohoa.services import Services
+    from workers.lifecycle import Digitiser
 
 ProfileOption = Annotated[
     str | None, typer.Option("--profile", "-p", help="Scanner profile (name or YAML path).")
@@ -50,6 +51,18 @@ def open_services(settings: Settings) -> Iterator[Services]:
 
     with Services.open(settings) as services:
         yield services
+
+
+@contextmanager
+def open_lifecycle(settings: Settings, services: Services) -> Iterator[Digitiser]:
+    """The one digitiser every entrance uses: the queue with SOHOA_BROKER_URL, else
+    embedded page workers (chosen here, once, from the settings)."""
+    from workers.lifecycle import open_digitiser
+
+    with open_digitiser(
+        services.store, services.catalog, settings.queue_config(), settings.jobs or None
+    ) as digitiser:
+        yield digitiser
 
 
 @contextmanager

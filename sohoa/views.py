@@ -15,7 +15,7 @@ from storage.clock import vietnam_time
 if TYPE_CHECKING:
     from ocr.assemble import DocumentResult
     from storage.catalog import DocumentRecord
-    from workers.pipeline import Outcome
+    from workers.submission import Outcome
 
 _WORDS = {
     "vi": {
@@ -80,6 +80,19 @@ def print_dossier(code: str, records: Sequence[DocumentRecord], lang: str, as_js
             f"  {r.name:<34} {r.kind:<6} {r.pages or 0:>3} {w['pages']}{dropped}  "
             f"{r.ocr_confidence or 0:5.1f}%  {pdfa}  {r.status}  {when}  {(r.sha256 or '')[:12]}"
         )
+        reason = record_reason(r, lang)
+        if reason:
+            typer.echo(f"    {r.source_name}: {reason}")
+
+
+def record_reason(record: DocumentRecord, lang: str) -> str:
+    """Why a document is not stored (rejected, failed, or a failed attempt), in ``lang``."""
+    if record.status == "stored":
+        return ""
+    message = record.error_vi if lang == "vi" and record.error_vi else record.error
+    if not message:
+        return ""
+    return f"[{record.error_kind}] {message}" if record.error_kind else message
 
 
 def print_ocr_result(result: DocumentResult, lang: str, as_json: bool) -> None:

@@ -20,10 +20,9 @@ from ocr.options import OcrOptions
 from scanner_profiles import load as load_profile
 from sohoa.exit_codes import ExitCode
 from sohoa.failures import describe
-from sohoa.runtime import open_services
+from sohoa.runtime import open_lifecycle, open_services
 from sohoa.settings import Settings
-from workers.pages import PageRunner
-from workers.pipeline import Outcome, Submission, digitise_submission
+from workers.lifecycle import Outcome, Submission
 
 log = logging.getLogger(__name__)
 
@@ -58,16 +57,11 @@ def open_context(settings: Settings) -> Iterator[Context]:
         return settings.ocr_options(load_profile(profile or settings.profile))
 
     default = options_for(None)
-    tesseract.check_installed(default.languages, default.tessdata_dir)
-    with open_services(settings) as services, PageRunner(settings.jobs or None) as runner:
+    if settings.queue_config() is None:  # queued: the workers run tesseract
+        tesseract.check_installed(default.languages, default.tessdata_dir)
+    with open_services(settings) as services, open_lifecycle(settings, services) as lifecycle:
 
         def digitise(submission: Submission, options: OcrOptions) -> Outcome:
-            return digitise_submission(
-                submission,
-                store=services.store,
-                catalog=services.catalog,
-                options=options,
-                runner=runner,
-            )
+            return lifecycle.digitise(submission, options)
 
         yield Context(digitise, explain, options_for, Quarantine(settings.resolved_quarantine_dir))

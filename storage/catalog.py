@@ -181,8 +181,10 @@ class Catalog:
         Returns ``(record, created)``. An existing row means this source was
         seen before: status "stored" means nothing is left to do, "pending"
         means an earlier attempt crashed and must be redone with the same
-        number and key. Numbers are allocated per dossier and kind; racing
-        writers are serialised and, failing that, retried.
+        number and key; a "rejected" or "failed" row is retried: it becomes
+        pending again (a rejected one with a fresh number). Numbers are
+        allocated per dossier and kind; racing writers are serialised and,
+        failing that, retried.
         """
         code = parse_dossier_code(dossier_code).value
         checked_kind = check_kind(kind)
@@ -219,7 +221,7 @@ class Catalog:
             row.pdfa_valid = stored.pdfa_valid
             row.pdfa_report = stored.pdfa_report
             row.status = "stored"
-            row.error = None
+            row.error = row.error_kind = row.error_vi = None
             session.flush()
             record = _record(row)
         log.info(
@@ -228,13 +230,49 @@ class Catalog:
         )
         return record
 
-    def mark_failed(self, doc_id: int, error: str) -> DocumentRecord:
-        """Note why the last attempt failed; the row stays "pending" so it can be retried."""
+    def mark_failed(
+        self,
+        doc_id: int,
+        error: str,
+        *,
+        kind: str | None = None,
+        error_vi: str | None = None,
+        give_up: bool = False,
+    ) -> DocumentRecord:
+        """Note why the last attempt failed (``kind``, Vietnamese and English message).
+
+        The row stays "pending" (it may still be retried) unless ``give_up``: then it
+        ends "failed" with its reason and keeps its number (a redrive resumes it).
+        A stored document is never touched.
+        """
         with self._sessions.begin() as session:
             row = _get(session, doc_id)
-            row.error = error
+            if row.status != "stored":
+                _set_error(row, error, kind, error_vi)
+                if give_up:
+                    row.status = "failed"
             session.flush()
             return _record(row)
+
+    def mark_rejected(self, doc_id: int, kind: str, error_vi: str, error: str) -> DocumentRecord:
+        """The source can never be digitised as it is: the row ends "rejected" with its
+        reason and gives its number and key back, so numbering stays without gaps. A
+        later retry of the same source (:meth:`reserve`) reuses the row with a fresh number.
+        A stored document is never rejected.
+        """
+        with self._sessions.begin() as session:
+            row = _get(session, doc_id)
+            if row.status == "stored":
+                return _record(row)
+            _set_error(row, error, kind, error_vi)
+            row.status = "rejected"
+            row.number = None
+            row.key = None
+            row.result_code = None
+            session.flush()
+            record = _record(row)
+        log.info("document rejected", extra={"doc_id": doc_id, "error_kind": kind})
+        return record
 
     def release(self, doc_id: int) -> None:
         """Forget a pending reservation whose source was rejected: nothing half-done remains.
@@ -247,6 +285,15 @@ class Catalog:
                 raise StorageError(f"document {doc_id} is stored; it cannot be released")
             session.delete(row)
         log.info("reservation released", extra={"doc_id": doc_id})
+
+    def reopen(self, doc_id: int) -> DocumentRecord:
+        """A rejected or failed row becomes pending again (a redriven job), with a fresh
+        number if it gave its own back; any other row is returned as it is."""
+        with self._sessions.begin() as session:
+            row = _get(session, doc_id)
+            if row.status in ("rejected", "failed"):
+                _reopen(session, row)
+            return _record(row)
 
     def documents(self, dossier_code: str) -> list[DocumentRecord]:
         """All documents of a dossier: intake components first, then results, by number."""
@@ -316,6 +363,8 @@ class Catalog:
                 )
             ).one_or_none()
             if existing:
+                if existing.status in ("rejected", "failed"):
+                    _reopen(session, existing)
                 return _record(existing), False
             number = _next_number(session, code, kind)
             row = Document(
@@ -345,6 +394,28 @@ def _lock_dossier(session: Session, code: str, kind: str) -> None:
         session.execute(
             text("SELECT pg_advisory_xact_lock(hashtext(:name))"), {"name": f"{code}/{kind}"}
         )
+
+
+def _reopen(session: Session, row: Document) -> None:
+    """A retry of a rejected or failed source: pending again, with a fresh number if it
+    gave its own back. The last reason stays until the new attempt ends."""
+    row.status = "pending"
+    if row.number is None:
+        _lock_dossier(session, row.dossier_code, row.kind)
+        number = _next_number(session, row.dossier_code, row.kind)
+        kind = check_kind(row.kind)
+        row.number = number
+        row.key = document_key(row.dossier_code, kind, number)
+        row.result_code = (
+            document_name(row.dossier_code, kind, number) if kind == "result" else None
+        )
+    session.flush()
+
+
+def _set_error(row: Document, error: str | None, kind: str | None, error_vi: str | None) -> None:
+    row.error = error
+    row.error_kind = kind
+    row.error_vi = error_vi
 
 
 def _next_number(session: Session, code: str, kind: str) -> int:

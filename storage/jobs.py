@@ -55,6 +55,9 @@ class JobRecord:
     created_at: datetime
     touched_at: datetime
     finished_at: datetime | None
+    #: The machine kind of the failure and its Vietnamese message (``error`` is English).
+    error_kind: str | None = None
+    error_vi: str | None = None
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,7 @@ class JobBook:
     """Jobs and pages, in the catalog's database (its schema is the database's business)."""
 
     def __init__(self, catalog: Catalog) -> None:
+        self._catalog = catalog
         self._sessions = catalog.sessions
 
     # -- submitting ------------------------------------------------------------------------
@@ -275,6 +279,42 @@ class JobBook:
                     status="done",
                     assemblies=Job.assemblies + (1 if assembled else 0),
                     error=None,
+                    error_kind=None,
+                    error_vi=None,
+                    touched_at=now,
+                    finished_at=now,
+                )
+            )
+
+    # -- embedded jobs (the API without a queue: one step, run in the API process) ----------
+
+    def begin(self, job_id: str) -> bool:
+        """queued → processing for an embedded job (also taken again after a restart)."""
+        with self._sessions.begin() as session:
+            return bool(
+                _update_job(
+                    session,
+                    job_id,
+                    Job.status.in_(("queued", "processing")),
+                    status="processing",
+                    touched_at=utc_now(),
+                )
+            )
+
+    def finish(self, job_id: str, *, assembled: bool) -> bool:
+        """An embedded job ended stored; ``assembled`` is False for a duplicate (nothing redone)."""
+        now = utc_now()
+        with self._sessions.begin() as session:
+            return bool(
+                _update_job(
+                    session,
+                    job_id,
+                    Job.status.in_(ACTIVE),
+                    status="done",
+                    assemblies=Job.assemblies + (1 if assembled else 0),
+                    error=None,
+                    error_kind=None,
+                    error_vi=None,
                     touched_at=now,
                     finished_at=now,
                 )
@@ -293,8 +333,11 @@ class JobBook:
                 error=error[:_ERROR_CHARS],
             )
 
-    def fail(self, job_id: str, error: str) -> bool:
-        """The dead letter: the job stops here with a readable reason until redriven."""
+    def fail(
+        self, job_id: str, error: str, *, kind: str | None = None, error_vi: str | None = None
+    ) -> bool:
+        """The dead letter: the job stops here with its reason (kind, English and
+        Vietnamese message) until redriven."""
         now = utc_now()
         with self._sessions.begin() as session:
             moved = _update_job(
@@ -303,6 +346,8 @@ class JobBook:
                 Job.status.in_(ACTIVE),
                 status="failed",
                 error=error[:_ERROR_CHARS],
+                error_kind=kind,
+                error_vi=None if error_vi is None else error_vi[:_ERROR_CHARS],
                 attempts=Job.attempts + 1,
                 touched_at=now,
                 finished_at=now,
@@ -329,6 +374,9 @@ class JobBook:
             )
             if moved:
                 session.execute(delete(JobPage).where(JobPage.job_id == job_id))
+            document_id = session.scalar(select(Job.document_id).where(Job.id == job_id))
+        if moved and document_id is not None:
+            self._catalog.reopen(document_id)  # a rejected row takes a fresh number
         return bool(moved)
 
     def ids(self, status: JobStatus) -> list[str]:
@@ -448,6 +496,8 @@ def _job(row: Job) -> JobRecord:
         created_at=row.created_at,
         touched_at=row.touched_at,
         finished_at=row.finished_at,
+        error_kind=row.error_kind,
+        error_vi=row.error_vi,
     )
 
 

@@ -13,7 +13,7 @@ from typer.testing import CliRunner, Result
 from ocr.assemble import DocumentResult
 from ocr.options import OcrOptions
 from ocr.pdfa import DocumentMetadata
-from workers.digitise import digitise_file
+from workers.lifecycle import digitise_file
 from workers.pages import PageRunner
 
 pytest_plugins = ["tests.conftest_services"]

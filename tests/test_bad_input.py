@@ -129,9 +129,12 @@ def assert_refused_cleanly(result: Result, source: Path, case: Case) -> None:
 
 
 def assert_nothing_stored(home: Path) -> None:
+    """No object; any catalog row is "rejected" with its reason and holds no number."""
     assert stored_files(home) == []
     with Catalog.open(f"sqlite:///{home / 'catalog.sqlite3'}") as catalog:
-        assert catalog.documents(CODE) == []
+        for record in catalog.documents(CODE):
+            assert (record.status, record.number, record.key) == ("rejected", None, None)
+            assert record.error_kind and record.error_vi and record.error
 
 
 @pytest.mark.parametrize("name", CASES)
@@ -143,7 +146,13 @@ def test_process_refuses_bad_input_and_stores_nothing(
     result = sohoa("process", source, "--case", CODE, env=case.env)
     assert_refused_cleanly(result, source, case)
     assert_nothing_stored(sohoa_home)
-    assert sohoa("show", CODE).exit_code == ExitCode.NOT_FOUND
+    shown = sohoa("show", CODE)
+    if name in ("empty file",):  # refused at the entrance, before any row
+        assert shown.exit_code == ExitCode.NOT_FOUND
+    else:  # the rejected row, with its reason
+        assert shown.exit_code == 0, shown.output
+        assert "rejected" in shown.stdout
+        assert case.says in shown.stdout
 
 
 @pytest.mark.parametrize("name", CASES)

@@ -36,7 +36,7 @@ from tests.hot_folder_helpers import (
     start_sohoa,
     wait_for,
 )
-from workers.pipeline import Outcome, Submission
+from workers.submission import Outcome, Submission
 
 FAST = ("--settle", "0.3")
 

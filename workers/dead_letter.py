@@ -1,9 +1,11 @@
 """Record in the job book what happened to a failed attempt: retried, or dead-lettered.
 
 Runs after dramatiq's Retries middleware (so ``message.failed`` is settled).
-A dead-lettered job ends "failed" with a readable reason, and its catalog
-document keeps the reason too (it stays "pending" until `sohoa redrive`). The
-document's reason is written first, so it is there once the job shows failed.
+A dead-lettered job ends "failed" with its :class:`workers.problems.Problem`
+(kind, Vietnamese and English message), and its catalog document carries the
+same Problem: "rejected" (number given back) when the source can never be
+digitised as it is, "failed" otherwise (until `sohoa redrive`). The document's
+reason is written first, so it is there once the job shows failed.
 """
 
 from __future__ import annotations
@@ -14,11 +16,11 @@ from typing import Any
 import dramatiq
 from dramatiq.middleware import Middleware
 
-from ocr.errors import InputRejected
 from storage.catalog import Catalog
-from storage.errors import StorageError
 from storage.jobs import ACTIVE, JobBook
+from workers.lifecycle import named, record_problem
 from workers.metrics import record_failure
+from workers.problems import Problem, problem_or_unexpected
 
 log = logging.getLogger(__name__)
 
@@ -39,33 +41,35 @@ class DeadLetters(Middleware):
         if exception is None or not message.args:
             return
         job_id = str(message.args[0])
-        reason = describe(exception)
         try:
+            job = self.book.get(job_id)
+            named_error = named(exception, job.source_name) if job else exception
+            problem = problem_or_unexpected(named_error)
             if getattr(message, "failed", False):
-                self._dead_letter(job_id, exception)
+                self._dead_letter(job_id, named_error, problem)
             else:
                 retries = message.options.get("retries", 0)
-                self.book.record_retry(job_id, f"retry {retries}: {reason}")
-                log.warning("step failed, will retry", extra={"job": job_id, "reason": reason})
+                self.book.record_retry(job_id, f"retry {retries}: {describe(named_error)}")
+                log.warning("step failed, will retry", extra={"job": job_id, "kind": problem.kind})
         except Exception:  # the catalog may be the thing that is down
             log.exception("could not record the failure", extra={"job": job_id})
 
-    def _dead_letter(self, job_id: str, error: BaseException) -> None:
-        reason = describe(error)
+    def _dead_letter(self, job_id: str, error: BaseException, problem: Problem) -> None:
         job = self.book.get(job_id)
         if job is None or job.status not in ACTIVE:
             return  # unknown, or already ended (a redelivered message): counted once
         # The document's reason first: whoever sees the job failed also sees why.
-        self.catalog.mark_failed(job.document_id, reason)
-        if self.book.fail(job_id, reason):
+        record_problem(self.catalog, job.document_id, problem)
+        if self.book.fail(
+            job_id, problem.message_en, kind=problem.kind, error_vi=problem.message_vi
+        ):
             record_failure(error)
 
 
 def describe(error: BaseException) -> str:
-    """One line for the catalog and `sohoa status`: the reason code and what to do."""
-    if isinstance(error, InputRejected):
-        return f"{error.reason.value}: {error.message_en}"
-    if isinstance(error, StorageError):
-        return f"storage: {error}"
+    """One line for a retried attempt in `sohoa status`: the kind and the English message."""
+    problem = problem_or_unexpected(error)
+    if problem.kind != "internal_error":
+        return f"{problem.kind}: {problem.message_en}"
     text = str(error).strip().splitlines()
     return f"{type(error).__name__}: {text[0][:300] if text else ''}".rstrip(": ")

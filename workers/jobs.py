@@ -22,6 +22,7 @@ Usage (stable)::
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from dramatiq.errors import DramatiqError
 
@@ -29,11 +30,19 @@ from ocr.options import OcrOptions
 from storage.catalog import Catalog
 from storage.jobs import ACTIVE, JobBook, NewJob
 from storage.objects import ObjectStore
-from workers.pipeline import Submission
 from workers.queue import JobQueue
+from workers.submission import Submission
 from workers.wire import inbox_key, options_to_json
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Enqueued:
+    """A submission handed to the queue: its job, and whether its source was already stored."""
+
+    job_id: str
+    duplicate: bool
 
 
 def submit(
@@ -45,11 +54,27 @@ def submit(
     queue: JobQueue,
     book: JobBook | None = None,
 ) -> str:
-    """Queue ``submission`` and return its job id (32 hex characters).
+    """Queue ``submission`` and return its job id (32 hex characters); see :func:`enqueue`."""
+    return enqueue(
+        submission, store=store, catalog=catalog, options=options, queue=queue, book=book
+    ).job_id
+
+
+def enqueue(
+    submission: Submission,
+    *,
+    store: ObjectStore,
+    catalog: Catalog,
+    options: OcrOptions,
+    queue: JobQueue,
+    book: JobBook | None = None,
+) -> Enqueued:
+    """Queue ``submission``: its job id, and ``duplicate`` when the source was already stored.
 
     Idempotent: the same source for the same dossier and kind returns the job
-    already running (or the one that stored it); a failed job is redriven.
-    Raises InputRejected/ValueError for a bad code or kind, StorageError when
+    already running (or the one that stored it); a failed job is redriven (a
+    rejected or failed document row is reopened by ``reserve``).
+    Raises DossierCodeError/ValueError for a bad code or kind, StorageError when
     the store or catalog is unavailable (then nothing was queued).
     """
     book = book or JobBook(catalog)
@@ -57,12 +82,13 @@ def submit(
     record, _ = catalog.reserve(
         submission.dossier_code, submission.kind, submission.source_name, submission.source_sha256
     )
+    stored = record.status == "stored"
     latest = book.latest_for_document(record.id)
-    if latest is not None and (latest.status in ACTIVE or record.status == "stored"):
-        return latest.id
+    if latest is not None and (latest.status in ACTIVE or stored):
+        return Enqueued(latest.id, stored)
     if latest is not None and latest.status == "failed":
         redrive(latest.id, book=book, queue=queue)
-        return latest.id
+        return Enqueued(latest.id, False)
     new = NewJob(
         document_id=record.id,
         dossier_code=record.dossier_code,
@@ -72,11 +98,11 @@ def submit(
         source_key=key,
         options=options_to_json(options),
     )
-    if record.status == "stored":  # stored earlier without the queue (embedded mode)
-        return book.create(new, status="done").id
+    if stored:  # stored earlier without the queue (embedded mode)
+        return Enqueued(book.create(new, status="done").id, True)
     job = book.create(new)
     send_document(queue, job.id)
-    return job.id
+    return Enqueued(job.id, False)
 
 
 def redrive(job_id: str, *, book: JobBook, queue: JobQueue) -> bool:

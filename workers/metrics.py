@@ -1,10 +1,9 @@
 """Prometheus metrics of the digitising work, recorded in one place.
 
-Whoever runs a submission (the API's embedded workers now, the queue actors in
-the deployment) calls :func:`digitise_observed` instead of
-:func:`workers.pipeline.digitise_submission`; nothing inside ``ocr/`` or the
-pipeline knows about metrics. Labels never carry dossier codes or file names:
-metrics are for rates and capacity, not for looking people up.
+The embedded lifecycle (:class:`workers.lifecycle.EmbeddedDigitiser`) records
+each outcome and problem here; nothing inside ``ocr/`` knows about metrics.
+Labels never carry dossier codes or file names: metrics are for rates and
+capacity, not for looking people up.
 
 Counters live in the process that ran the work. The queue steps record theirs
 with :func:`record_page_step`, :func:`record_assembled` and
@@ -15,17 +14,13 @@ API process did itself.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 from prometheus_client import Counter, Gauge, Histogram
 
 from ocr.errors import InputRejected
-from ocr.options import OcrOptions
-from storage.catalog import Catalog
-from storage.objects import ObjectStore
-from workers.pages import PageRunner, Progress
-from workers.pipeline import Outcome, Submission, digitise_submission
+from workers.problems import Problem
+from workers.submission import Outcome
 
 PAGES = Counter(
     "sohoa_pages_processed",
@@ -51,37 +46,12 @@ QUEUE_DEPTH = Gauge(
 )
 
 
-def digitise_observed(
-    submission: Submission,
-    *,
-    store: ObjectStore,
-    catalog: Catalog,
-    options: OcrOptions,
-    runner: PageRunner,
-    progress: Progress | None = None,
-) -> Outcome:
-    """:func:`digitise_submission`, counted and timed; failures are counted and re-raised."""
-    started = time.monotonic()
-    try:
-        outcome = digitise_submission(
-            submission,
-            store=store,
-            catalog=catalog,
-            options=options,
-            runner=runner,
-            progress=progress,
-        )
-    except Exception as error:
-        FAILURES.labels(reason=failure_reason(error)).inc()
-        raise
-    record_outcome(outcome, time.monotonic() - started)
-    return outcome
-
-
 def record_outcome(outcome: Outcome, seconds: float) -> None:
     """Count one finished submission (a duplicate did no OCR, so it is not timed)."""
-    if outcome.result is None:
+    if outcome.duplicate:
         DUPLICATES.inc()
+        return
+    if outcome.result is None:  # made by queue workers: they counted it
         return
     PAGES.inc(outcome.result.input_pages)
     DOCUMENTS.labels(kind=outcome.record.kind).inc()
@@ -111,6 +81,11 @@ def record_assembled(kind: str, worker_seconds: float) -> None:
     assembly: worker time, not wall time (its pages ran on several workers at once)."""
     DOCUMENTS.labels(kind=kind).inc()
     OCR_SECONDS.observe(worker_seconds)
+
+
+def record_problem(problem: Problem) -> None:
+    """A submission that did not end stored, by its Problem's kind."""
+    FAILURES.labels(reason=problem.kind).inc()
 
 
 def record_failure(error: BaseException) -> None:

@@ -69,7 +69,11 @@ def test_a_rejected_scan_fails_its_job_with_both_messages(api: Api, tmp_path: Pa
     assert job["state"] == "failed"
     assert job["error"]["code"] == "low_resolution"
     assert "200 dpi" in job["error"]["message_en"] and "độ phân giải" in job["error"]["message_vi"]
-    assert api.client.get(f"{API}/cases/{CODE}", headers=headers).status_code == 404
+    case = api.client.get(f"{API}/cases/{CODE}", headers=headers)  # the row stays, rejected
+    assert case.status_code == 200
+    (document,) = case.json()["documents"]
+    assert (document["status"], document["number"]) == ("rejected", None)
+    assert document["reason"] == job["error"]
 
 
 def test_invalid_dossier_code_is_400_in_both_languages(api: Api, page_png: Path) -> None:

@@ -1,0 +1,257 @@
+"""A document's lifecycle: one interface that digitises a submission, in either mode.
+
+Every entrance (``process``, ``scan``, ``watch``, ``batch``, ``quarantine retry``,
+the API) holds a :class:`Digitiser` chosen once from the settings
+(:func:`open_digitiser`): :class:`EmbeddedDigitiser` runs the pages on this
+machine's page workers, :class:`QueuedDigitiser` hands the submission to the
+deployment's queue and waits for its job. Both end the same way:
+
+* stored: an :class:`Outcome` (``duplicate`` when the same source was already stored);
+* anything else: a :class:`workers.problems.Problem` is raised, and the document row
+  (when there is one) carries it: "rejected" (number given back) when the source can
+  never be digitised as it is, "failed" otherwise. A later retry of the same source
+  reuses the row (:meth:`storage.catalog.Catalog.reserve`).
+
+Order matters for "nothing is lost, nothing twice": the catalog reserves the
+document (idempotent on the source's SHA-256) before any work; objects are
+uploaded and verified before the row is marked stored.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Protocol
+
+from ocr.assemble import DocumentResult, assemble
+from ocr.errors import InputRejected
+from ocr.options import OcrOptions
+from ocr.page import PageJob
+from ocr.pdfa import DocumentMetadata
+from ocr.sources import inspect_source
+from storage.catalog import Catalog, DocumentRecord
+from storage.jobs import JobBook, JobRecord
+from storage.objects import ObjectStore
+from workers import metrics
+from workers.pages import PageRunner, Progress
+from workers.problems import Problem, problem_or_unexpected
+from workers.queue_config import QueueConfig
+from workers.storing import document_metadata, store_document
+from workers.submission import Outcome, Submission
+
+__all__ = [
+    "Digitiser",
+    "EmbeddedDigitiser",
+    "Outcome",
+    "QueuedDigitiser",
+    "Submission",
+    "digitise_file",
+    "named",
+    "open_digitiser",
+    "record_problem",
+]
+
+log = logging.getLogger(__name__)
+
+#: How often a waiting entrance looks at its queued job again.
+POLL_SECONDS = 0.5
+
+
+class Digitiser(Protocol):
+    """Digitises one submission to its end: returns the stored Outcome or raises a Problem."""
+
+    def digitise(
+        self, submission: Submission, options: OcrOptions, progress: Progress | None = None
+    ) -> Outcome: ...
+
+
+def digitise_file(
+    source_path: Path,
+    output: Path,
+    metadata: DocumentMetadata,
+    options: OcrOptions,
+    runner: PageRunner,
+    progress: Progress | None = None,
+) -> DocumentResult:
+    """One source file to one validated PDF/A (no catalog, no store): inspect, fan out
+    the pages, assemble once. Raises ocr.errors.InputRejected; writes nothing then."""
+    source = inspect_source(source_path, options)
+    with tempfile.TemporaryDirectory(prefix="sohoa-pages-") as workdir:
+        jobs = [PageJob(source, page, options, Path(workdir)) for page in source.pages]
+        results = runner.run(jobs, progress)
+        return assemble(source, results, metadata, output)
+
+
+class EmbeddedDigitiser:
+    """Runs the whole lifecycle in this process, pages on ``runner``'s workers."""
+
+    def __init__(self, store: ObjectStore, catalog: Catalog, runner: PageRunner) -> None:
+        self.store = store
+        self.catalog = catalog
+        self.runner = runner
+
+    def digitise(
+        self, submission: Submission, options: OcrOptions, progress: Progress | None = None
+    ) -> Outcome:
+        started = time.monotonic()
+        record, _ = self.catalog.reserve(
+            submission.dossier_code,
+            submission.kind,
+            submission.source_name,
+            submission.source_sha256,
+        )
+        if record.status == "stored":
+            log.info("already stored", extra={"document": record.name, "key": record.key})
+            metrics.record_outcome(Outcome(record, None, duplicate=True), 0.0)
+            return Outcome(record, None, duplicate=True)
+        try:
+            outcome = self._make(submission, record, options, progress)
+        except Exception as error:
+            problem = problem_or_unexpected(named(error, submission.source_name))
+            if problem.kind == "internal_error":
+                log.exception("unexpected error", extra={"document": record.name})
+            metrics.record_problem(problem)
+            with contextlib.suppress(Exception):  # the catalog may be what failed
+                record_problem(self.catalog, record.id, problem)
+            raise problem from error
+        metrics.record_outcome(outcome, time.monotonic() - started)
+        return outcome
+
+    def _make(
+        self,
+        submission: Submission,
+        record: DocumentRecord,
+        options: OcrOptions,
+        progress: Progress | None,
+    ) -> Outcome:
+        with tempfile.TemporaryDirectory(prefix="sohoa-doc-") as tmp:
+            result = digitise_file(
+                submission.source,
+                Path(tmp) / "document.pdf",
+                document_metadata(submission.kind, submission.source_name, record),
+                options,
+                self.runner,
+                progress,
+            )
+            stored = store_document(result, record, self.store, Path(tmp))
+        record = self.catalog.mark_stored(record.id, stored)
+        log.info(
+            "stored", extra={"document": record.name, "key": record.key, "pages": record.pages}
+        )
+        return Outcome(record, result)
+
+
+class QueuedDigitiser:
+    """Hands each submission to the deployment's queue and follows its job to the end."""
+
+    def __init__(self, store: ObjectStore, catalog: Catalog, config: QueueConfig) -> None:
+        from workers.queue import JobQueue
+
+        self.store = store
+        self.catalog = catalog
+        self.book = JobBook(catalog)
+        self.queue = JobQueue(config)
+
+    def close(self) -> None:
+        self.queue.close()
+
+    def digitise(
+        self, submission: Submission, options: OcrOptions, progress: Progress | None = None
+    ) -> Outcome:
+        from workers.jobs import enqueue
+
+        queued = enqueue(
+            submission,
+            store=self.store,
+            catalog=self.catalog,
+            options=options,
+            queue=self.queue,
+            book=self.book,
+        )
+        job = follow(self.book, queued.job_id, progress)
+        return outcome_of_job(self.catalog, job, duplicate=queued.duplicate)
+
+
+def follow(book: JobBook, job_id: str, progress: Progress | None = None) -> JobRecord:
+    """Poll the job book until the job is done or failed (the workers move it)."""
+    while True:
+        job = book.get(job_id)
+        if job is None:
+            raise Problem(
+                "processing_failed",
+                f"Công việc {job_id} đã biến mất khỏi danh mục",
+                f"Job {job_id} vanished from the catalog",
+            )
+        if job.status in ("done", "failed"):
+            return job
+        if progress is not None and job.pages_total:
+            progress(job.pages_done, job.pages_total)
+        time.sleep(POLL_SECONDS)
+
+
+def outcome_of_job(catalog: Catalog, job: JobRecord, *, duplicate: bool = False) -> Outcome:
+    """A finished job as the lifecycle's answer: its stored document, or its Problem."""
+    if job.status == "failed":
+        raise problem_of_job(job)
+    record = catalog.document(job.document_id)
+    if record is None or record.status != "stored":
+        raise Problem(
+            "processing_failed",
+            f"Tài liệu của công việc {job.id} chưa được lưu",
+            f"The document of job {job.id} is not stored",
+        )
+    return Outcome(record, None, duplicate=duplicate)
+
+
+def named(error: BaseException, source_name: str) -> BaseException:
+    """A rejection names the file as the clerk knows it (not a claimed, landed or cached name)."""
+    if isinstance(error, InputRejected) and error.path.name != source_name:
+        return InputRejected(error.reason, error.path.with_name(source_name), error.detail)
+    return error
+
+
+def problem_of_job(job: JobRecord) -> Problem:
+    """The Problem a failed job recorded, field by field (never parsed from a text)."""
+    return Problem(
+        job.error_kind or "processing_failed",
+        job.error_vi or f"Xử lý thất bại: {job.error or ''}".rstrip(": "),
+        job.error or "Processing failed",
+    )
+
+
+def record_problem(catalog: Catalog, doc_id: int, problem: Problem) -> DocumentRecord:
+    """Write a final Problem on the document row: "rejected" (number given back) when the
+    source can never be digitised as it is, "failed" otherwise."""
+    if problem.rejected:
+        return catalog.mark_rejected(doc_id, problem.kind, problem.message_vi, problem.message_en)
+    return catalog.mark_failed(
+        doc_id, problem.message_en, kind=problem.kind, error_vi=problem.message_vi, give_up=True
+    )
+
+
+@contextmanager
+def open_digitiser(
+    store: ObjectStore,
+    catalog: Catalog,
+    config: QueueConfig | None,
+    jobs: int | None = None,
+) -> Iterator[Digitiser]:
+    """The queue when ``config`` is set (SOHOA_BROKER_URL), else embedded page workers."""
+    if config is not None:
+        queued = QueuedDigitiser(store, catalog, config)
+        try:
+            yield queued
+        finally:
+            queued.close()
+        return
+    with PageRunner(jobs) as runner:
+        yield EmbeddedDigitiser(store, catalog, runner)
+
+
+#: A digitiser bound to one scanner profile's options (what the hot-folder engine calls).
+Digitise = Callable[[Submission, OcrOptions], Outcome]

@@ -1,0 +1,32 @@
+"""What goes into the lifecycle (a Submission) and what comes out of it (an Outcome)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ocr.assemble import DocumentResult
+from storage.catalog import DocumentRecord
+
+
+@dataclass(frozen=True)
+class Submission:
+    """One source file for one dossier; the only thing that crosses a queue (paths, not pixels)."""
+
+    dossier_code: str
+    kind: str
+    source: Path
+    source_name: str
+    source_sha256: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A submission that ended stored: its catalog row, and the result when it was made now."""
+
+    record: DocumentRecord
+    #: The digitised document when this process made it (embedded mode); None when the
+    #: source was already stored, or when a queue worker made it.
+    result: DocumentResult | None
+    #: The same source was already stored for this dossier: nothing was redone.
+    duplicate: bool = False
