@@ -12,7 +12,7 @@ import typer
 from sohoa.views import record_dict
 
 if TYPE_CHECKING:
-    from ingest.reconcile import Reconciliation
+    from ingest.page_count import Reconciliation
     from ingest.scanimage import Capture
     from scanner_profiles import Profile
     from workers.submission import Outcome

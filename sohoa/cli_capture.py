@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ingest.reconcile import PageCounts, Reconciliation, reconcile
+from ingest.page_count import PageCounts, Reconciliation, compare_sheets
 from ocr import tesseract
 from scanner_profiles import Profile, load, load_all
 from sohoa import capture_views, views
@@ -210,7 +210,7 @@ def reconcile_records(
         content_pages=sum(r.pages or 0 for r in records),
         blank_backs_dropped=sum(len(r.dropped_pages) for r in records),
     )
-    return reconcile(sheets, duplex, counts)
+    return compare_sheets(sheets, duplex, counts)
 
 
 def register(app: typer.Typer) -> None:

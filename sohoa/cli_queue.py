@@ -123,7 +123,7 @@ def reconcile(
     config = _require_queue(settings)
     with guard(settings), open_services(settings) as services, _queue(config) as queue:
         from storage.jobs import JobBook
-        from workers.reconcile import reconcile as run
+        from workers.resend_stuck import resend_stuck as run
 
         deadline = timedelta(seconds=config.stuck_after if older_than is None else older_than)
         resent = run(JobBook(services.catalog), queue, deadline)

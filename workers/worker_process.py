@@ -23,7 +23,7 @@ from workers.dead_letter import DeadLetters
 from workers.queue import JobQueue, install_context
 from workers.queue_config import QueueConfig
 from workers.queue_steps import WorkerContext
-from workers.reconcile import reconcile_forever
+from workers.resend_stuck import resend_stuck_forever
 from workers.source_cache import SourceCache
 
 log = logging.getLogger(__name__)
@@ -82,7 +82,7 @@ def _start_reconciler(
     if config.reconcile_every <= 0:
         return None
     thread = threading.Thread(
-        target=reconcile_forever,
+        target=resend_stuck_forever,
         args=(book, queue, config.stuck_delta, config.reconcile_every, stop),
         name="sohoa-reconciler",
         daemon=True,

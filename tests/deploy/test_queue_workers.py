@@ -22,7 +22,7 @@ from ocr.options import OcrOptions
 from tests.conftest_services import S3Server
 from tests.deploy.conftest import Deployment
 from tests.deploy.services import SOHOA, RedisServer, RestartableS3, wait_until
-from workers.reconcile import reconcile
+from workers.resend_stuck import resend_stuck
 from workers.wire import page_result_key
 
 pytestmark = [pytest.mark.deploy, pytest.mark.s3, pytest.mark.postgres]
@@ -153,7 +153,7 @@ def test_reconciler_resends_a_lost_message(
     d: Deployment = deployment_factory(redis_server.url, s3_server)
     job = d.submit(d.scan("scan.pdf"), CODE)  # recorded, sent ... and lost:
     redis_server.flush()
-    assert reconcile(d.book, d.queue, timedelta(seconds=900)).total == 0  # not stuck yet
+    assert resend_stuck(d.book, d.queue, timedelta(seconds=900)).total == 0  # not stuck yet
 
     done = sohoa_cli(d, "reconcile", "--older-than", "0")
     assert done.returncode == 0, done.stderr

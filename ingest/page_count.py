@@ -83,7 +83,7 @@ class Reconciliation:
         )
 
 
-def reconcile(sheets: int, duplex: bool, counts: PageCounts) -> Reconciliation:
+def compare_sheets(sheets: int, duplex: bool, counts: PageCounts) -> Reconciliation:
     """Compare; raises ValueError for a count no clerk can have fed."""
     if sheets < 1:
         raise ValueError(f"sheets must be at least 1, got {sheets}")

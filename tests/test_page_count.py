@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.reconcile import PageCounts, reconcile
+from ingest.page_count import PageCounts, compare_sheets
 from sohoa.exit_codes import ExitCode
 from tests import images
 from tests.conftest import Sohoa, stored_files
@@ -21,19 +21,19 @@ def counts(input_pages: int, dropped: int = 0, separators: int = 0) -> PageCount
 
 
 def test_duplex_expects_two_pages_per_sheet() -> None:
-    check = reconcile(3, True, counts(6, dropped=2))
+    check = compare_sheets(3, True, counts(6, dropped=2))
     assert check.expected_input_pages == 6
     assert check.matches
     assert check.warning("vi") == ""
 
 
 def test_simplex_expects_one_page_per_sheet() -> None:
-    assert reconcile(3, False, counts(3)).matches
-    assert not reconcile(3, False, counts(6)).matches
+    assert compare_sheets(3, False, counts(3)).matches
+    assert not compare_sheets(3, False, counts(6)).matches
 
 
 def test_a_missing_sheet_is_flagged_with_a_vietnamese_warning_saying_what_to_do() -> None:
-    check = reconcile(5, True, counts(8, dropped=1))
+    check = compare_sheets(5, True, counts(8, dropped=1))
     assert not check.matches
     warning = check.warning("vi")
     assert warning.startswith("Số trang không khớp:")
@@ -43,18 +43,18 @@ def test_a_missing_sheet_is_flagged_with_a_vietnamese_warning_saying_what_to_do(
 
 
 def test_pages_that_are_not_accounted_for_are_a_mismatch() -> None:
-    assert not reconcile(2, True, PageCounts(4, 4, 1)).matches  # content + dropped > input
-    assert not reconcile(2, True, PageCounts(4, 5, 0)).matches  # more content than input
+    assert not compare_sheets(2, True, PageCounts(4, 4, 1)).matches  # content + dropped > input
+    assert not compare_sheets(2, True, PageCounts(4, 5, 0)).matches  # more content than input
 
 
 def test_separators_removed_count_as_input_pages() -> None:
-    check = reconcile(3, False, counts(3, separators=1))
+    check = compare_sheets(3, False, counts(3, separators=1))
     assert check.matches and check.counts.content_pages == 2
     assert "1 tờ phân cách" in check.summary("vi")
 
 
 def test_the_summary_gives_every_count() -> None:
-    summary = reconcile(2, True, counts(4, dropped=1)).summary("en")
+    summary = compare_sheets(2, True, counts(4, dropped=1)).summary("en")
     assert summary == (
         "Reconciliation: 2 sheets (duplex) -> 4 pages scanned, 1 blank backs dropped, "
         "0 separators removed, 3 content pages"
@@ -63,7 +63,7 @@ def test_the_summary_gives_every_count() -> None:
 
 def test_no_sheets_is_not_a_count() -> None:
     with pytest.raises(ValueError, match="at least 1"):
-        reconcile(0, True, counts(0))
+        compare_sheets(0, True, counts(0))
 
 
 # -- sohoa process --sheets -------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The reconciler: re-send work that has not moved for too long (lost message, dead worker).
+"""Resending stuck work (`sohoa reconcile`): re-send what has not moved for too long.
 
 The job book is the truth, the broker only a notice board: anything queued,
 processing or assembling whose clock is older than the deadline is sent again.
@@ -31,7 +31,7 @@ class Resent:
         return self.documents + self.pages + self.assemblies
 
 
-def reconcile(book: JobBook, queue: JobQueue, older_than: timedelta) -> Resent:
+def resend_stuck(book: JobBook, queue: JobQueue, older_than: timedelta) -> Resent:
     stuck = book.stuck(older_than)
     documents = pages = assemblies = 0
     for job_id in stuck.queued_jobs:
@@ -55,12 +55,12 @@ def reconcile(book: JobBook, queue: JobQueue, older_than: timedelta) -> Resent:
     return resent
 
 
-def reconcile_forever(
+def resend_stuck_forever(
     book: JobBook, queue: JobQueue, older_than: timedelta, every: float, stop: threading.Event
 ) -> None:
     """Inside a worker: reconcile every ``every`` seconds until ``stop`` is set."""
     while not stop.wait(every):
         try:
-            reconcile(book, queue, older_than)
+            resend_stuck(book, queue, older_than)
         except Exception:  # broker or catalog down: try again next round
             log.warning("reconciler round failed", exc_info=True)
