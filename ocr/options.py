@@ -30,3 +30,5 @@ class OcrOptions:
     raster_dpi: int = 300
     #: Seconds one tesseract run may take before it is killed.
     tesseract_timeout: float = 180.0
+    #: The clerk states the scans' resolution (dpi): overrides file headers and inference.
+    assume_dpi: float | None = None

@@ -19,8 +19,7 @@ from ocr.errors import InputRejected, Reason
 from ocr.options import OcrOptions
 from ocr.pdf_images import find_page_image, require_decoder
 from ocr.pdf_text import has_text, is_signed, unembedded_fonts
-
-A4_LONG_SIDE_INCHES = 297 / 25.4
+from ocr.resolution import resolve
 
 
 class SourceKind(StrEnum):
@@ -156,14 +155,16 @@ def _pdf_page_info(pdf: pikepdf.Pdf, index: int, options: OcrOptions) -> PageInf
         note = "page has its own text and fonts; kept as it is, not rasterised"
         return PageInfo(index, *size, dpi, False, False, note, digital=True)
     require_decoder(found.image)
+    resolution = resolve(found.width, found.height, found.dpi, options.assume_dpi)
+    note = "; ".join(n for n in (found.note, resolution.note) if n)
     return PageInfo(
         index,
         found.width,
         found.height,
-        found.dpi,
+        resolution.dpi,
         scanned=True,
         embeddable=found.embeddable,
-        note=found.note,
+        note=note,
     )
 
 
@@ -188,7 +189,7 @@ def _inspect_images(path: Path, options: OcrOptions) -> list[PageInfo]:
                     raise InputRejected(
                         Reason.TOO_MANY_PAGES, path, f"more than {options.max_pages} pages"
                     )
-                pages.append(_image_page_info(index, frame))
+                pages.append(_image_page_info(index, frame, options))
     except Image.DecompressionBombError as e:
         raise InputRejected(Reason.BOMB, path, _first_line(e)) from e
     except UnidentifiedImageError as e:
@@ -198,15 +199,12 @@ def _inspect_images(path: Path, options: OcrOptions) -> list[PageInfo]:
     return pages
 
 
-def _image_page_info(index: int, frame: Image.Image) -> PageInfo:
+def _image_page_info(index: int, frame: Image.Image, options: OcrOptions) -> PageInfo:
     width, height = frame.size
     recorded = min(frame.info.get("dpi") or (0.0,))
-    if recorded > 1 and not math.isnan(recorded):
-        return PageInfo(index, width, height, float(recorded), scanned=True, embeddable=True)
-    # No resolution in the file (some phone and camera captures): assume an A4 sheet.
-    dpi = max(width, height) / A4_LONG_SIDE_INCHES
-    note = f"resolution not recorded; assumed A4 ({dpi:.0f} dpi)"
-    return PageInfo(index, width, height, dpi, scanned=True, embeddable=True, note=note)
+    recorded = float(recorded) if recorded > 1 and not math.isnan(recorded) else 0.0
+    found = resolve(width, height, recorded, options.assume_dpi)
+    return PageInfo(index, width, height, found.dpi, True, True, found.note)
 
 
 def _first_line(error: BaseException) -> str:

@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     tessdata_dir: Path | None = None
     max_pages: int | None = None
     max_megapixels: float = 120.0
+    #: The scans' resolution (dpi) when the clerk knows better than the files' headers.
+    assume_dpi: float | None = Field(default=None, gt=0, le=4800)
     #: Page workers (tesseract processes); 0 = one per core.
     jobs: int = 0
     tesseract_timeout: float = 180.0
@@ -152,6 +154,7 @@ class Settings(BaseSettings):
             min_dpi=profile.min_dpi,
             max_pages=self.max_pages or profile.max_pages,
             max_megapixels=self.max_megapixels,
+            assume_dpi=self.assume_dpi,
             deskew=profile.deskew,
             fix_orientation=profile.fix_orientation,
             duplex=profile.duplex,
