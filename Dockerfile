@@ -1,6 +1,7 @@
 # sohoa: one image for the API and the queue workers, built with the same install
 # steps as the README and CI (scripts/install.sh: Debian packages, then a virtualenv).
-FROM debian:12-slim
+# The user has a fixed uid (10001) so hot folders on the host can be given to it.
+FROM debian:12.8-slim
 
 ENV DEBIAN_FRONTEND=noninteractive \
     LANG=C.UTF-8 \
@@ -12,7 +13,7 @@ COPY . .
 RUN apt-get update \
     && bash scripts/install.sh \
     && rm -rf /var/lib/apt/lists/* /root/.cache \
-    && useradd --system --home-dir /var/lib/sohoa --create-home sohoa
+    && useradd --system --uid 10001 --home-dir /var/lib/sohoa --create-home sohoa
 
 ENV PATH=/opt/sohoa/venv/bin:$PATH \
     SOHOA_HOME=/var/lib/sohoa \

@@ -9,11 +9,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from ocr.options import OcrOptions
 from scanner_profiles import Profile
+from sohoa.secret_files import SecretFilesSource, password_problem, with_password
 from workers.queue_config import QueueConfig
 
 
@@ -109,6 +110,35 @@ class Settings(BaseSettings):
     #: reports): false = owner only (0600/0700); true = readable by the service group
     #: (0640/0750), for a watcher, API and backup running as different accounts of one group.
     shared_group: bool = False
+    #: Password put into SOHOA_DATABASE_URL / SOHOA_BROKER_URL (after their user name), so it
+    #: can come from a secret file (SOHOA_DATABASE_PASSWORD_FILE) while the URL stays plain.
+    database_password: SecretStr | None = None
+    broker_password: SecretStr | None = None
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Every setting may also come from a file: SOHOA_<NAME>_FILE (Docker secrets)."""
+        files = SecretFilesSource(settings_cls)
+        return init_settings, env_settings, files, dotenv_settings, file_secret_settings
+
+    @model_validator(mode="after")
+    def _passwords_fit_their_urls(self) -> Settings:
+        broker = self.broker_url.get_secret_value() if self.broker_url else None
+        for name, password, url in (
+            ("SOHOA_DATABASE_PASSWORD", self.database_password, self.database_url),
+            ("SOHOA_BROKER_PASSWORD", self.broker_password, broker),
+        ):
+            problem = password_problem(name, url) if password is not None else None
+            if problem:
+                raise ValueError(problem)
+        return self
 
     @property
     def resolved_storage_url(self) -> str:
@@ -116,7 +146,9 @@ class Settings(BaseSettings):
 
     @property
     def resolved_database_url(self) -> str:
-        return self.database_url or f"sqlite:///{(self.home / 'catalog.sqlite3').resolve()}"
+        if self.database_url:
+            return with_password(self.database_url, self.secret("database_password"))
+        return f"sqlite:///{(self.home / 'catalog.sqlite3').resolve()}"
 
     @property
     def resolved_quarantine_dir(self) -> Path:
@@ -131,7 +163,9 @@ class Settings(BaseSettings):
         if self.broker_url is None or not self.broker_url.get_secret_value().strip():
             return None
         return QueueConfig(
-            broker_url=self.broker_url.get_secret_value().strip(),
+            broker_url=with_password(
+                self.broker_url.get_secret_value().strip(), self.secret("broker_password")
+            ),
             prefix=self.queue_prefix,
             max_retries=self.queue_max_retries,
             min_backoff=self.queue_min_backoff,
@@ -163,7 +197,14 @@ class Settings(BaseSettings):
         )
 
     def secret(
-        self, name: Literal["s3_access_key", "s3_secret_key", "api_key_pepper"]
+        self,
+        name: Literal[
+            "s3_access_key",
+            "s3_secret_key",
+            "api_key_pepper",
+            "database_password",
+            "broker_password",
+        ],
     ) -> str | None:
         value = getattr(self, name)
         return value.get_secret_value() if value is not None else None
