@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -209,9 +210,15 @@ def outcome_of_job(catalog: Catalog, job: JobRecord, *, duplicate: bool = False)
 
 
 def named(error: BaseException, source_name: str) -> BaseException:
-    """A rejection names the file as the clerk knows it (not a claimed, landed or cached name)."""
+    """A rejection names the file as the clerk knows it (not a claimed, landed or cached name).
+
+    Its detail too: a library's message (pikepdf, Pillow) quotes the path it opened,
+    which for an upload is the server's inbox path, none of the client's business.
+    """
     if isinstance(error, InputRejected) and error.path.name != source_name:
-        return InputRejected(error.reason, error.path.with_name(source_name), error.detail)
+        quoted = re.compile(r"[^\s()'\"]*" + re.escape(error.path.name))
+        detail = quoted.sub(lambda _: source_name, error.detail)
+        return InputRejected(error.reason, error.path.with_name(source_name), detail)
     return error
 
 
