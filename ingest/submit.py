@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ocr.errors import InputRejected, Reason
+from ocr.sources import check_regular_file
 from storage.codes import parse_dossier_code
 from storage.files import sha256_file
 from storage.keys import check_kind
@@ -15,8 +16,7 @@ def make_submission(source: Path, dossier_code: str, kind: str) -> Submission:
     """Raises DossierCodeError for a bad code, InputRejected for a missing or empty file."""
     code = parse_dossier_code(dossier_code)
     checked_kind = check_kind(kind)
-    if not source.is_file():
-        raise InputRejected(Reason.UNSUPPORTED, source, "not a file or does not exist")
+    check_regular_file(source)  # missing, a folder, a pipe: each its own message
     if source.stat().st_size == 0:
         raise InputRejected(Reason.EMPTY, source)
     return Submission(

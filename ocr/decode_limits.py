@@ -23,4 +23,3 @@ def inspected_limits() -> Iterator[None]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)
         yield
-

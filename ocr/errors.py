@@ -23,6 +23,10 @@ class Reason(StrEnum):
     LOW_RESOLUTION = "low_resolution"
     OCR_FAILED = "ocr_failed"
     PDFA_INVALID = "pdfa_invalid"
+    FILE_NOT_FOUND = "file_not_found"
+    IS_DIRECTORY = "is_directory"
+    NOT_REGULAR_FILE = "not_regular_file"
+    OFFICE_DOCUMENT = "office_document"
 
 
 _TEXTS: dict[Reason, tuple[str, str]] = {
@@ -62,6 +66,27 @@ _TEXTS: dict[Reason, tuple[str, str]] = {
     Reason.PDFA_INVALID: (
         "không tạo được PDF/A hợp lệ; tệp không được lưu, hãy báo quản trị",
         "could not produce a valid PDF/A; nothing was stored, report to the administrator",
+    ),
+    Reason.FILE_NOT_FOUND: (
+        "không tìm thấy tệp; hãy kiểm tra tên và thư mục của tệp",
+        "file not found; check the file's name and folder",
+    ),
+    Reason.IS_DIRECTORY: (
+        "đây là một thư mục, không phải tệp; hãy chọn các tệp quét trong thư mục "
+        "(hoặc dùng sohoa batch cho cả thư mục)",
+        "this is a folder, not a file; choose the scans inside it (or use sohoa batch "
+        "for a whole folder)",
+    ),
+    Reason.NOT_REGULAR_FILE: (
+        "không phải tệp thông thường (ống dẫn, thiết bị hoặc socket); hãy lưu bản quét "
+        "thành tệp rồi gửi lại",
+        "not a regular file (a pipe, device or socket); save the scan to a file and submit that",
+    ),
+    Reason.OFFICE_DOCUMENT: (
+        "đây là tài liệu văn phòng (Word, Excel, PowerPoint hoặc OpenDocument); hãy xuất "
+        "tệp ra PDF (Tệp → Xuất ra PDF) rồi gửi lại",
+        "this is an office document (Word, Excel, PowerPoint or OpenDocument); export it "
+        "as PDF (File → Export as PDF) and submit the PDF",
     ),
 }
 

@@ -7,6 +7,9 @@ encrypted, bombs, absurd page counts, low resolution) fails fast with a clear re
 from __future__ import annotations
 
 import math
+import os
+import stat
+import zipfile
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -66,11 +69,7 @@ class SourceInfo:
 
 def sniff(path: Path) -> SourceKind:
     """Tell the format from the first bytes; extensions lie, scanners misname files."""
-    try:
-        with path.open("rb") as f:
-            head = f.read(1024)
-    except OSError as e:
-        raise InputRejected(Reason.CORRUPT, path, f"cannot read: {e.strerror}") from e
+    head = _read_head(path)
     if not head.strip(b"\x00 \t\r\n"):
         raise InputRejected(Reason.EMPTY, path)
     if b"%PDF-" in head:
@@ -78,7 +77,64 @@ def sniff(path: Path) -> SourceKind:
     for magic, kind in _MAGIC:
         if head.startswith(magic):
             return kind
+    if office_document(path, head):
+        raise InputRejected(Reason.OFFICE_DOCUMENT, path)
     raise InputRejected(Reason.UNSUPPORTED, path)
+
+
+def check_regular_file(path: Path) -> None:
+    """The path names an existing regular file (not a folder, pipe or device)."""
+    os.close(_open_regular(path))
+
+
+def _read_head(path: Path) -> bytes:
+    fd = _open_regular(path)
+    try:
+        return os.read(fd, 1024)
+    except OSError as e:
+        raise InputRejected(Reason.CORRUPT, path, f"cannot read: {e.strerror}") from e
+    finally:
+        os.close(fd)
+
+
+def _open_regular(path: Path) -> int:
+    """Open without blocking (a FIFO would wait for a writer forever), then check the kind."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except (FileNotFoundError, NotADirectoryError) as e:
+        raise InputRejected(Reason.FILE_NOT_FOUND, path) from e
+    except IsADirectoryError as e:
+        raise InputRejected(Reason.IS_DIRECTORY, path) from e
+    except OSError as e:
+        raise InputRejected(Reason.CORRUPT, path, f"cannot read: {e.strerror}") from e
+    mode = os.fstat(fd).st_mode
+    if stat.S_ISREG(mode):
+        os.set_blocking(fd, True)
+        return fd
+    os.close(fd)
+    raise InputRejected(
+        Reason.IS_DIRECTORY if stat.S_ISDIR(mode) else Reason.NOT_REGULAR_FILE, path
+    )
+
+
+#: OLE2 compound file (Word 97-2003 .doc, .xls, .ppt), RTF.
+_OFFICE_MAGIC = (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", b"{\\rtf")
+_OOXML_PARTS = ("word/", "xl/", "ppt/")
+
+
+def office_document(path: Path, head: bytes) -> bool:
+    """Word, Excel, PowerPoint (old and OOXML), OpenDocument or RTF, by content."""
+    if head.startswith(_OFFICE_MAGIC):
+        return True
+    if not head.startswith(b"PK\x03\x04"):
+        return False
+    if b"mimetypeapplication/vnd.oasis.opendocument" in head:
+        return True
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return any(name.startswith(_OOXML_PARTS) for name in archive.namelist())
+    except (zipfile.BadZipFile, OSError):
+        return False
 
 
 def inspect_source(path: Path, options: OcrOptions) -> SourceInfo:

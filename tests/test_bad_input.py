@@ -3,6 +3,8 @@ exit code, no traceback, nothing stored in the object store or catalog and no pa
 
 from __future__ import annotations
 
+import os
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -89,6 +91,47 @@ def missing(d: Path) -> Path:
     return d / "not-there.pdf"
 
 
+def a_folder(d: Path) -> Path:
+    (d / "ho-so-thang-1").mkdir()
+    return d / "ho-so-thang-1"
+
+
+def a_fifo(d: Path) -> Path:
+    """A named pipe with no writer: opening it to read would wait for ever."""
+    os.mkfifo(d / "scan.pdf")
+    return d / "scan.pdf"
+
+
+def _zip(path: Path, parts: dict[str, str], *, stored_first: str = "") -> Path:
+    with zipfile.ZipFile(path, "w") as archive:
+        if stored_first:  # OpenDocument: "mimetype" first and uncompressed
+            archive.writestr("mimetype", stored_first, compress_type=zipfile.ZIP_STORED)
+        for name, body in parts.items():
+            archive.writestr(name, body, compress_type=zipfile.ZIP_DEFLATED)
+    return path
+
+
+def word_docx(d: Path) -> Path:
+    """Named .pdf on purpose: the content decides, not the extension."""
+    parts = {"[Content_Types].xml": "<Types/>", "word/document.xml": "<w:document/>"}
+    return _zip(d / "don-de-nghi.pdf", parts)
+
+
+def excel_xlsx(d: Path) -> Path:
+    return _zip(d / "bang-ke.xlsx", {"[Content_Types].xml": "<Types/>", "xl/workbook.xml": "<x/>"})
+
+
+def writer_odt(d: Path) -> Path:
+    mimetype = "application/vnd.oasis.opendocument.text"
+    return _zip(d / "to-trinh.odt", {"content.xml": "<office/>"}, stored_first=mimetype)
+
+
+def word_97_doc(d: Path) -> Path:
+    """An OLE2 compound file (Word 97-2003), header only."""
+    (d / "cong-van.doc").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504)
+    return d / "cong-van.doc"
+
+
 @dataclass(frozen=True)
 class Case:
     make: Callable[[Path], Path]
@@ -113,7 +156,18 @@ CASES = {
         three_pages, ExitCode.BAD_INPUT, "split the file", {"SOHOA_MAX_PAGES": "2"}
     ),
     "150 dpi scan": Case(low_resolution, ExitCode.LOW_RESOLUTION, "rescan at 200 dpi"),
+    "missing file": Case(missing, ExitCode.BAD_INPUT, "file not found"),
+    "a folder": Case(a_folder, ExitCode.BAD_INPUT, "this is a folder, not a file"),
+    "a named pipe": Case(a_fifo, ExitCode.BAD_INPUT, "not a regular file"),
+    "word document": Case(word_docx, ExitCode.BAD_INPUT, "export it as PDF"),
+    "excel workbook": Case(excel_xlsx, ExitCode.BAD_INPUT, "export it as PDF"),
+    "opendocument text": Case(writer_odt, ExitCode.BAD_INPUT, "export it as PDF"),
+    "word 97 document": Case(word_97_doc, ExitCode.BAD_INPUT, "export it as PDF"),
 }
+
+
+#: Refused before a document row exists: nothing to show for the dossier.
+ENTRANCE_REFUSALS = ("empty file", "missing file", "a folder", "a named pipe")
 
 
 def error_lines(result: Result) -> list[str]:
@@ -147,7 +201,7 @@ def test_process_refuses_bad_input_and_stores_nothing(
     assert_refused_cleanly(result, source, case)
     assert_nothing_stored(sohoa_home)
     shown = sohoa("show", CODE)
-    if name in ("empty file",):  # refused at the entrance, before any row
+    if name in ENTRANCE_REFUSALS:  # refused at the entrance, before any row
         assert shown.exit_code == ExitCode.NOT_FOUND
     else:  # the rejected row, with its reason
         assert shown.exit_code == 0, shown.output
