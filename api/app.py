@@ -71,18 +71,32 @@ def create_app(
 async def _access_log(
     request: Request, call_next: Callable[[Request], Awaitable[Response]]
 ) -> Response:
-    """One structured line per request: who (key name, never the key), what, how it ended."""
+    """One structured line per request: who (key name, never the key), what, how it ended.
+
+    A bug escapes ``call_next`` (the 500 is answered further out, by the exception
+    handler, which logs the traceback): it is still one access line, with status 500.
+    Server errors are logged as errors so they pass a WARNING log level.
+    """
     started = time.perf_counter()
-    response = await call_next(request)
+    try:
+        response = await call_next(request)
+    except Exception:
+        _log_request(request, 500, started)
+        raise
+    _log_request(request, response.status_code, started)
+    return response
+
+
+def _log_request(request: Request, status: int, started: float) -> None:
     key = getattr(request.state, "api_key", None)
-    log.info(
+    log.log(
+        logging.ERROR if status >= 500 else logging.INFO,
         "request",
         extra={
             "method": request.method,
             "path": request.url.path,
-            "status": response.status_code,
+            "status": status,
             "ms": round((time.perf_counter() - started) * 1000, 1),
             "key_name": key.name if key else None,
         },
     )
-    return response
