@@ -22,4 +22,5 @@ def inspected_limits() -> Iterator[None]:
     """Open or decode an image whose size inspection already accepted."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        warnings.filterwarnings("ignore", module="PIL")  # e.g. a truncated TIFF: we refuse it
         yield

@@ -27,6 +27,7 @@ class Reason(StrEnum):
     IS_DIRECTORY = "is_directory"
     NOT_REGULAR_FILE = "not_regular_file"
     OFFICE_DOCUMENT = "office_document"
+    TOO_SMALL = "too_small"
 
 
 _TEXTS: dict[Reason, tuple[str, str]] = {
@@ -87,6 +88,11 @@ _TEXTS: dict[Reason, tuple[str, str]] = {
         "tệp ra PDF (Tệp → Xuất ra PDF) rồi gửi lại",
         "this is an office document (Word, Excel, PowerPoint or OpenDocument); export it "
         "as PDF (File → Export as PDF) and submit the PDF",
+    ),
+    Reason.TOO_SMALL: (
+        "trang quá nhỏ để là một trang giấy được quét (mẩu cắt hoặc dải ảnh); "
+        "hãy quét cả trang giấy",
+        "the page is too small to be a scanned sheet (a crop or a strip); scan the whole sheet",
     ),
 }
 

@@ -41,6 +41,7 @@ def load_pixels(source: SourceInfo, page: PageInfo) -> Image.Image:
     except (
         OSError,
         ValueError,
+        TypeError,
         SyntaxError,
         pikepdf.PdfError,
         PDFPageCountError,

@@ -24,6 +24,10 @@ from ocr.pdf_images import find_page_image, require_decoder
 from ocr.pdf_text import has_text, is_signed, unembedded_fonts
 from ocr.resolution import resolve
 
+#: The smallest page worth a document: a side under 100 px or 1.5 cm is a crop or a strip.
+MIN_SIDE_PX = 100
+MIN_SIDE_INCHES = 1.5 / 2.54
+
 
 class SourceKind(StrEnum):
     PDF = "pdf"
@@ -154,6 +158,13 @@ def inspect_source(path: Path, options: OcrOptions) -> SourceInfo:
 
 
 def _check_page(path: Path, page: PageInfo, options: OcrOptions) -> None:
+    short_px = min(page.width_px, page.height_px)
+    if short_px < MIN_SIDE_PX or short_px / page.dpi < MIN_SIDE_INCHES:
+        raise InputRejected(
+            Reason.TOO_SMALL,
+            path,
+            f"page {page.index + 1}: {page.width_px}x{page.height_px} px at {page.dpi:.0f} dpi",
+        )
     megapixels = page.width_px * page.height_px / 1e6
     if megapixels > options.max_megapixels:
         raise InputRejected(
@@ -250,7 +261,8 @@ def _inspect_images(path: Path, options: OcrOptions) -> list[PageInfo]:
         raise InputRejected(Reason.BOMB, path, _first_line(e)) from e
     except UnidentifiedImageError as e:
         raise InputRejected(Reason.CORRUPT, path, "not a readable image") from e
-    except (OSError, SyntaxError, ValueError, EOFError) as e:
+    except (OSError, SyntaxError, ValueError, EOFError, TypeError) as e:
+        # Pillow says "Missing dimensions" (TypeError) for a TIFF cut short.
         raise InputRejected(Reason.CORRUPT, path, _first_line(e)) from e
     return pages
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pikepdf
 import pytest
+from PIL import Image
 from typer.testing import Result
 
 from sohoa.exit_codes import ExitCode
@@ -132,6 +133,36 @@ def word_97_doc(d: Path) -> Path:
     return d / "cong-van.doc"
 
 
+def tiny_crop(d: Path) -> Path:
+    return images.save_png(Image.new("L", (11, 11), 255), d / "crop.png")
+
+
+def thin_strip(d: Path) -> Path:
+    return images.save_png(Image.new("L", (2480, 10), 255), d / "strip.png", dpi=300)
+
+
+def zero_mediabox(d: Path) -> Path:
+    with pikepdf.new() as pdf:
+        pdf.add_blank_page().MediaBox = [0, 0, 0, 0]
+        pdf.save(d / "zero.pdf")
+    return d / "zero.pdf"
+
+
+def truncated_tiff(d: Path) -> Path:
+    """A multi-page TIFF whose copy stopped half way."""
+    pages = [images.numbered_page(n).image for n in (1, 2, 3)]
+    data = images.save_g4_tiff(pages, d / "whole.tif").read_bytes()
+    (d / "cut.tif").write_bytes(data[: len(data) // 2])
+    return d / "cut.tif"
+
+
+def many_pixel_pages(d: Path) -> Path:
+    """A TIFF of 300 pages of 1 px each."""
+    frames = [Image.new("1", (1, 1), 1) for _ in range(300)]
+    frames[0].save(d / "pixels.tif", save_all=True, append_images=frames[1:], dpi=(300, 300))
+    return d / "pixels.tif"
+
+
 @dataclass(frozen=True)
 class Case:
     make: Callable[[Path], Path]
@@ -163,6 +194,11 @@ CASES = {
     "excel workbook": Case(excel_xlsx, ExitCode.BAD_INPUT, "export it as PDF"),
     "opendocument text": Case(writer_odt, ExitCode.BAD_INPUT, "export it as PDF"),
     "word 97 document": Case(word_97_doc, ExitCode.BAD_INPUT, "export it as PDF"),
+    "11x11 px crop": Case(tiny_crop, ExitCode.BAD_INPUT, "scan the whole sheet"),
+    "2480x10 px strip": Case(thin_strip, ExitCode.BAD_INPUT, "scan the whole sheet"),
+    "zero mediabox": Case(zero_mediabox, ExitCode.BAD_INPUT, "scan the whole sheet"),
+    "truncated tiff": Case(truncated_tiff, ExitCode.BAD_INPUT, "damaged or incomplete"),
+    "300 one-pixel pages": Case(many_pixel_pages, ExitCode.BAD_INPUT, "scan the whole sheet"),
 }
 
 

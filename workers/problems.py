@@ -74,6 +74,7 @@ KINDS: dict[str, tuple[ExitCode, int]] = {
     Reason.IS_DIRECTORY.value: (ExitCode.BAD_INPUT, 422),
     Reason.NOT_REGULAR_FILE.value: (ExitCode.BAD_INPUT, 422),
     Reason.OFFICE_DOCUMENT.value: (ExitCode.BAD_INPUT, 415),
+    Reason.TOO_SMALL.value: (ExitCode.BAD_INPUT, 422),
     "invalid_dossier_code": (ExitCode.USAGE, 400),
     "usage": (ExitCode.USAGE, 400),
     "processing_failed": (ExitCode.PROCESSING_FAILED, 500),
