@@ -18,6 +18,7 @@ from starlette.background import BackgroundTask
 from api.auth import ReadKey
 from api.context import ApiContext, context_of, opened
 from api.errors import ApiError, not_found
+from api.params import CodeParam
 from api.responses import errors
 from api.schemas import CaseOut, document_out
 from storage.catalog import DocumentRecord
@@ -26,13 +27,6 @@ from storage.errors import ObjectNotFound
 
 router = APIRouter(prefix="/cases", tags=["cases"])
 
-CodeParam = Annotated[
-    str,
-    PathParam(
-        description="Dossier code (mã hồ sơ), e.g. 000.00.20.H56-240101-0001",
-        max_length=80,
-    ),
-]
 DocParam = Annotated[
     str,
     PathParam(

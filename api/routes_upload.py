@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Annotated, Any
+from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from starlette.datastructures import UploadFile
@@ -14,6 +13,7 @@ from starlette.datastructures import UploadFile
 from api.auth import UploadKey
 from api.context import ApiContext, context_of, opened
 from api.errors import ApiError
+from api.params import CodeParam
 from api.responses import errors
 from api.schemas import JobOut, job_href, job_out
 from api.submitter import JobView
@@ -65,7 +65,7 @@ _UPLOAD_BODY: dict[str, Any] = {
     openapi_extra={"requestBody": _UPLOAD_BODY},
 )
 async def upload_document(
-    code: Annotated[str, PathParam(description="Dossier code (mã hồ sơ).", max_length=80)],
+    code: CodeParam,
     request: Request,
     _key: UploadKey,
 ) -> JSONResponse:

@@ -17,15 +17,20 @@ RefKind = Literal["id", "intake", "result"]
 
 REF_FORMS = "2 (intake component), KQ1 (result), <code>.2, <code>-KQ1, or #17 (catalog id)"
 
-_ID = re.compile(r"^(?:#|ID:)(?P<n>\d+)$")
-_INTAKE = re.compile(r"^(?P<n>\d+)$")
-_RESULT = re.compile(r"^KQ\(?(?P<n>\d+)\)?$")
+#: Numbers and ids have at most this many digits: a longer one names no document, and
+#: 20 digits overflow the database's integers (a 500 and a traceback, before).
+MAX_DIGITS = 9
+
+# ASCII digits only: int() would read "٣" as 3, a look-alike reference.
+_ID = re.compile(r"^(?:#|ID:)(?P<n>[0-9]+)$")
+_INTAKE = re.compile(r"^(?P<n>[0-9]+)$")
+_RESULT = re.compile(r"^KQ\(?(?P<n>[0-9]+)\)?$")
 _SHORT_FORMS: tuple[tuple[RefKind, re.Pattern[str]], ...] = (
     ("id", _ID),
     ("intake", _INTAKE),
     ("result", _RESULT),
 )
-_FULL = re.compile(r"^(?P<code>.+?)(?:-KQ\(?(?P<result>\d+)\)?|\.(?P<intake>\d+))$")
+_FULL = re.compile(r"^(?P<code>.+?)(?:-KQ\(?(?P<result>[0-9]+)\)?|\.(?P<intake>[0-9]+))$")
 
 
 @dataclass(frozen=True)
@@ -46,13 +51,22 @@ def parse_document_ref(dossier_code: str, ref: str) -> DocumentRef:
     for kind, pattern in _SHORT_FORMS:
         match = pattern.match(text)
         if match:
-            return DocumentRef(kind, int(match.group("n")))
+            return DocumentRef(kind, _number(match.group("n"), ref))
     match = _FULL.match(text)
     if match and _same_dossier(match.group("code"), dossier_code, ref):
         if match.group("result"):
-            return DocumentRef("result", int(match.group("result")))
-        return DocumentRef("intake", int(match.group("intake")))
+            return DocumentRef("result", _number(match.group("result"), ref))
+        return DocumentRef("intake", _number(match.group("intake"), ref))
     raise BadReference(f"cannot understand document reference {ref!r}; use {REF_FORMS}")
+
+
+def _number(digits: str, ref: str) -> int:
+    if len(digits.lstrip("0")) > MAX_DIGITS:
+        raise BadReference(
+            f"document reference {ref!r} has a number of more than {MAX_DIGITS} digits; "
+            f"use {REF_FORMS}"
+        )
+    return int(digits)
 
 
 def _same_dossier(code_text: str, dossier_code: str, ref: str) -> bool:

@@ -158,6 +158,16 @@ def test_a_corrupted_stored_object_is_refused_and_nothing_is_written(
     assert list((tmp_path / "out").glob("*")) == []
 
 
+@pytest.mark.parametrize("ref", ["99999999999999999999", "#99999999999999999999", "KQ1234567890"])
+def test_get_with_a_number_of_20_digits_is_a_usage_error(
+    processed: Result, home: Path, tmp_path: Path, ref: str
+) -> None:
+    ok(processed)
+    result = cli(home)("get", CODE, ref, "-o", tmp_path)
+    assert result.exit_code == ExitCode.USAGE, result.output
+    assert "Traceback" not in result.output and "more than 9 digits" in result.stderr
+
+
 def test_get_of_an_unknown_dossier_says_not_found(sohoa: Sohoa, tmp_path: Path) -> None:
     result = sohoa("get", "000.00.20.H56-240101-0099", "1", "-o", tmp_path)
     assert result.exit_code == ExitCode.NOT_FOUND

@@ -100,6 +100,15 @@ def test_a_code_with_arabic_indic_digits_is_400_and_names_the_character(api: Api
     assert "không phải ASCII" in error["message_vi"]
 
 
+def test_a_document_number_of_20_digits_is_400(api: Api) -> None:
+    headers = api.auth("read")
+    for ref in ("99999999999999999999", "%2399999999999999999999", "KQ99999999999999999999"):
+        response = api.client.get(f"{API}/cases/{CODE}/documents/{ref}", headers=headers)
+        assert response.status_code == 400, (ref, response.text)
+        assert response.json()["error"]["code"] == "invalid_document_ref"
+        assert "more than 9 digits" in response.json()["error"]["message_en"]
+
+
 def test_unknown_dossier_document_and_job_are_404(api: Api) -> None:
     headers = api.auth("read")
     cases = {
