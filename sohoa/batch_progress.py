@@ -1,7 +1,8 @@
-"""The batch's progress bar: pages done over the whole batch, pages/min and time left.
+"""The batch's progress: pages done over the whole batch, pages/min and time left.
 
-On a terminal only, like sohoa.progress: in logs, cron mails and CI output a
-bar is noise, and the one line per finished part says enough.
+On a terminal, a rich bar. Without one (systemd, cron, a pipe) a bar is noise,
+so the same figures go to the log as structured lines (sohoa.progress_log) at
+intervals and at the end: a batch of hours is never silent.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 from rich.text import Text
+
+from sohoa.progress_log import ProgressLog
 
 
 class PagesPerMinute(ProgressColumn):
@@ -51,8 +54,28 @@ class BatchBar:
         self.bar.update(self.task, description=text)
 
 
+@dataclass
+class LoggedBatch:
+    """The BatchBar interface over log lines; labels (file names) are not logged."""
+
+    log: ProgressLog
+
+    def advance(self, pages: int) -> None:
+        self.log.advance(pages)
+
+    def label(self, text: str) -> None:
+        """File names may name a citizen: they stay out of the log."""
+
+
 @contextmanager
-def batch_progress(total_pages: int) -> Iterator[BatchBar]:
+def batch_progress(total_pages: int) -> Iterator[BatchBar | LoggedBatch]:
+    if not sys.stderr.isatty():
+        logged = ProgressLog("batch", total=total_pages or None)
+        try:
+            yield LoggedBatch(logged)
+        finally:
+            logged.finish()
+        return
     bar = Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -64,7 +87,6 @@ def batch_progress(total_pages: int) -> Iterator[BatchBar]:
         TimeRemainingColumn(),
         console=Console(stderr=True),
         transient=True,
-        disable=not sys.stderr.isatty(),
     )
     with bar:
         yield BatchBar(bar, bar.add_task("", total=total_pages or None))

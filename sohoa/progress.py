@@ -1,4 +1,8 @@
-"""A progress bar with pages done and ETA, on the terminal only (never in logs or CI output)."""
+"""Progress of one document's pages: a bar with ETA on a terminal, log lines elsewhere.
+
+On a terminal the rich bar (never in logs or CI output); without one, a long run
+logs its progress (sohoa.progress_log) so systemd or cron logs are not silent.
+"""
 
 from __future__ import annotations
 
@@ -16,11 +20,20 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from sohoa.progress_log import ProgressLog
+
 
 @contextmanager
-def page_progress(label: str) -> Iterator[Callable[[int, int], None]]:
-    """Yields a callback(done, total) that advances a bar labelled with the file name."""
-    console = Console(stderr=True)
+def page_progress(label: str, what: str = "process") -> Iterator[Callable[[int, int], None]]:
+    """Yields a callback(done, total) that advances a bar labelled with the file name,
+    or, without a terminal, the log lines of a run that lasts (the label is not logged)."""
+    if not sys.stderr.isatty():
+        logged = ProgressLog(what, quiet_if_short=True)
+        try:
+            yield logged.update
+        finally:
+            logged.finish()
+        return
     bar = Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -29,9 +42,8 @@ def page_progress(label: str) -> Iterator[Callable[[int, int], None]]:
         TimeElapsedColumn(),
         TextColumn("còn"),
         TimeRemainingColumn(),
-        console=console,
+        console=Console(stderr=True),
         transient=True,
-        disable=not sys.stderr.isatty(),
     )
     with bar:
         task = bar.add_task(label, total=None)

@@ -20,6 +20,7 @@ from ocr.options import OcrOptions
 from scanner_profiles import load as load_profile
 from sohoa.exit_codes import ExitCode
 from sohoa.failures import describe
+from sohoa.progress import page_progress
 from sohoa.runtime import open_lifecycle, open_services
 from sohoa.settings import Settings
 from workers.lifecycle import Outcome, Submission
@@ -62,6 +63,8 @@ def open_context(settings: Settings) -> Iterator[Context]:
     with open_services(settings) as services, open_lifecycle(settings, services) as lifecycle:
 
         def digitise(submission: Submission, options: OcrOptions) -> Outcome:
-            return lifecycle.digitise(submission, options)
+            # A bar on a terminal; log lines for a long document under systemd or Docker.
+            with page_progress(submission.source_name, what="watch") as progress:
+                return lifecycle.digitise(submission, options, progress)
 
         yield Context(digitise, explain, options_for, Quarantine(settings.resolved_quarantine_dir))
