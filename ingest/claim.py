@@ -5,6 +5,10 @@ on one filesystem, so when two watchers race for a file one rename succeeds and
 the other gets FileNotFoundError and moves on. The winner then holds an
 exclusive ``flock`` on the file while it works; a watcher starting after a crash
 re-claims leftovers only when it can take that lock, i.e. when nobody holds it.
+
+The claimed name is ``<token>--<name>``; a name too long for that prefix is cut
+(ingest.names) and the original is kept in the sidecar ``.<token>.name``, written
+before the rename so a crash never loses it.
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
+
+from ingest.names import fit_name
 
 log = logging.getLogger(__name__)
 
@@ -34,9 +40,13 @@ class Claim:
     _handle: IO[bytes] | None = field(default=None, repr=False)
 
     def release(self) -> None:
+        """Drop the lock once the file has left .processing (or gone back); its name
+        sidecar, if any, is no longer needed."""
         if self._handle is not None:
             self._handle.close()  # closing drops the flock
             self._handle = None
+        if not self.path.exists():
+            _sidecar(self.path).unlink(missing_ok=True)
 
 
 def is_candidate(path: Path) -> bool:
@@ -61,10 +71,11 @@ def candidates(folder: Path) -> list[Path]:
 def claim(path: Path, processing_dir: Path) -> Claim | None:
     """Move ``path`` into ``processing_dir`` under a unique name; None if another watcher won."""
     processing_dir.mkdir(exist_ok=True)
-    target = processing_dir / f"{secrets.token_hex(4)}{_SEPARATOR}{path.name}"
+    target = _claimed_name(processing_dir, path.name)
     try:
         os.rename(path, target)
     except FileNotFoundError:
+        _sidecar(target).unlink(missing_ok=True)
         return None
     return _lock(target, path.name)
 
@@ -77,7 +88,7 @@ def recover(processing_dir: Path) -> list[Claim]:
     if not processing_dir.is_dir():
         return []
     recovered = []
-    for path in sorted(p for p in processing_dir.iterdir() if p.is_file()):
+    for path in sorted(p for p in processing_dir.iterdir() if _is_claimed(p)):
         claimed = _take_over(path, processing_dir)
         if claimed is not None:
             log.warning("recovered a file left by an interrupted run", extra={"file": str(path)})
@@ -86,7 +97,10 @@ def recover(processing_dir: Path) -> list[Claim]:
 
 
 def original_name(claimed: Path) -> str:
+    """The name the file had in the hot folder (from the sidecar when it was cut)."""
     _, sep, tail = claimed.name.partition(_SEPARATOR)
+    with contextlib.suppress(FileNotFoundError):
+        return _sidecar(claimed).read_text(encoding="utf-8", errors="surrogateescape")
     return tail if sep and tail else claimed.name
 
 
@@ -109,13 +123,35 @@ def _take_over(path: Path, processing_dir: Path) -> Claim | None:
         handle.close()
         return None
     name = original_name(path)
-    target = processing_dir / f"{secrets.token_hex(4)}{_SEPARATOR}{name}"
+    target = _claimed_name(processing_dir, name)
     try:
         os.rename(path, target)
     except FileNotFoundError:
         handle.close()
+        _sidecar(target).unlink(missing_ok=True)
         return None
+    _sidecar(path).unlink(missing_ok=True)
     return Claim(target, name, handle)
+
+
+def _claimed_name(processing_dir: Path, name: str) -> Path:
+    """``<token>--<name>``, the name cut to fit; a cut name's original goes to its sidecar."""
+    token = secrets.token_hex(4)
+    fitted = fit_name(name, len(token) + len(_SEPARATOR))
+    target = processing_dir / f"{token}{_SEPARATOR}{fitted}"
+    if fitted != name:
+        _sidecar(target).write_text(name, encoding="utf-8", errors="surrogateescape")
+    return target
+
+
+def _sidecar(claimed: Path) -> Path:
+    token, _, _ = claimed.name.partition(_SEPARATOR)
+    return claimed.with_name(f".{token}.name")
+
+
+def _is_claimed(path: Path) -> bool:
+    """A claimed file, not a name sidecar (hidden) or a directory."""
+    return not path.name.startswith(".") and path.is_file()
 
 
 def _lock(target: Path, name: str) -> Claim | None:

@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+from ingest.names import fit_name
 from ingest.quarantine_reasons import Why
 from storage.clock import utc_now, vietnam_time
 from storage.files import sha256_file
@@ -213,7 +214,9 @@ def _batch_source(origin: Origin) -> str:
 
 
 def _unique_name(original: str) -> str:
-    base = Path(original)
+    """``<stem>.<token><suffix>``, cut to fit with its notes and temporary names
+    (``.<name>.why.json.part``); the note keeps the original name."""
+    base = Path(fit_name(original, 48))
     return f"{base.stem}.{secrets.token_hex(3)}{base.suffix}"
 
 

@@ -6,6 +6,12 @@ parses (ocr.sources.inspect_source). A file that stays unreadable although
 unchanged for ``incomplete_seconds`` is given up on and quarantined as corrupt;
 one that is readable but unacceptable (encrypted, too small a resolution…) is
 quarantined as soon as it is stable.
+
+A TIFF has no trailer and a reader may accept one cut short (an uncompressed
+multi-page TIFF still being copied parses, its last pages silently missing), so
+a TIFF is complete only when every one of its pages decodes. Whatever a parser
+raises on a half-written file is "maybe unfinished", never an error of the
+watcher: it must not stop the daemon.
 """
 
 from __future__ import annotations
@@ -14,6 +20,8 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+
+from PIL import Image
 
 from ocr.errors import InputRejected, Reason
 from ocr.options import OcrOptions
@@ -95,9 +103,25 @@ def judge(path: Path, options: OcrOptions) -> InputRejected | None:
         if not _ends_properly(path, kind):
             return InputRejected(Reason.CORRUPT, path, "incomplete: the end of the file is missing")
         inspect_source(path, options)
+        if kind is SourceKind.TIFF and not _every_page_decodes(path):
+            return InputRejected(Reason.CORRUPT, path, "incomplete: a page does not decode")
     except InputRejected as rejection:
         return rejection
+    except Exception as error:  # a parser's surprise on a half-written file
+        return InputRejected(Reason.CORRUPT, path, f"unreadable ({type(error).__name__})")
     return None
+
+
+def _every_page_decodes(path: Path) -> bool:
+    """Decode the TIFF's pages one at a time (sizes were bounded by inspect_source)."""
+    try:
+        with Image.open(path) as image:
+            for index in range(getattr(image, "n_frames", 1)):
+                image.seek(index)
+                image.load()
+    except Exception:
+        return False
+    return True
 
 
 def _ends_properly(path: Path, kind: SourceKind) -> bool:

@@ -18,11 +18,12 @@ from pathlib import Path
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
-from ingest.claim import candidates, claim, recover
+from ingest.claim import Claim, candidates, claim, put_back, recover
 from ingest.folder_config import FolderConfig
 from ingest.hot_file import Context, FileReport, handle_claim
 from ingest.links import LinkOutside, leaves
 from ingest.readiness import Ready, Settler, Timing
+from ocr.errors import InputRejected
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +86,7 @@ class Watcher:
         reports = []
         for folder in self._folders:
             for claimed in recover(folder.processing_dir):
-                reports.append(self._handle(handle_claim(claimed, folder, self._ctx)))
+                reports.append(self._process(claimed, folder, None))
         return reports
 
     def _sweep(self, skip: set[Path]) -> list[FileReport]:
@@ -100,9 +101,15 @@ class Watcher:
                     reports.append(self._refuse(path, folder))
                     continue
                 present.add(path)
-                ready = self._settler.check(path, options)
-                if ready is not None:
-                    reports += self._take(ready, folder)
+                try:
+                    ready = self._settler.check(path, options)
+                    if ready is not None:
+                        reports += self._take(ready, folder)
+                except Exception:
+                    # One file's problem (a name the filesystem refuses, a file gone
+                    # mid-way…), never the daemon's: logged, and looked at again later.
+                    log.exception("could not take a file", extra={"file": path.name})
+                    self._settler.forget(path)
         self._settler.forget_missing(present)
         return reports
 
@@ -112,7 +119,18 @@ class Watcher:
         if claimed is None:
             log.info("taken by another watcher", extra={"file": str(ready.path)})
             return []
-        return [self._handle(handle_claim(claimed, folder, self._ctx, ready.rejection))]
+        return [self._process(claimed, folder, ready.rejection)]
+
+    def _process(
+        self, claimed: Claim, folder: FolderConfig, rejection: InputRejected | None
+    ) -> FileReport:
+        """handle_claim, with any error it lets through kept to this file: the file goes
+        back to the hot folder (retried after the rescan period), or is reported gone."""
+        try:
+            return self._handle(handle_claim(claimed, folder, self._ctx, rejection))
+        except Exception as error:
+            log.exception("unexpected error with one file", extra={"file": claimed.original_name})
+            return self._handle(_set_back(claimed, folder, error))
 
     def _refuse(self, path: Path, folder: FolderConfig) -> FileReport:
         """A link out of the folder is reported once and left in place: not claimed (the
@@ -138,6 +156,28 @@ class Watcher:
         )
         self._report(report)
         return report
+
+
+def _set_back(claimed: Claim, folder: FolderConfig, error: Exception) -> FileReport:
+    name, where = claimed.original_name, str(folder.path)
+    try:
+        put_back(claimed, folder.path)
+    except FileNotFoundError:
+        claimed.release()
+        return FileReport(
+            "deferred",
+            name,
+            where,
+            message_vi="tệp đã bị xóa hoặc chuyển đi trong khi xử lý; không có gì được lưu",
+            message_en="the file was removed or moved away while being processed; nothing stored",
+        )
+    return FileReport(
+        "deferred",
+        name,
+        where,
+        message_vi=f"lỗi không mong đợi, sẽ thử lại ({type(error).__name__}); xem nhật ký",
+        message_en=f"unexpected error, will retry ({type(error).__name__}); see the log",
+    )
 
 
 class _Waker(FileSystemEventHandler):
