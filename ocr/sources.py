@@ -23,6 +23,7 @@ from ocr.options import OcrOptions
 from ocr.pdf_images import find_page_image, require_decoder
 from ocr.pdf_text import has_text, is_signed, unembedded_fonts
 from ocr.resolution import resolve
+from ocr.stream_bounds import StreamBomb, check_page_images
 
 #: The smallest page worth a document: a side under 100 px or 1.5 cm is a crop or a strip.
 MIN_SIDE_PX = 100
@@ -200,10 +201,16 @@ def _inspect_pdf(path: Path, options: OcrOptions) -> tuple[list[PageInfo], bool]
             return [_pdf_page_info(pdf, i, options) for i in range(count)], False
         except pikepdf.PdfError as e:
             raise InputRejected(Reason.CORRUPT, path, _first_line(e)) from e
+        except StreamBomb as e:
+            raise InputRejected(Reason.BOMB, path, str(e)) from e
 
 
 def _pdf_page_info(pdf: pikepdf.Pdf, index: int, options: OcrOptions) -> PageInfo:
     page = pdf.pages[index]
+    try:  # the images' real size, before anything decodes them
+        check_page_images(page, options.max_megapixels)
+    except StreamBomb as e:
+        raise StreamBomb(f"page {index + 1}: {e}") from e
     found = find_page_image(page)
     if found is None:
         width_pt, height_pt = _page_size(page)
