@@ -67,6 +67,10 @@ class QueueSubmitter:
         except Exception:  # a scrape must not fail because the catalog is down
             return 0
 
+    def not_ready(self) -> str:
+        """Pages run on the queue workers, which report their own health."""
+        return ""
+
     def close(self) -> None:
         self._queue.close()
 

@@ -30,15 +30,27 @@ async def healthz() -> Health:
 @router.get(
     "/readyz",
     response_model=Health,
-    responses={503: {"model": Health, "description": "Catalog or object store unreachable."}},
+    responses={
+        503: {
+            "model": Health,
+            "description": "Catalog or object store unreachable, or page workers dead.",
+        }
+    },
 )
 async def readyz(request: Request) -> JSONResponse:
-    """Catalog answers a query and the object store a HEAD; 503 with the reason otherwise."""
+    """Catalog answers a query, the object store a HEAD and the page workers run (embedded
+    mode: a pool broken by a killed worker is replaced here); 503 with the reason otherwise."""
+    context = context_of(request)
     try:
-        await run_in_threadpool(context_of(request).backends.check_ready)
+        await run_in_threadpool(context.backends.check_ready)
     except BackendUnavailable as error:
         return JSONResponse(
             Health(status="unavailable", reason=str(error)).model_dump(), status_code=503
+        )
+    workers = await run_in_threadpool(context.submitter.not_ready)
+    if workers:
+        return JSONResponse(
+            Health(status="unavailable", reason=workers).model_dump(), status_code=503
         )
     return JSONResponse(Health(status="ok").model_dump())
 

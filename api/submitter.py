@@ -81,6 +81,10 @@ class Submitter(Protocol):
 
     def close(self) -> None: ...
 
+    def not_ready(self) -> str:
+        """Empty when submissions can be digitised; else why not (for /readyz)."""
+        ...
+
 
 def make_submitter(settings: Settings, backends: Backends) -> Submitter:
     """The queue when SOHOA_BROKER_URL is set (the deployment), else the embedded pool."""
@@ -147,6 +151,10 @@ class EmbeddedSubmitter:
             return self._book().count_by_status().get("queued", 0)
         except Exception:  # a scrape must not fail because the catalog is down
             return 0
+
+    def not_ready(self) -> str:
+        """A dead page-worker pool that could not be replaced (a broken one is replaced here)."""
+        return self._runner.ready()
 
     def close(self) -> None:
         """Finish the documents being digitised; queued ones stay recorded and are resumed

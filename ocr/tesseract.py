@@ -3,17 +3,21 @@
 One tesseract process per page and per core, each single-threaded
 (OMP_THREAD_LIMIT=1 in the environment of the tesseract process only, nothing
 process-wide): tesseract's own threads made Vietnamese pages 2-8x slower on
-small machines. A subprocess timeout really stops a hung run.
+small machines. A subprocess timeout really stops a hung run, and a tesseract
+whose page worker dies (the OOM killer, a stop signal) is killed with it.
 """
 
 from __future__ import annotations
 
 import csv
+import ctypes
 import io
 import os
 import shlex
 import shutil
+import signal
 import subprocess
+import threading
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -113,6 +117,8 @@ def _tesseract(image: Path, out: str, languages: str, args: str, timeout: float)
             timeout=timeout,
             env={**os.environ, "OMP_THREAD_LIMIT": "1"},
             check=False,
+            # Only where no other thread could hold a lock across the fork: a page worker.
+            preexec_fn=_die_with_parent if threading.active_count() == 1 else None,
         )
     except subprocess.TimeoutExpired as e:  # subprocess.run has killed it
         raise RuntimeError(f"tesseract stopped after {timeout:g} s") from e
@@ -121,6 +127,16 @@ def _tesseract(image: Path, out: str, languages: str, args: str, timeout: float)
     if done.returncode != 0:
         raise RuntimeError(f"tesseract failed ({done.returncode}): {done.stderr.strip()[-300:]}")
     return done.stdout
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: SIGKILL when the page worker that started it dies.
+
+    Without it a killed worker leaves an orphan tesseract running for minutes and
+    writing into a folder that a retry (or the clean-up) is using.
+    """
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
 
 
 def _with_tessdata(config: str, tessdata_dir: Path | None) -> str:

@@ -1,15 +1,38 @@
-"""Fan-out: OCR a document's pages in parallel, one single-threaded tesseract per core."""
+"""Fan-out: OCR a document's pages in parallel, one single-threaded tesseract per core.
+
+A page worker can die under us (the OOM killer, a crash in a native library):
+``ProcessPoolExecutor`` then marks itself broken and refuses every later page,
+so one death would fail every later document of a long-running service. The
+runner replaces a broken pool and runs the document again, once; a document
+that breaks the pool twice fails with ``worker_died`` (it may be what uses the
+memory), and a pool that cannot be replaced is reported by :meth:`PageRunner.ready`.
+"""
 
 from __future__ import annotations
 
+import logging
 import os
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from types import TracebackType
 
 from ocr.page import PageJob, PageResult, process_page
+from workers.problems import Problem
 
 Progress = Callable[[int, int], None]
+
+log = logging.getLogger(__name__)
+
+WORKER_DIED_VI = (
+    "tiến trình xử lý trang bị dừng đột ngột (có thể do thiếu bộ nhớ), hai lần với "
+    "cùng tài liệu; không có gì được lưu, hãy thử lại sau hoặc báo quản trị"
+)
+WORKER_DIED_EN = (
+    "a page worker stopped abruptly (possibly out of memory), twice for the same "
+    "document; nothing was stored, retry later or report it to the administrator"
+)
 
 
 def default_jobs() -> int:
@@ -23,6 +46,9 @@ class PageRunner:
     def __init__(self, jobs: int | None = None) -> None:
         self.jobs = jobs or default_jobs()
         self._pool: ProcessPoolExecutor | None = None
+        self._lock = threading.Lock()
+        #: Why the pool is gone and could not be replaced; empty while it works.
+        self._dead = ""
 
     def __enter__(self) -> PageRunner:
         if self.jobs > 1:
@@ -40,19 +66,84 @@ class PageRunner:
 
     def run(self, jobs: Sequence[PageJob], progress: Progress | None = None) -> list[PageResult]:
         """All pages' results, in page order; the first failure stops the document."""
-        if self._pool is None:
+        if self.jobs <= 1:
             return [
                 _tick(process_page(job), i + 1, len(jobs), progress) for i, job in enumerate(jobs)
             ]
-        futures: list[Future[PageResult]] = [self._pool.submit(process_page, job) for job in jobs]
-        results: list[PageResult] = []
-        try:
-            for done, future in enumerate(as_completed(futures), start=1):
-                results.append(_tick(future.result(), done, len(jobs), progress))
-        finally:
-            for future in futures:
-                future.cancel()
-        return sorted(results, key=lambda r: r.index)
+        for attempt in (1, 2):
+            pool = self._current_pool()
+            try:
+                return _run_in(pool, jobs, progress)
+            except BrokenProcessPool:
+                log.warning(
+                    "page worker died; replacing the page-worker pool",
+                    extra={"attempt": attempt, "pages": len(jobs)},
+                )
+                self._replace(pool)
+        raise Problem("worker_died", WORKER_DIED_VI, WORKER_DIED_EN)
+
+    def ready(self) -> str:
+        """Empty when pages can be run; else why not (a broken pool is replaced here first)."""
+        pool = self._pool
+        if self._dead or (pool is not None and getattr(pool, "_broken", False)):
+            self._replace(pool)  # died while idle, or could not be replaced before: try now
+        return self._dead
+
+    def worker_pids(self) -> list[int]:
+        """The page workers' process ids (for diagnostics and tests)."""
+        processes = getattr(self._pool, "_processes", None) or {}
+        return sorted(int(pid) for pid in processes)
+
+    def _current_pool(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            self._replace(None)  # the last replacement failed: try again for this document
+        with self._lock:
+            if self._pool is None:
+                raise Problem(
+                    "worker_died",
+                    "không khởi động lại được các tiến trình xử lý trang; hãy báo quản trị",
+                    f"the page workers could not be restarted ({self._dead}); "
+                    "report it to the administrator",
+                )
+            return self._pool
+
+    def _replace(self, broken: ProcessPoolExecutor | None) -> None:
+        """A fresh pool instead of `broken` (once, however many documents saw it break).
+
+        The new pool is started and answers once before it is used, so a machine
+        that cannot start processes any more is known here, not on a client's page.
+        """
+        with self._lock:
+            if self._pool is not broken:
+                return  # another document already replaced it
+            if broken is not None:
+                broken.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+            fresh: ProcessPoolExecutor | None = None
+            try:
+                fresh = ProcessPoolExecutor(max_workers=self.jobs)
+                fresh.submit(os.getpid).result()
+            except (OSError, BrokenProcessPool) as error:  # no memory or processes left
+                if fresh is not None:
+                    fresh.shutdown(wait=False, cancel_futures=True)
+                self._dead = f"page workers cannot be started ({type(error).__name__}: {error})"
+                log.error("page-worker pool cannot be replaced", extra={"error": self._dead})
+                return
+            self._pool, self._dead = fresh, ""
+
+
+def _run_in(
+    pool: ProcessPoolExecutor, jobs: Sequence[PageJob], progress: Progress | None
+) -> list[PageResult]:
+    futures: list[Future[PageResult]] = [pool.submit(process_page, job) for job in jobs]
+    results: list[PageResult] = []
+    try:
+        for done, future in enumerate(as_completed(futures), start=1):
+            results.append(_tick(future.result(), done, len(jobs), progress))
+    finally:
+        for future in futures:
+            future.cancel()
+    return sorted(results, key=lambda r: r.index)
 
 
 def _tick(result: PageResult, done: int, total: int, progress: Progress | None) -> PageResult:

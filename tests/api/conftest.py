@@ -61,7 +61,7 @@ def api_settings(home: Path, **overrides: Any) -> Settings:
     """Settings for a test, immune to SOHOA_* variables of the developer's shell."""
     saved = {k: os.environ.pop(k) for k in list(os.environ) if k.startswith("SOHOA_")}
     try:
-        return Settings(home=home, jobs=1, lang="en", **overrides)
+        return Settings(**{"home": home, "jobs": 1, "lang": "en", **overrides})
     finally:
         os.environ.update(saved)
 

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import signal
 import socket
 from pathlib import Path
 
+import pytest
 from PIL import Image
 
+import workers.pages
 from tests.api.conftest import API, CODE, Api, api_settings, running
+from tests.hot_folder_helpers import wait_for
 
 
 def test_healthz_and_readyz_without_a_key(api: Api) -> None:
@@ -89,3 +94,33 @@ def test_metrics_count_a_processed_upload(api: Api, page_png: Path, tmp_path: Pa
     assert grew['sohoa_failures_total{reason="low_resolution"}'] >= 1
     assert "sohoa_queue_depth" in text
     assert CODE not in text  # no dossier codes in metric labels
+
+
+def test_a_killed_page_worker_does_not_fail_later_uploads(tmp_path: Path, page_png: Path) -> None:
+    """kill -9 of a page worker (the OOM killer): the next upload is digitised all the same,
+    /readyz stays ok; a pool that cannot be restarted makes /readyz 503 with the reason."""
+    with running(api_settings(tmp_path / "home", jobs=2)) as api:
+        headers = api.auth()
+        first = api.wait(api.upload(page_png, headers).json()["id"], headers)
+        assert first["state"] == "done"
+        runner = api.client.app.state.sohoa.submitter._runner  # type: ignore[attr-defined]
+        pool = runner._pool
+        os.kill(runner.worker_pids()[0], signal.SIGKILL)
+        wait_for(lambda: bool(pool._broken), "the pool to notice its dead worker")
+        second = api.upload(page_png, headers, kind="result").json()
+        assert api.wait(second["id"], headers)["state"] == "done"
+        assert api.client.get("/readyz").status_code == 200
+
+        os.kill(runner.worker_pids()[0], signal.SIGKILL)
+        pool = runner._pool
+        wait_for(lambda: bool(pool._broken), "the pool to notice its dead worker")
+        with pytest.MonkeyPatch.context() as patch:  # the machine cannot start processes any more
+            patch.setattr(workers.pages, "ProcessPoolExecutor", _cannot_fork)
+            ready = api.client.get("/readyz")
+        assert ready.status_code == 503
+        assert "page workers cannot be started" in ready.json()["reason"]
+        assert api.client.get("/readyz").status_code == 200  # restarted once it can
+
+
+def _cannot_fork(*args: object, **kwargs: object) -> None:
+    raise BlockingIOError(11, "Resource temporarily unavailable")
