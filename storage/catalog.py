@@ -104,6 +104,9 @@ class DocumentRecord:
     error_vi: str | None = None
     #: The source PDF carried a digital signature and was stored as received.
     signed: bool | None = None
+    #: Attached from an earlier dossier's stored document (``reused_from``) instead of rescanned.
+    reused: bool = False
+    reused_from: int | None = None
 
     @property
     def stored_key(self) -> str:
@@ -350,6 +353,54 @@ class Catalog:
             ).one_or_none()
             return _record(row) if row else None
 
+    def attach_existing(
+        self, dossier_code: str, kind: str, source_document_id: int, actor: str
+    ) -> DocumentRecord:
+        """File an earlier dossier's stored document under ``dossier_code`` without rescanning.
+
+        The new row points at the same object (same key and checksums) and is flagged
+        ``reused`` (DuocTaiSuDung, spec §6), which is what the reuse rate counts.
+        Attaching the same source twice returns the row made the first time.
+        """
+        code = parse_dossier_code(dossier_code).value
+        checked_kind = check_kind(kind)
+        with self._sessions.begin() as session:
+            source = session.get(Document, source_document_id)
+            if source is None or source.status != "stored" or source.key is None:
+                raise DocumentNotFound(f"no stored document with id {source_document_id} to attach")
+            _lock_dossier(session, code, checked_kind)
+            existing = session.scalars(
+                select(Document).where(
+                    Document.dossier_code == code,
+                    Document.kind == checked_kind,
+                    Document.source_sha256 == source.source_sha256,
+                )
+            ).one_or_none()
+            if existing is not None and existing.status == "stored":
+                return _record(existing)
+            # A pending/rejected row of the same source is completed in place (fresh number
+            # if it gave its own back).
+            row = existing or Document(dossier_code=code, kind=checked_kind, dropped_pages=[])
+            if row.number is None:
+                row.number = _next_number(session, code, checked_kind)
+            _copy_stored(source, row)
+            row.result_code = (
+                document_name(code, checked_kind, row.number) if checked_kind == "result" else None
+            )
+            session.add(row)
+            session.flush()
+            record = _record(row)
+        log.info(
+            "document attached from an earlier dossier",
+            extra={
+                "doc_id": record.id,
+                "dossier_code": code,
+                "reused_from": source_document_id,
+                "actor": actor,
+            },
+        )
+        return record
+
     def _reserve_once(
         self, code: str, kind: DocumentKind, source_name: str, source_sha256: str
     ) -> tuple[DocumentRecord, bool]:
@@ -412,6 +463,30 @@ def _reopen(session: Session, row: Document) -> None:
     session.flush()
 
 
+def _copy_stored(source: Document, row: Document) -> None:
+    """``row`` becomes a stored copy of ``source``'s catalog entry (same object, flagged reused)."""
+    for name in (
+        "key",
+        "sha256",
+        "size",
+        "pages",
+        "input_pages",
+        "text_key",
+        "ocr_confidence",
+        "pdfa_valid",
+        "pdfa_report",
+        "source_name",
+        "source_sha256",
+        "signed",
+    ):
+        setattr(row, name, getattr(source, name))
+    row.dropped_pages = []
+    row.status = "stored"
+    row.error = row.error_kind = row.error_vi = None
+    row.reused = True
+    row.reused_from = source.id
+
+
 def _set_error(row: Document, error: str | None, kind: str | None, error_vi: str | None) -> None:
     row.error = error
     row.error_kind = kind
@@ -464,6 +539,8 @@ def _record(row: Document) -> DocumentRecord:
         error_kind=row.error_kind,
         error_vi=row.error_vi,
         signed=row.signed,
+        reused=bool(row.reused),
+        reused_from=row.reused_from,
     )
 
 

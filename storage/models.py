@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, DateTime, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -54,6 +54,10 @@ class Document(Base):
         UniqueConstraint("dossier_code", "kind", "number", name="uq_documents_number"),
         UniqueConstraint("dossier_code", "kind", "source_sha256", name="uq_documents_source"),
         Index("ix_documents_dossier_code", "dossier_code"),
+        # The register's report and worklist ask, per dossier, "is there a stored intake /
+        # result / reused component?": answered from this index alone.
+        Index("ix_documents_register", "dossier_code", "kind", "status", "reused"),
+        Index("ix_documents_updated", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
@@ -85,5 +89,9 @@ class Document(Base):
     error_vi: Mapped[str | None] = mapped_column(Text)
     #: The source PDF carried a digital signature and was stored as received.
     signed: Mapped[bool | None]
+    #: Attached from an earlier dossier's stored document instead of rescanned (DuocTaiSuDung).
+    reused: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: The catalog id of the stored document it was attached from.
+    reused_from: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now, onupdate=utc_now)

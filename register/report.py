@@ -1,0 +1,236 @@
+"""The QĐ 766 digitisation report for a unit (with the units below it) and a period.
+
+Three indicators, each with numerator, denominator, rate and points (spec §6):
+
+- dossier digitisation rate = digitised dossiers ÷ dossiers received;
+- electronic result rate = dossiers with a stored result ÷ dossiers whose procedure
+  returns a paper result;
+- reuse rate = dossiers with a reused component ÷ dossiers received (the issue's
+  third figure; the national formula does not define its denominator: [open]).
+
+Counting is SQL (``GROUP BY`` over :func:`register.digitised.flags`); Python only
+turns the per-group sums into rates and adds unit groups up the tree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.orm import Session
+
+from register.digitised import digitised_of, flags
+from register.units import units_below_in
+from storage.clock import utc_now
+from storage.database import SessionSource
+from storage.register_models import UnitRow
+
+HUNDRED = Decimal(100)
+#: Full points from this rate up (spec §6).
+FULL_POINTS_AT = Decimal(80)
+_CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One rate: ``rate`` in percent to 2 decimals, None (N/A) when the denominator is 0."""
+
+    numerator: int
+    denominator: int
+    rate: Decimal | None
+    points: Decimal | None
+
+
+@dataclass(frozen=True)
+class Counts:
+    """The four counts every indicator is made from."""
+
+    received: int = 0
+    digitised: int = 0
+    paper: int = 0
+    result_digitised: int = 0
+    reused: int = 0
+
+    def __add__(self, other: Counts) -> Counts:
+        return Counts(
+            self.received + other.received,
+            self.digitised + other.digitised,
+            self.paper + other.paper,
+            self.result_digitised + other.result_digitised,
+            self.reused + other.reused,
+        )
+
+
+@dataclass(frozen=True)
+class Figures:
+    """The three indicators of one group (the whole unit, one unit, procedure or month)."""
+
+    key: str
+    label: str
+    counts: Counts
+    digitisation: Indicator
+    electronic_result: Indicator
+    reuse: Indicator
+
+
+@dataclass(frozen=True)
+class Report:
+    unit: str
+    unit_name: str
+    start: date
+    end: date
+    max_points: Decimal
+    generated_at: datetime
+    total: Figures
+    #: Each unit of the tree below ``unit`` (itself included), its own sub-units included.
+    by_unit: list[Figures] = field(default_factory=list)
+    by_procedure: list[Figures] = field(default_factory=list)
+    by_month: list[Figures] = field(default_factory=list)
+    #: The 12 months ending with ``end``'s month (whatever ``start`` is).
+    trend: list[Figures] = field(default_factory=list)
+
+
+def indicator(numerator: int, denominator: int, max_points: Decimal = Decimal(1)) -> Indicator:
+    """Rate in percent and points, both rounded half-up to 2 decimals; N/A without a denominator.
+
+    Points follow spec §6 (QĐ 766/QĐ-TTg): full ``max_points`` at a rate of 80% or
+    more, linear below: ``points = max_points * rate / 80``, computed from the exact
+    rate and then rounded.
+    """
+    if denominator == 0:
+        return Indicator(numerator, 0, None, None)
+    exact = Decimal(numerator) * HUNDRED / Decimal(denominator)
+    points = max_points * min(exact, FULL_POINTS_AT) / FULL_POINTS_AT
+    return Indicator(
+        numerator,
+        denominator,
+        exact.quantize(_CENT, ROUND_HALF_UP),
+        points.quantize(_CENT, ROUND_HALF_UP),
+    )
+
+
+def figures(key: str, label: str, counts: Counts, max_points: Decimal) -> Figures:
+    return Figures(
+        key,
+        label,
+        counts,
+        indicator(counts.digitised, counts.received, max_points),
+        indicator(counts.result_digitised, counts.paper, max_points),
+        indicator(counts.reused, counts.received, max_points),
+    )
+
+
+def digitisation_report(
+    source: SessionSource,
+    unit: str,
+    start: date,
+    end: date,
+    max_points: Decimal = Decimal(1),
+) -> Report:
+    """The report the CLI, the API and the web app show (see the module docstring)."""
+    unit = unit.strip().upper()
+    with source.sessions() as session:
+        dialect = session.get_bind().dialect.name
+        units = units_below_in(session, unit)
+        tree = _tree(session, units)
+        own = _grouped(session, units, start, end, dialect, "unit_code")
+        procedures = _grouped(session, units, start, end, dialect, "procedure_code")
+        months = _grouped(session, units, start, end, dialect, "month")
+        trend_start = _months_back(end, 11)
+        trend = _grouped(session, units, trend_start, end, dialect, "month")
+    rolled = _roll_up(own, tree, units)
+    total = rolled.get(unit, Counts())
+    names = {code: name for code, (name, _) in tree.items()}
+    return Report(
+        unit=unit,
+        unit_name=names.get(unit, unit),
+        start=start,
+        end=end,
+        max_points=max_points,
+        generated_at=utc_now(),
+        total=figures(unit, names.get(unit, unit), total, max_points),
+        by_unit=[
+            figures(code, names.get(code, code), counts, max_points)
+            for code, counts in sorted(rolled.items())
+        ],
+        by_procedure=[
+            figures(code, label, counts, max_points)
+            for code, (label, counts) in sorted(procedures.items())
+        ],
+        by_month=[figures(m, m, c, max_points) for m, (_, c) in sorted(months.items())],
+        trend=[
+            figures(m, m, trend.get(m, ("", Counts()))[1], max_points)
+            for m in _month_keys(trend_start, end)
+        ],
+    )
+
+
+def _grouped(
+    session: Session, units: set[str], start: date, end: date, dialect: str, by: str
+) -> dict[str, tuple[str, Counts]]:
+    """key → (label, counts), one SQL ``GROUP BY`` over the dossiers' flags."""
+    f = flags(units, start, end, dialect)
+    key = f.c[by]
+    label: ColumnElement[str] = func.max(f.c.procedure_name) if by == "procedure_code" else key
+    query = select(
+        key,
+        label,
+        func.count(),
+        func.sum(digitised_of(f)),
+        func.sum(f.c.paper),
+        func.sum(f.c.paper * f.c.result_ok),
+        func.sum(f.c.reused_ok),
+    ).group_by(key)
+    return {
+        str(k): (str(lab or k), Counts(*(int(v or 0) for v in values)))
+        for k, lab, *values in session.execute(query)
+    }
+
+
+def _tree(session: Session, units: set[str]) -> dict[str, tuple[str, str | None]]:
+    """code → (name, parent) for the units of the report."""
+    known = {
+        code: (name, parent)
+        for code, name, parent in session.execute(
+            select(UnitRow.code, UnitRow.name, UnitRow.parent_code).where(
+                UnitRow.code.in_(sorted(units))
+            )
+        )
+    }
+    return {code: known.get(code, (code, None)) for code in units}
+
+
+def _roll_up(
+    own: dict[str, tuple[str, Counts]], tree: dict[str, tuple[str, str | None]], units: set[str]
+) -> dict[str, Counts]:
+    """Each unit's counts including every unit below it (adds per-unit sums up the tree)."""
+    rolled = {code: Counts() for code in units}
+    for code, (_, counts) in own.items():
+        for ancestor in _ancestors(code, tree):
+            rolled[ancestor] = rolled[ancestor] + counts
+    return rolled
+
+
+def _ancestors(code: str, tree: dict[str, tuple[str, str | None]]) -> Iterable[str]:
+    seen: set[str] = set()
+    current: str | None = code
+    while current is not None and current in tree and current not in seen:
+        seen.add(current)
+        yield current
+        current = tree[current][1]
+
+
+def _months_back(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 - months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def _month_keys(start: date, end: date) -> list[str]:
+    keys, current = [], date(start.year, start.month, 1)
+    while current <= end:
+        keys.append(f"{current.year:04d}-{current.month:02d}")
+        current = _months_back(current, -1)
+    return keys

@@ -1,0 +1,154 @@
+"""The fields the national sync reads per dossier (spec §6), and a "changed since" feed.
+
+Per intake file ``DuocSoHoa`` (digitised), ``DuocTaiSuDung`` (reused) and its link;
+per result ``MaGiayToKetQua`` (``<code>-KQ<n>``) and ``DuongDanTepTinKetQua`` — a URL
+of the API that a key with the read scope can fetch. A sync job polls with the
+cursor of the previous page; a dossier changes when its register row or one of its
+stored documents does.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import bindparam, func, select, tuple_, union_all
+from sqlalchemy.orm import Session
+
+from storage.database import SessionSource
+from storage.keys import check_kind, document_name
+from storage.models import Document
+from storage.register_models import DossierRow
+
+PAGE_SIZE = 200
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """What the sync needs of one stored document of a dossier."""
+
+    kind: str
+    number: int
+    reused: bool
+
+
+@dataclass(frozen=True)
+class SyncDossier:
+    code: str
+    changed_at: datetime
+    fields: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class SyncPage:
+    dossiers: list[SyncDossier] = field(default_factory=list)
+    #: The cursor of the next page (changed_at, code); None when this was the last.
+    next_after: tuple[datetime, str] | None = None
+
+
+def document_url(base_url: str, code: str, name: str) -> str:
+    """The API's download URL of one document (``GET /api/v1/cases/{code}/documents/{doc}``)."""
+    return f"{base_url.rstrip('/')}/api/v1/cases/{code}/documents/{name}"
+
+
+def sync_fields(code: str, files: list[StoredFile], base_url: str) -> dict[str, Any]:
+    """The national sync's fields for one dossier, from its stored documents."""
+    named = [(f, document_name(code, check_kind(f.kind), f.number)) for f in files]
+    return {
+        "MaHoSo": code,
+        "ThanhPhanHoSo": [
+            {
+                "TenTep": name,
+                "DuocSoHoa": True,
+                "DuocTaiSuDung": f.reused,
+                "DuongDanTepTin": document_url(base_url, code, name),
+            }
+            for f, name in named
+            if f.kind == "intake"
+        ],
+        "KetQua": [
+            {
+                "MaGiayToKetQua": name,
+                "DuocTaiSuDung": f.reused,
+                "DuongDanTepTinKetQua": document_url(base_url, code, name),
+            }
+            for f, name in named
+            if f.kind == "result"
+        ],
+    }
+
+
+def dossier_sync_fields(source: SessionSource, code: str, base_url: str) -> dict[str, Any]:
+    """:func:`sync_fields` of one dossier (``code`` already normalised)."""
+    with source.sessions() as session:
+        return sync_fields(code, stored_files(session, [code]).get(code, []), base_url)
+
+
+def sync_page(
+    source: SessionSource,
+    changed_since: datetime,
+    base_url: str,
+    after: tuple[datetime, str] | None = None,
+    limit: int = PAGE_SIZE,
+) -> SyncPage:
+    """Dossiers changed after ``changed_since``, oldest change first, with their sync fields."""
+    changes = union_all(
+        select(DossierRow.code.label("code"), DossierRow.updated_at.label("at")).where(
+            DossierRow.updated_at > changed_since
+        ),
+        select(Document.dossier_code.label("code"), Document.updated_at.label("at")).where(
+            Document.updated_at > changed_since, Document.status == "stored"
+        ),
+    ).subquery("changes")
+    latest = func.max(changes.c.at)
+    query = select(changes.c.code, latest.label("at")).group_by(changes.c.code)
+    with source.sessions() as session:
+        if after is not None:
+            at, code = after
+            query = query.having(tuple_(latest, changes.c.code) > tuple_(_bind(session, at), code))
+        query = query.order_by(latest, changes.c.code).limit(limit + 1)
+        rows = session.execute(query).all()
+        codes = [r.code for r in rows[:limit]]
+        files = stored_files(session, codes)
+    page = [
+        SyncDossier(r.code, _aware(r.at), sync_fields(r.code, files.get(r.code, []), base_url))
+        for r in rows[:limit]
+    ]
+    more = len(rows) > limit
+    return SyncPage(page, (page[-1].changed_at, page[-1].code) if more else None)
+
+
+def stored_files(session: Session, codes: list[str]) -> dict[str, list[StoredFile]]:
+    found: dict[str, list[StoredFile]] = defaultdict(list)
+    if not codes:
+        return found
+    rows = session.execute(
+        select(Document.dossier_code, Document.kind, Document.number, Document.reused)
+        .where(
+            Document.dossier_code.in_(bindparam("codes", expanding=True)),
+            Document.status == "stored",
+            Document.number.is_not(None),
+        )
+        .order_by(Document.dossier_code, Document.kind, Document.number),
+        {"codes": codes},
+    )
+    for code, kind, number, reused in rows:
+        found[code].append(StoredFile(kind, number or 0, bool(reused)))
+    return found
+
+
+def _bind(session: Session, moment: datetime) -> Any:
+    """The cursor time as the database stores it (SQLite: naive UTC text)."""
+    utc = moment.astimezone(UTC)
+    if session.get_bind().dialect.name == "sqlite":
+        return utc.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+    return utc
+
+
+def _aware(value: Any) -> datetime:
+    """A UNION loses the column type on SQLite (text comes back): UTC-aware either way."""
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    assert isinstance(moment, datetime)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

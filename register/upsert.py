@@ -1,0 +1,125 @@
+"""Writing checked rows into the register: a batch at a time, only what changed, every
+change kept as an event.
+
+One batch = one SELECT of the rows already there, one bulk ``INSERT … ON CONFLICT
+DO UPDATE`` of the new and changed rows, one bulk insert of their events; never a
+row-by-row ORM round trip (a 100,000-row export imports in seconds).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import bindparam, insert, select
+from sqlalchemy.orm import Session
+
+from register.db import dialect_insert
+from register.units import ensure_units
+from storage.clock import utc_now
+from storage.register_models import DossierRow, RegisterEventRow
+
+#: Columns the one-stop system owns (everything but the bookkeeping times).
+COLUMNS: tuple[str, ...] = (
+    "procedure_code",
+    "procedure_name",
+    "unit_code",
+    "field",
+    "received_on",
+    "channel",
+    "due_on",
+    "result_on",
+    "paper_result",
+    "status",
+    "applicant_name",
+    "online_digitised",
+    "online_reused",
+)
+#: Personal data: an event says it changed, never what it was or became.
+PERSONAL = frozenset({"applicant_name"})
+BATCH_ROWS = 1000
+
+
+@dataclass
+class Counts:
+    """What an import did: rows new to the register, changed, unchanged, refused."""
+
+    imported: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    refused: int = 0
+
+    @property
+    def accepted(self) -> int:
+        return self.imported + self.changed + self.unchanged
+
+
+def write_batch(
+    session: Session, rows: Sequence[dict[str, Any]], actor: str, keep_applicant: bool
+) -> Counts:
+    """Upsert ``rows`` (distinct codes, checked by :func:`register.parse.parse_row`)."""
+    counts = Counts()
+    if not rows:
+        return counts
+    existing = _existing(session, [r["code"] for r in rows])
+    now = utc_now()
+    writes: list[dict[str, Any]] = []
+    events: list[dict[str, Any]] = []
+    compared = COLUMNS if keep_applicant else tuple(c for c in COLUMNS if c not in PERSONAL)
+    for row in rows:
+        before = existing.get(row["code"])
+        changes = _changes(before, row, compared)
+        if not changes:
+            counts.unchanged += 1
+            continue
+        if before is None:
+            counts.imported += 1
+        else:
+            counts.changed += 1
+        merged = {**(before or {}), **{c: row[c] for c in compared}}
+        written = {c: merged.get(c) for c in COLUMNS}  # one shape for every row of the batch
+        writes.append({**written, "code": row["code"], "created_at": now, "updated_at": now})
+        events.append({"at": now, "actor": actor, "dossier_code": row["code"], "changes": changes})
+    if writes:
+        ensure_units(session, {w["unit_code"] for w in writes})
+        statement = dialect_insert(session, DossierRow)
+        updated = {c: statement.excluded[c] for c in (*compared, "updated_at")}
+        session.execute(
+            statement.on_conflict_do_update(index_elements=["code"], set_=updated), writes
+        )
+        session.execute(insert(RegisterEventRow), events)
+    return counts
+
+
+def _existing(session: Session, codes: list[str]) -> dict[str, dict[str, Any]]:
+    columns = [getattr(DossierRow, c) for c in ("code", *COLUMNS)]
+    query = select(*columns).where(DossierRow.code.in_(bindparam("codes", expanding=True)))
+    return {row.code: dict(row._mapping) for row in session.execute(query, {"codes": codes})}
+
+
+def _changes(
+    before: dict[str, Any] | None, after: dict[str, Any], compared: tuple[str, ...]
+) -> dict[str, list[Any]]:
+    """``{field: [old, new]}`` for the fields that differ (all of them for a new dossier)."""
+    changes: dict[str, list[Any]] = {}
+    for column in compared:
+        old = before.get(column) if before else None
+        new = after.get(column)
+        if before is not None and old == new:
+            continue
+        if before is None and new is None:
+            continue
+        if column in PERSONAL:
+            changes[column] = ["***" if old else None, "***" if new else None]
+        else:
+            changes[column] = [_plain(old), _plain(new)]
+    if before is None and not changes:
+        changes["code"] = [None, after["code"]]
+    return changes
+
+
+def _plain(value: Any) -> Any:
+    """JSON-ready: dates as ISO text."""
+    return value.isoformat() if isinstance(value, date | datetime) else value
