@@ -46,6 +46,7 @@ from storage.catalog import Catalog
 from storage.files import sha256_file
 from storage.objects import ObjectStore
 from workers.lifecycle import Digitiser, Outcome, Submission
+from workers.problems import Problem
 
 #: A backlog file may hold far more pages than one document may; each part is still held
 #: to the profile's page limit when it is digitised.
@@ -151,8 +152,26 @@ class Batch:
                 pdf_path = as_pdf(path, kind, Path(tmp)) if found else path
                 self._parts(path, pdf_path, plan, whole=not found, workdir=Path(tmp))
             except Exception as error:
-                row = self._failed(ReportRow(str(path), "source", "error"), error)
-                self._report(self._set_aside_source(row, path, error))
+                refused = self._refuse_in_catalog(path, error)
+                row = self._failed(ReportRow(str(path), "source", "error"), refused)
+                self._report(self._set_aside_source(row, path, refused))
+
+    def _refuse_in_catalog(self, path: Path, error: Exception) -> Exception:
+        """A source refused while reading it, for a known dossier, goes through the lifecycle
+        as it is, so its catalog row ends "rejected" with the reason, as at every entrance."""
+        code = self.case or _filename_code(path)
+        if not isinstance(error, InputRejected) or code is None or not path.is_file():
+            return error
+        try:
+            self.digitiser.digitise(
+                Submission(code, self.kind, path.resolve(), path.name, sha256_file(path)),
+                self.options,
+            )
+        except Problem as problem:
+            return problem
+        except Exception:
+            return error
+        return error  # the lifecycle took it after all: the row says so
 
     def _set_aside_source(self, row: ReportRow, path: Path, error: Exception) -> ReportRow:
         """A rejected source file is copied into the quarantine; the original stays put."""

@@ -25,6 +25,7 @@ from ingest.quarantine_reasons import Why
 from ingest.submit import make_submission
 from ocr.errors import InputRejected
 from ocr.options import OcrOptions
+from workers.problems import Problem
 from workers.submission import Outcome, Submission
 
 log = logging.getLogger(__name__)
@@ -87,13 +88,16 @@ def handle_claim(
     """Process a claimed file to its end: stored, quarantined, or put back for later."""
     origin = origin_of(folder, claim.original_name)
     try:
-        if rejection is not None:
-            raise rejection
         outcome = digitise_found(claim.path, origin, ctx)
     except KeyboardInterrupt:
         put_back(claim, folder.path)
         raise
     except Exception as error:
+        # A source readiness already refused goes through the lifecycle like any other
+        # (so its catalog row ends "rejected" with the reason, as at every entrance); if
+        # it fails before that (no code readable), the readiness reason is the one kept.
+        if rejection is not None and not isinstance(error, Problem | InputRejected):
+            error = rejection
         return _failed(claim, folder, origin, ctx, error)
     _finish(claim, folder)
     status: Status = "duplicate" if outcome.duplicate else "stored"

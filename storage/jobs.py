@@ -144,6 +144,18 @@ class JobBook:
             ).first()
             return _job(row) if row else None
 
+    def active_for_source(self, source_sha256: str) -> int:
+        """Jobs still active for this source (whoever may still need its inbox copy)."""
+        with self._sessions() as session:
+            return int(
+                session.scalar(
+                    select(func.count())
+                    .select_from(Job)
+                    .where(Job.source_sha256 == source_sha256, Job.status.in_(ACTIVE))
+                )
+                or 0
+            )
+
     # -- the document step ------------------------------------------------------------------
 
     def start_pages(self, job_id: str, source_kind: str, infos: Sequence[dict[str, Any]]) -> bool:

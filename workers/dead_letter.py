@@ -18,7 +18,8 @@ from dramatiq.middleware import Middleware
 
 from storage.catalog import Catalog
 from storage.jobs import ACTIVE, JobBook
-from workers.lifecycle import named, record_problem
+from storage.objects import ObjectStore
+from workers.lifecycle import named, record_problem, release_inbox
 from workers.metrics import record_failure
 from workers.problems import Problem, problem_or_unexpected
 
@@ -26,9 +27,11 @@ log = logging.getLogger(__name__)
 
 
 class DeadLetters(Middleware):
-    def __init__(self, book: JobBook, catalog: Catalog) -> None:
+    def __init__(self, book: JobBook, catalog: Catalog, store: ObjectStore | None = None) -> None:
         self.book = book
         self.catalog = catalog
+        #: Where the sources' inbox copies are (removed once a source is rejected).
+        self.store = store
 
     def after_process_message(
         self,
@@ -64,6 +67,8 @@ class DeadLetters(Middleware):
             job_id, problem.message_en, kind=problem.kind, error_vi=problem.message_vi
         ):
             record_failure(error)
+            if problem.rejected and self.store is not None:  # never digitised as it is
+                release_inbox(self.store, self.book, job.source_sha256)
 
 
 def describe(error: BaseException) -> str:

@@ -38,7 +38,7 @@ from ocr.sources import inspect_source
 from storage.catalog import Catalog, DocumentRecord
 from storage.jobs import JobBook, JobRecord
 from storage.objects import ObjectStore
-from workers import metrics
+from workers import metrics, trail
 from workers.pages import PageRunner, Progress
 from workers.problems import Problem, problem_or_unexpected
 from workers.queue_config import QueueConfig
@@ -55,6 +55,7 @@ __all__ = [
     "named",
     "open_digitiser",
     "record_problem",
+    "release_inbox",
 ]
 
 log = logging.getLogger(__name__)
@@ -110,8 +111,13 @@ class EmbeddedDigitiser:
             log.info("already stored", extra={"document": record.name, "key": record.key})
             metrics.record_outcome(Outcome(record, None, duplicate=True), 0.0)
             return Outcome(record, None, duplicate=True)
+        trail.received(self.catalog, record)
         try:
             outcome = self._make(submission, record, options, progress)
+        except KeyboardInterrupt:  # Ctrl-C or SIGTERM: the row must not stay pending
+            with contextlib.suppress(Exception):
+                record_problem(self.catalog, record.id, INTERRUPTED)
+            raise
         except Exception as error:
             problem = problem_or_unexpected(named(error, submission.source_name))
             if problem.kind == "internal_error":
@@ -139,8 +145,10 @@ class EmbeddedDigitiser:
                 self.runner,
                 progress,
             )
+            trail.made(self.catalog, record, result)
             stored = store_document(result, record, self.store, Path(tmp))
         record = self.catalog.mark_stored(record.id, stored)
+        trail.kept(self.store, self.catalog, record)
         log.info(
             "stored", extra={"document": record.name, "key": record.key, "pages": record.pages}
         )
@@ -231,14 +239,37 @@ def problem_of_job(job: JobRecord) -> Problem:
     )
 
 
+def release_inbox(store: ObjectStore, book: JobBook, source_sha256: str) -> None:
+    """Remove the source's ``inbox/<sha256>`` copy once nothing may need it any more: its
+    document is stored and verified, or rejected, and no job for the same source is active."""
+    from workers.wire import inbox_key
+
+    if book.active_for_source(source_sha256) == 0:
+        store.delete(inbox_key(source_sha256))
+        log.info("inbox copy removed", extra={"sha256": source_sha256[:12]})
+
+
+#: A document stopped part-way by Ctrl-C or SIGTERM: its row ends "failed" with this reason.
+INTERRUPTED = Problem(
+    "interrupted",
+    "đã dừng giữa chừng (bị ngắt hoặc dịch vụ bị dừng); không có gì được lưu, hãy xử lý lại tệp",
+    "stopped part-way (interrupted or the service was stopped); nothing was stored, "
+    "process the file again",
+    exit_code=130,
+)
+
+
 def record_problem(catalog: Catalog, doc_id: int, problem: Problem) -> DocumentRecord:
     """Write a final Problem on the document row: "rejected" (number given back) when the
     source can never be digitised as it is, "failed" otherwise."""
     if problem.rejected:
-        return catalog.mark_rejected(doc_id, problem.kind, problem.message_vi, problem.message_en)
-    return catalog.mark_failed(
-        doc_id, problem.message_en, kind=problem.kind, error_vi=problem.message_vi, give_up=True
-    )
+        record = catalog.mark_rejected(doc_id, problem.kind, problem.message_vi, problem.message_en)
+    else:
+        record = catalog.mark_failed(
+            doc_id, problem.message_en, kind=problem.kind, error_vi=problem.message_vi, give_up=True
+        )
+    trail.problem(catalog, record, problem)
+    return record
 
 
 @contextmanager

@@ -32,7 +32,8 @@ from storage.catalog import Catalog
 from storage.files import sha256_file
 from storage.jobs import JobBook, JobRecord
 from storage.objects import ObjectStore
-from workers import metrics
+from workers import metrics, trail
+from workers.lifecycle import release_inbox
 from workers.source_cache import SourceCache
 from workers.storing import document_metadata, store_document
 from workers.wire import (
@@ -159,6 +160,7 @@ def run_assemble(ctx: WorkerContext, job_id: str) -> None:
         log.warning("assemble lease lost before the job was closed", extra={"job": job_id})
         return
     _remove_work(ctx, job)
+    release_inbox(ctx.store, ctx.book, job.source_sha256)  # stored and verified
     log.info("job done", extra={"job": job_id, "assembled": assembled})
 
 
@@ -179,8 +181,9 @@ def _assemble_and_store(ctx: WorkerContext, job: JobRecord) -> None:
         results = [result for result, _ in fetched]
         metadata = document_metadata(job.kind, job.source_name, record)
         result = assemble(source, results, metadata, work / "document.pdf")
+        trail.made(ctx.catalog, record, result, ctx.worker_id)
         stored = store_document(result, record, ctx.store, work)
-    ctx.catalog.mark_stored(record.id, stored)
+    trail.kept(ctx.store, ctx.catalog, ctx.catalog.mark_stored(record.id, stored), ctx.worker_id)
     page_seconds = sum(seconds for _, seconds in fetched)
     metrics.record_assembled(job.kind, page_seconds + time.monotonic() - started)
 

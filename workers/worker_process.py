@@ -57,7 +57,7 @@ def run_worker(
     )
     # Before Retries in the list: dramatiq runs "after" hooks in reverse, so this one sees
     # the message once Retries has decided whether it is failed for good.
-    queue.broker.add_middleware(DeadLetters(book, catalog), before=Retries)
+    queue.broker.add_middleware(DeadLetters(book, catalog, store), before=Retries)
     worker = dramatiq.Worker(queue.broker, worker_threads=threads, worker_timeout=1000)
     worker.queue_prefetch = 1
     worker.start()
