@@ -49,7 +49,7 @@ class PageResult:
 
 
 def process_page(job: PageJob) -> PageResult:
-    """All per-page work; runs in a worker process (one tesseract per core)."""
+    """All per-page work; runs in a worker process (one tesseract engine per core)."""
     if job.page.digital:
         return _own_text(job)
     pixels = load_pixels(job.source, job.page)
@@ -89,10 +89,7 @@ def _retry_turned(
     job: PageJob, gray: Image.Image, first: tesseract.Recognition, skew: float
 ) -> tuple[int, tesseract.Recognition, float]:
     """Low confidence often means a page fed sideways or upside down: ask OSD, keep the better."""
-    image = _save_for_tesseract(gray, job, "osd")
-    turn, _ = tesseract.detect_turn(
-        image, tessdata_dir=job.options.tessdata_dir, timeout=job.options.tesseract_timeout
-    )
+    turn, _ = tesseract.detect_turn(gray, dpi=job.page.dpi, tessdata_dir=job.options.tessdata_dir)
     if turn == 0:
         return 0, first, skew
     upright = gray.rotate(turn, expand=True)

@@ -1,5 +1,5 @@
 """Importing sohoa changes nothing process-wide: Pillow's bomb guard stays on, and
-tesseract's thread limit is set only for the tesseract processes sohoa starts."""
+tesseract's thread limit is set only where its engine is loaded, before it loads."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from ocr import tesseract
 from ocr.errors import InputRejected, Reason
 from ocr.options import OcrOptions
 from ocr.sources import inspect_source
@@ -31,24 +30,33 @@ def test_importing_the_pipeline_leaves_pillow_and_the_environment_alone() -> Non
     assert done.stdout.split() == ["True", "None"]
 
 
-def test_tesseract_runs_single_threaded(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sample_page: images.Page
-) -> None:
-    """A wrapper in front of the real tesseract records the environment it was given."""
-    seen = tmp_path / "omp.txt"
-    wrapper = tmp_path / "tesseract"
-    wrapper.write_text(
-        f'#!/bin/sh\necho "$OMP_THREAD_LIMIT" >> {seen}\nexec /usr/bin/tesseract "$@"\n'
+def test_the_engine_is_single_threaded_and_loaded_once_per_worker(tmp_path: Path) -> None:
+    """A worker reads two pages with one engine, started with OMP_THREAD_LIMIT=1.
+
+    Run in a fresh interpreter: the limit must be in place before the engine's
+    library loads, and nothing else may have loaded it.
+    """
+    probe = (
+        "import os, sys; from pathlib import Path; from ocr import tesseract; "
+        "from tests import images; work = Path(sys.argv[1]); "
+        "page = work / 'page.pgm'; images.text_page().image.save(page); "
+        "read = lambda n: tesseract.recognise(page, work / n, dpi=200, languages='vie', "
+        "tessdata_dir=None, timeout=60); first = read('a'); engine = tesseract._engines.reader; "
+        "second = read('b'); "
+        "print(images.MARKER in first.text, second.text == first.text, "
+        "tesseract._engines.reader is engine, (work / 'b.pdf').exists(), "
+        "os.environ.get('OMP_THREAD_LIMIT'))"
     )
-    wrapper.chmod(0o755)
-    monkeypatch.setattr("pytesseract.pytesseract.tesseract_cmd", str(wrapper))
-    page = tmp_path / "page.png"
-    sample_page.image.save(page)
-    reading = tesseract.recognise(
-        page, tmp_path / "out", dpi=200, languages="vie", tessdata_dir=None, timeout=60
+    env = {"PATH": "/usr/bin:/bin"}
+    done = subprocess.run(
+        [sys.executable, "-c", probe, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+        cwd=Path(__file__).resolve().parents[2],
     )
-    assert images.MARKER in reading.text
-    assert seen.read_text().split() == ["1"]
+    assert done.stdout.split() == ["True", "True", "True", "True", "1"]
 
 
 def test_a_large_scan_within_our_limit_is_not_taken_for_a_bomb(tmp_path: Path) -> None:
