@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request, Response
 
 from api import docs_page, errors, routes_cases, routes_health, routes_jobs, routes_upload
+from api import routes_signing
 from api.backends import Backends
 from api.context import ApiContext
 from api.schemas import API_PREFIX
@@ -62,7 +63,7 @@ def create_app(
     errors.install(app)
     docs_page.install(app, f"{API_PREFIX}/docs", f"{API_PREFIX}/openapi.json")
     app.include_router(routes_health.router)
-    for module in (routes_cases, routes_upload, routes_jobs):
+    for module in (routes_cases, routes_upload, routes_jobs, routes_signing):
         app.include_router(module.router, prefix=API_PREFIX)
     app.middleware("http")(_access_log)
     return app

@@ -66,6 +66,15 @@ class DocumentOut(BaseModel):
     )
     job: JobRef | None = Field(description="The job that produced it, when the API knows one.")
     href: str
+    signature_level: str | None = Field(
+        default=None, description="PAdES level of the agency signature sohoa applied, or null."
+    )
+    signed_by: str | None = Field(default=None, description="The signing certificate's CN.")
+    signed_at: datetime | None = Field(default=None, description="Vietnam time (+07:00).")
+    revoked: bool = Field(default=False, description="Revoked (thu hồi); still stored.")
+    revoked_at: datetime | None = None
+    revoked_reason: str | None = None
+    revoked_by: str | None = None
 
 
 class CaseOut(BaseModel):
@@ -137,6 +146,13 @@ def document_out(record: DocumentRecord, job: JobView | None) -> DocumentOut:
         else None,
         job=JobRef(id=job.id, state=job.state, href=job_href(job.id)) if job else None,
         href=document_href(record),
+        signature_level=record.signature_level,
+        signed_by=record.signed_by,
+        signed_at=vietnam_time(record.signed_at) if record.signed_at else None,
+        revoked=record.revoked,
+        revoked_at=vietnam_time(record.revoked_at) if record.revoked_at else None,
+        revoked_reason=record.revoked_reason,
+        revoked_by=record.revoked_by,
     )
 
 

@@ -11,6 +11,7 @@ APT_PACKAGES=(
   tesseract-ocr tesseract-ocr-vie tesseract-ocr-eng tesseract-ocr-osd
   poppler-utils fonts-dejavu-core jbig2dec
   sane-utils
+  softhsm2 opensc
 )
 VENV=${SOHOA_VENV:-.venv}
 EXTRAS=${SOHOA_EXTRAS-dev}   # empty: runtime only (the Docker image)

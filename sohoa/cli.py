@@ -15,7 +15,7 @@ import typer
 from ocr import tesseract
 from ocr.pdfa import DocumentMetadata
 from scanner_profiles import load as load_profile
-from sohoa import cli_api, cli_batch, cli_capture, cli_db, cli_queue, cli_watch, views
+from sohoa import cli_api, cli_batch, cli_capture, cli_db, cli_queue, cli_verify, cli_watch, views
 from sohoa.exit_codes import ExitCode
 from sohoa.failures import Failure, not_found
 from sohoa.progress import page_progress
@@ -224,3 +224,4 @@ cli_watch.register(app)
 cli_api.register(app)
 cli_queue.register(app)
 cli_db.register(app)
+cli_verify.register(app)

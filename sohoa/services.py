@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sohoa.settings import Settings
+from sohoa.signing_setup import install_signing
 from storage.catalog import Catalog, DocumentRecord
 from storage.errors import ChecksumMismatch
 from storage.objects import ObjectStore
@@ -30,6 +31,7 @@ class Services:
             s3_region=settings.s3_region,
             s3_public_url=settings.s3_public_url,
         )
+        install_signing(settings)
         catalog = Catalog.open(settings.resolved_database_url)
         try:
             yield cls(store, catalog)

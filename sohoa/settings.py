@@ -114,6 +114,8 @@ class Settings(BaseSettings):
     #: can come from a secret file (SOHOA_DATABASE_PASSWORD_FILE) while the URL stays plain.
     database_password: SecretStr | None = None
     broker_password: SecretStr | None = None
+    #: Per-agency signing (YAML: units → what to sign, key, level); unset: nothing signed.
+    signing_config: Path | None = None
 
     @classmethod
     def settings_customise_sources(

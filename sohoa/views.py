@@ -83,6 +83,23 @@ def print_dossier(code: str, records: Sequence[DocumentRecord], lang: str, as_js
         reason = record_reason(r, lang)
         if reason:
             typer.echo(f"    {r.source_name}: {reason}")
+        for line in signature_lines(r, lang):
+            typer.echo(f"    {line}")
+
+
+def signature_lines(record: DocumentRecord, lang: str) -> list[str]:
+    """The agency signature and a revocation (thu hồi), as a person reads them."""
+    vi = lang == "vi"
+    lines = []
+    if record.signature_level and record.signed_at:
+        when = vietnam_time(record.signed_at).strftime("%d/%m/%Y %H:%M:%S")
+        label = "Ký số" if vi else "Signed"
+        lines.append(f"{label}: PAdES {record.signature_level}, {record.signed_by}, {when}")
+    if record.revoked_at:
+        when = vietnam_time(record.revoked_at).strftime("%d/%m/%Y %H:%M:%S")
+        label = "ĐÃ THU HỒI" if vi else "REVOKED"
+        lines.append(f"{label} {when} ({record.revoked_by}): {record.revoked_reason}")
+    return lines
 
 
 def record_reason(record: DocumentRecord, lang: str) -> str:
@@ -117,6 +134,10 @@ def record_dict(record: DocumentRecord) -> dict[str, Any]:
     data["name"] = record.name
     data["created_at"] = vietnam_time(record.created_at).isoformat()
     data["updated_at"] = vietnam_time(record.updated_at).isoformat()
+    data["revoked"] = record.revoked
+    for name in ("signed_at", "revoked_at"):
+        if data.get(name) is not None:
+            data[name] = vietnam_time(data[name]).isoformat()
     return data
 
 

@@ -19,7 +19,7 @@ from sqlalchemy import Engine, func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage.clock import vietnam_time
+from storage.clock import utc_now, vietnam_time
 from storage.codes import parse_dossier_code
 from storage.database import Database
 from storage.errors import DocumentNotFound, StorageError
@@ -69,6 +69,10 @@ class StoredDocument:
     ocr_confidence: float | None = None
     pdfa_valid: bool | None = None
     pdfa_report: str | None = None
+    #: The agency signature applied before upload (None: not signed by sohoa).
+    signature_level: str | None = None
+    signed_by: str | None = None
+    signed_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -107,6 +111,18 @@ class DocumentRecord:
     #: Attached from an earlier dossier's stored document (``reused_from``) instead of rescanned.
     reused: bool = False
     reused_from: int | None = None
+    #: The agency signature sohoa applied: PAdES level reached, signer (CN), time.
+    signature_level: str | None = None
+    signed_by: str | None = None
+    signed_at: datetime | None = None
+    #: Revoked (thu hồi): when, why and by whom; the document stays stored.
+    revoked_at: datetime | None = None
+    revoked_reason: str | None = None
+    revoked_by: str | None = None
+
+    @property
+    def revoked(self) -> bool:
+        return self.revoked_at is not None
 
     @property
     def stored_key(self) -> str:
@@ -223,6 +239,9 @@ class Catalog:
             row.ocr_confidence = stored.ocr_confidence
             row.pdfa_valid = stored.pdfa_valid
             row.pdfa_report = stored.pdfa_report
+            row.signature_level = stored.signature_level
+            row.signed_by = stored.signed_by
+            row.signed_at = stored.signed_at
             row.status = "stored"
             row.error = row.error_kind = row.error_vi = None
             session.flush()
@@ -276,6 +295,24 @@ class Catalog:
             record = _record(row)
         log.info("document rejected", extra={"doc_id": doc_id, "error_kind": kind})
         return record
+
+    def revoke(self, doc_id: int, reason: str, actor: str) -> tuple[DocumentRecord, bool]:
+        """Mark a stored document revoked (thu hồi, NĐ 45/2020 Đ15): it stays stored and
+        retrievable; the first revocation's time, reason and actor are kept (False then)."""
+        with self._sessions.begin() as session:
+            row = _get(session, doc_id)
+            if row.status != "stored":
+                raise DocumentNotFound(f"document #{doc_id} is not stored ({row.status})")
+            fresh = row.revoked_at is None
+            if fresh:
+                row.revoked_at = utc_now()
+                row.revoked_reason = reason
+                row.revoked_by = actor
+                session.flush()
+            record = _record(row)
+        if fresh:
+            log.info("document revoked", extra={"doc_id": doc_id, "code": record.dossier_code})
+        return record, fresh
 
     def release(self, doc_id: int) -> None:
         """Forget a pending reservation whose source was rejected: nothing half-done remains.
@@ -541,6 +578,12 @@ def _record(row: Document) -> DocumentRecord:
         signed=row.signed,
         reused=bool(row.reused),
         reused_from=row.reused_from,
+        signature_level=row.signature_level,
+        signed_by=row.signed_by,
+        signed_at=row.signed_at,
+        revoked_at=row.revoked_at,
+        revoked_reason=row.revoked_reason,
+        revoked_by=row.revoked_by,
     )
 
 

@@ -93,5 +93,14 @@ class Document(Base):
     reused: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     #: The catalog id of the stored document it was attached from.
     reused_from: Mapped[int | None]
+    #: The agency signature sohoa applied (not ``signed``, which is about the source):
+    #: PAdES level reached (B-B, B-T, B-LT), the signer's certificate CN, the signing time.
+    signature_level: Mapped[str | None] = mapped_column(String(8))
+    signed_by: Mapped[str | None] = mapped_column(String(255))
+    signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: Revoked (thu hồi, NĐ 45/2020 Đ15): still stored and retrievable, shown as revoked.
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_reason: Mapped[str | None] = mapped_column(Text)
+    revoked_by: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now, onupdate=utc_now)

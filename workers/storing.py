@@ -15,6 +15,7 @@ from storage.catalog import DocumentRecord, DroppedPage, StoredDocument
 from storage.files import sha256_file
 from storage.keys import DROPPED_SUFFIX, TEXT_SUFFIX, sidecar_key
 from storage.objects import ObjectStore
+from workers.signing import sign_for_storage
 
 KIND_TITLES = {"intake": "Thành phần hồ sơ", "result": "Kết quả giải quyết"}
 
@@ -32,8 +33,10 @@ def document_metadata(kind: str, source_name: str, record: DocumentRecord) -> Do
 def store_document(
     result: DocumentResult, record: DocumentRecord, store: ObjectStore, tmp: Path
 ) -> StoredDocument:
-    """Upload the PDF/A and its sidecars; each put verifies the checksum of what landed."""
-    main = store.put_file(record.stored_key, result.pdf, sha256_file(result.pdf))
+    """Sign when the unit asks (the last byte-changing step), then upload the PDF/A and its
+    sidecars; each put verifies the checksum of what landed."""
+    signed = sign_for_storage(result, record, tmp)
+    main = store.put_file(record.stored_key, signed.pdf, sha256_file(signed.pdf))
     text_key = sidecar_key(record.stored_key, TEXT_SUFFIX)
     sidecar = _text_sidecar(result, record, tmp / "text.json")
     store.put_file(text_key, sidecar, sha256_file(sidecar), content_type="application/json")
@@ -52,6 +55,9 @@ def store_document(
         ocr_confidence=result.confidence,
         pdfa_valid=not result.signed,  # a signed source is stored as received, not PDF/A
         pdfa_report=result.pdfa_report,
+        signature_level=signed.level,
+        signed_by=signed.signed_by,
+        signed_at=signed.signed_at,
     )
 
 

@@ -1,0 +1,113 @@
+"""A document's signature check and its revocation (thu hồi, NĐ 45/2020 Đ15).
+
+``GET …/verification``: SHA-256 against the catalog, the agency signature (signer,
+time, PAdES level) against the configured trust roots, PDF/A. ``POST …/revocation``:
+marks the document revoked (time, reason, the API key's name); it stays stored and
+retrievable, and every listing shows it revoked. There is no delete.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, Field
+
+from api.auth import ReadKey, UploadKey
+from api.context import ApiContext, context_of, opened
+from api.errors import ApiError, not_found
+from api.params import CodeParam
+from api.responses import errors
+from api.routes_cases import DocParam
+from api.schemas import DocumentOut, document_out
+from sohoa.cli_verify import check_dict
+from storage.catalog import DocumentRecord
+from storage.codes import parse_dossier_code
+from workers.signing import check_document
+
+router = APIRouter(prefix="/cases", tags=["signatures"])
+
+
+class VerificationOut(BaseModel):
+    document: str
+    valid: bool = Field(description="SHA-256 matches, signature (if any) valid, PDF/A valid.")
+    sha256_matches: bool
+    sha256: str
+    signed: bool = Field(description="Carries the agency signature sohoa applied.")
+    signature_valid: bool | None
+    signer: str | None = Field(description="The signing certificate's CN (the agency).")
+    signed_at: str | None = Field(description="Vietnam time, ISO 8601 with +07:00.")
+    level: str | None = Field(description="PAdES level found: B-B, B-T, B-LT, B-LTA.")
+    pdfa_valid: bool
+    pdfa_report: str
+    problems: list[str]
+    revoked: bool
+    revoked_at: str | None
+    revoked_reason: str | None
+    revoked_by: str | None
+
+
+class RevocationIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=2000, description="Lý do thu hồi.")
+
+
+@router.get(
+    "/{code}/documents/{doc}/verification",
+    response_model=VerificationOut,
+    responses=errors(400, 404),
+)
+def get_verification(
+    code: CodeParam, doc: DocParam, request: Request, _key: ReadKey
+) -> VerificationOut:
+    """Check the stored document: SHA-256, agency signature, PDF/A."""
+    context = context_of(request)
+    record = _stored(context, parse_dossier_code(code).value, doc)
+    with tempfile.TemporaryDirectory(prefix="sohoa-verify-") as tmp:
+        check = check_document(opened(context.backends).services.store, record, Path(tmp))
+    return VerificationOut(**check_dict(check))
+
+
+@router.post(
+    "/{code}/documents/{doc}/revocation",
+    response_model=DocumentOut,
+    responses=errors(400, 404, 422),
+)
+async def post_revocation(
+    code: CodeParam, doc: DocParam, body: RevocationIn, request: Request, key: UploadKey
+) -> DocumentOut:
+    """Revoke (thu hồi) the document: kept and retrievable, listed as revoked."""
+    context = context_of(request)
+    dossier = parse_dossier_code(code).value
+    reason = body.reason.strip()
+    if not reason:
+        raise ApiError(422, "reason_required", "Cần ghi lý do thu hồi", "A reason is required")
+    record = await run_in_threadpool(_revoke, context, dossier, doc, reason, f"api:{key.name}")
+    return document_out(record, None)
+
+
+def _stored(context: ApiContext, dossier: str, ref: str) -> DocumentRecord:
+    try:
+        record = opened(context.backends).services.catalog.find(dossier, ref)
+    except ValueError as error:
+        raise ApiError(
+            400,
+            "invalid_document_ref",
+            f"Không hiểu tham chiếu tài liệu: {error}",
+            f"Invalid document reference: {error}",
+        ) from error
+    if record is None or record.status != "stored":
+        raise not_found(
+            "unknown_document",
+            f"tài liệu {ref} của hồ sơ {dossier}",
+            f"document {ref} of {dossier}",
+        )
+    return record
+
+
+def _revoke(context: ApiContext, dossier: str, ref: str, reason: str, actor: str) -> Any:
+    record = _stored(context, dossier, ref)
+    revoked, _ = opened(context.backends).services.catalog.revoke(record.id, reason, actor)
+    return revoked

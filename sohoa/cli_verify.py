@@ -1,0 +1,162 @@
+"""`sohoa verify CODE [DOC]` and `sohoa revoke CODE DOC --reason …`.
+
+verify: downloads each stored document and says whether its SHA-256 matches the
+catalog, whether the agency signature is valid (signer, time, PAdES level) against
+the configured trust roots (SOHOA_SIGNING_CONFIG) and whether it is PDF/A-2b.
+Exit 0 when all are valid, 5 otherwise.
+
+revoke (thu hồi, NĐ 45/2020 Đ15): the document is marked revoked with the time, the
+reason and who did it. It stays stored and retrievable; nothing is deleted.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from sohoa import views
+from sohoa.exit_codes import ExitCode
+from sohoa.failures import not_found, problem
+from sohoa.runtime import JsonOption, fail, guard, load_settings, open_services
+from storage.catalog import DocumentRecord
+from storage.clock import vietnam_time
+from storage.codes import parse_dossier_code
+from workers.signing import DocumentCheck, check_document
+
+
+def register(app: typer.Typer) -> None:
+    app.command(epilog="Ví dụ: sohoa verify 000.00.20.H56-240101-0001 KQ1")(verify)
+    app.command(
+        epilog='Ví dụ: sohoa revoke 000.00.20.H56-240101-0001 KQ1 --reason "Cấp sai thông tin"'
+    )(revoke)
+
+
+def verify(
+    case: Annotated[str, typer.Argument(help="Dossier code.")],
+    doc: Annotated[
+        str | None, typer.Argument(help="Document: 1, KQ1 or #17. Default: every stored one.")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Kiểm tra chữ ký số, PDF/A và mã băm. / Check the signature, PDF/A and SHA-256 of
+    the stored documents of CASE."""
+    settings = load_settings()
+    with guard(settings), open_services(settings) as services:
+        code = str(parse_dossier_code(case))
+        records = _records(services.catalog, code, doc)
+        if not records:
+            fail(
+                not_found(f"tài liệu đã lưu của hồ sơ {code}", f"stored documents of {code}"),
+                settings,
+            )
+        with tempfile.TemporaryDirectory(prefix="sohoa-verify-") as tmp:
+            checks = [check_document(services.store, r, Path(tmp)) for r in records]
+    if as_json:
+        typer.echo(json.dumps([check_dict(c) for c in checks], ensure_ascii=False, indent=2))
+    else:
+        for check in checks:
+            _print(check, settings.lang)
+    if not all(c.valid for c in checks):
+        raise typer.Exit(ExitCode.PROCESSING_FAILED)
+
+
+def revoke(
+    case: Annotated[str, typer.Argument(help="Dossier code.")],
+    doc: Annotated[str, typer.Argument(help="Document: KQ1, 2 or #17.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why it is revoked (lý do thu hồi).")],
+    actor: Annotated[
+        str | None, typer.Option("--by", help="Who revokes it (default: the system user).")
+    ] = None,
+) -> None:
+    """Thu hồi một tài liệu (vẫn được lưu giữ). / Mark a document of CASE revoked: it
+    stays stored and retrievable and is listed as revoked."""
+    settings = load_settings()
+    with guard(settings), open_services(settings) as services:
+        code = str(parse_dossier_code(case))
+        if not reason.strip():
+            fail(
+                problem(
+                    ExitCode.USAGE,
+                    "Cần ghi lý do thu hồi (--reason)",
+                    "A reason is required (--reason)",
+                ),
+                settings,
+            )
+        record = services.catalog.find(code, doc)
+        if record is None or record.status != "stored":
+            fail(
+                not_found(
+                    f"tài liệu {doc} đã lưu của hồ sơ {code}", f"stored document {doc} of {code}"
+                ),
+                settings,
+            )
+        record, fresh = services.catalog.revoke(
+            record.id, reason.strip(), actor or f"cli:{getpass.getuser()}"
+        )
+    for line in views.signature_lines(record, settings.lang):
+        typer.echo(f"{record.name}: {line}")
+    if not fresh:
+        typer.echo("(đã thu hồi từ trước / already revoked)")
+
+
+def _records(catalog: Any, code: str, doc: str | None) -> list[DocumentRecord]:
+    records = [catalog.find(code, doc)] if doc else catalog.documents(code)
+    return [r for r in records if r is not None and r.status == "stored"]
+
+
+def check_dict(check: DocumentCheck) -> dict[str, Any]:
+    """One document's verification as JSON (CLI --json and the API share it)."""
+    v = check.verification
+    r = check.record
+    return {
+        "document": r.name,
+        "valid": check.valid,
+        "sha256_matches": check.sha256_matches,
+        "sha256": check.stored_sha256,
+        "signed": v is not None and v.signed,
+        "signature_valid": v.signature_valid if v else None,
+        "signer": v.signer if v else None,
+        "signed_at": vietnam_time(v.signed_at).isoformat() if v and v.signed_at else None,
+        "level": v.level if v else None,
+        "pdfa_valid": check.pdfa_valid,
+        "pdfa_report": check.pdfa_report,
+        "problems": list(v.problems) if v else [],
+        "revoked": r.revoked,
+        "revoked_at": vietnam_time(r.revoked_at).isoformat() if r.revoked_at else None,
+        "revoked_reason": r.revoked_reason,
+        "revoked_by": r.revoked_by,
+    }
+
+
+def _print(check: DocumentCheck, lang: str) -> None:
+    vi = lang == "vi"
+    data = check_dict(check)
+    verdict = (
+        ("HỢP LỆ" if vi else "VALID") if check.valid else ("KHÔNG HỢP LỆ" if vi else "INVALID")
+    )
+    typer.echo(f"{data['document']}: {verdict}")
+    typer.echo(
+        f"  SHA-256: {'khớp' if vi else 'matches'}"
+        if check.sha256_matches
+        else f"  SHA-256: {'KHÔNG KHỚP' if vi else 'MISMATCH'} ({check.stored_sha256})"
+    )
+    if check.verification is None:
+        typer.echo("  " + ("Chữ ký số: không (chưa ký)" if vi else "Signature: none (not signed)"))
+    else:
+        state = "hợp lệ" if vi else "valid"
+        if not data["signature_valid"]:
+            state = "KHÔNG hợp lệ" if vi else "INVALID"
+        typer.echo(
+            f"  {'Chữ ký số' if vi else 'Signature'}: {state}, PAdES {data['level']}, "
+            f"{data['signer']}, {data['signed_at']}"
+        )
+        for item in data["problems"]:
+            typer.echo(f"  ! {item}")
+    typer.echo(f"  PDF/A: {check.pdfa_report}")
+    for line in views.signature_lines(check.record, lang)[1:] if check.record.revoked else []:
+        typer.echo(f"  {line}")

@@ -1,0 +1,40 @@
+"""Start-up of the signing step: SOHOA_SIGNING_CONFIG read once per process.
+
+A PIN asked at a prompt is asked here, once, when the process starts (not per
+document). The same file loaded again (every command opens services once; the API
+and workers once at start) is reused, so a prompt is never repeated.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from signing.config import ConfigError, SigningConfig, load_config
+from sohoa.exit_codes import ExitCode
+from sohoa.failures import problem
+from sohoa.settings import Settings
+from workers import signing
+
+_loaded: dict[Path, SigningConfig] = {}
+
+
+def install_signing(settings: Settings) -> SigningConfig | None:
+    """Install the configured signing policies in this process (None: sign nothing)."""
+    path = settings.signing_config
+    if path is None:
+        signing.install(None)
+        return None
+    config = _loaded.get(path)
+    if config is None:
+        try:
+            config = load_config(path)
+        except ConfigError as error:
+            raise problem(
+                ExitCode.USAGE,
+                f"Cấu hình ký số không dùng được: {error}",
+                f"The signing configuration cannot be used: {error}",
+                kind="signing_config",
+            ) from error
+        _loaded[path] = config
+    signing.install(config)
+    return config

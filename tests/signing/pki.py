@@ -1,0 +1,222 @@
+"""A test PKI on loopback: certomancer issues the agency's certificate and serves a
+timestamp server, OCSP and CRLs over HTTP from a thread (no internet, no Docker).
+
+The agency certificate's CN is a Vietnamese agency name, so the visible mark is
+tested with real diacritics. Keys are made fresh per run (RSA 2048).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+AGENCY_NAME = "UBND Phường Bến Nghé"
+ARCH = "sohoa-test"
+KEYS = ("root", "interm", "interm-ocsp", "tsa", "agency")
+
+_VALID = {"valid-from": "2020-01-01T00:00:00+0000", "valid-to": "2090-01-01T00:00:00+0000"}
+
+_ARCH = """
+keyset: {arch}
+entity-defaults:
+  country-name: VN
+  organization-name: Sohoa Test PKI
+entities:
+  root: {{common-name: Sohoa Test Root CA}}
+  interm: {{common-name: Sohoa Test Issuing CA}}
+  interm-ocsp: {{common-name: Sohoa Test OCSP}}
+  tsa: {{common-name: Sohoa Test TSA}}
+  agency: {{common-name: "{agency}"}}
+certs:
+  root:
+    subject: root
+    issuer: root
+    validity: {valid}
+    extensions:
+      - {{id: basic_constraints, critical: true, value: {{ca: true}}}}
+      - id: key_usage
+        critical: true
+        smart-value: {{schema: key-usage, params: [digital_signature, key_cert_sign, crl_sign]}}
+  interm:
+    issuer: root
+    validity: {valid}
+    extensions:
+      - {{id: basic_constraints, critical: true, value: {{ca: true, path-len-constraint: 0}}}}
+      - id: key_usage
+        critical: true
+        smart-value: {{schema: key-usage, params: [digital_signature, key_cert_sign, crl_sign]}}
+      - id: crl_distribution_points
+        smart-value: {{schema: crl-dist-url, params: {{crl-repo-names: [root]}}}}
+  interm-ocsp:
+    issuer: interm
+    validity: {valid}
+    extensions:
+      - id: key_usage
+        critical: true
+        smart-value: {{schema: key-usage, params: [digital_signature]}}
+      - {{id: extended_key_usage, critical: true, value: [ocsp_signing]}}
+      - id: ocsp_no_check
+  tsa:
+    issuer: root
+    validity: {valid}
+    extensions:
+      - id: key_usage
+        critical: true
+        smart-value: {{schema: key-usage, params: [digital_signature]}}
+      - {{id: extended_key_usage, critical: true, value: [time_stamping]}}
+      - id: crl_distribution_points
+        smart-value: {{schema: crl-dist-url, params: {{crl-repo-names: [root]}}}}
+  agency:
+    issuer: interm
+    validity: {valid}
+    extensions:
+      - id: key_usage
+        critical: true
+        smart-value: {{schema: key-usage, params: [digital_signature, non_repudiation]}}
+      - id: crl_distribution_points
+        smart-value: {{schema: crl-dist-url, params: {{crl-repo-names: [interm]}}}}
+      - id: authority_information_access
+        smart-value: {{schema: aia-urls, params: {{ocsp-responder-names: [interm]}}}}
+services:
+  ocsp:
+    interm: {{for-issuer: interm, responder-cert: interm-ocsp, signing-key: interm-ocsp}}
+  crl-repo:
+    root: {{for-issuer: root, signing-key: root, simulated-update-schedule: "P90D"}}
+    interm: {{for-issuer: interm, signing-key: interm, simulated-update-schedule: "P30D"}}
+  time-stamping:
+    tsa: {{signing-key: tsa, signing-cert: tsa}}
+"""
+
+
+@dataclass(frozen=True)
+class PkiFiles:
+    """Files and URLs of the running test PKI."""
+
+    directory: Path
+    base_url: str
+    root_cert: Path
+    interm_cert: Path
+    agency_cert: Path
+    agency_key: Path  # PKCS#8 PEM, unencrypted
+    agency_p12: Path
+    agency_p12_passphrase: Path
+
+    @property
+    def tsa_url(self) -> str:
+        return f"{self.base_url}/{ARCH}/tsa/tsa"
+
+
+def write_config(directory: Path, base_url: str) -> Path:
+    """Keys and a certomancer config for ``base_url`` (the animator's address)."""
+    keys = directory / "keys"
+    keys.mkdir(parents=True, exist_ok=True)
+    for name in KEYS:
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        (keys / f"{name}.key.pem").write_bytes(
+            key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+        )
+    keyset = "\n".join(f"      {n}: {{path: {n}.key.pem}}" for n in KEYS)
+    arch = _ARCH.format(arch=ARCH, agency=AGENCY_NAME, valid=_flow(_VALID))
+    (directory / "arch.yml").write_text(arch, encoding="utf-8")
+    config = directory / "certomancer.yml"
+    config.write_text(
+        f'external-url-prefix: "{base_url}"\n'
+        f"keysets:\n  {ARCH}:\n    path-prefix: keys\n    keys:\n{keyset}\n"
+        f"pki-architectures:\n  {ARCH}: arch.yml\n",
+        encoding="utf-8",
+    )
+    return config
+
+
+def _flow(mapping: dict[str, str]) -> str:
+    return "{" + ", ".join(f'{k}: "{v}"' for k, v in mapping.items()) + "}"
+
+
+class _Late:
+    """A WSGI app set after the server has its port (the config needs the URL first)."""
+
+    app: Callable[..., Iterable[bytes]] | None = None
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        assert self.app is not None
+        return self.app(environ, start_response)
+
+
+class PkiServer:
+    """certomancer's Animator on 127.0.0.1:<free port>, served by a daemon thread."""
+
+    def __init__(self, directory: Path) -> None:
+        from werkzeug.serving import make_server
+
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
+
+        self._late = _Late()
+        self._server = make_server("127.0.0.1", 0, self._late, threaded=True)
+        base_url = f"http://127.0.0.1:{self._server.server_port}"
+        config_path = write_config(directory, base_url)
+        self.pki, self._late.app = _materialise(directory, config_path, base_url)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def __enter__(self) -> PkiFiles:
+        self._thread.start()
+        return self.pki
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._thread.join(timeout=10)
+
+
+def _materialise(
+    directory: Path, config_path: Path, base_url: str
+) -> tuple[PkiFiles, Callable[..., Iterable[bytes]]]:
+    from certomancer.integrations.animator import Animator, AnimatorArchStore
+    from certomancer.registry import ArchLabel, CertLabel, CertomancerConfig
+
+    config = CertomancerConfig.from_file(str(config_path), key_search_dir=str(directory))
+    arch = config.get_pki_arch(ArchLabel(ARCH))
+    server_app = Animator(AnimatorArchStore(config.pki_archs), with_web_ui=False)
+    out = directory / "out"
+    out.mkdir(exist_ok=True)
+
+    def pem(label: str) -> Path:
+        path = out / f"{label}.cert.pem"
+        cert = arch.get_cert(CertLabel(label))
+        path.write_bytes(_pem(cert.dump()))
+        return path
+
+    passphrase = out / "agency.p12.pass"
+    passphrase.write_text("mat-khau-thu\n", encoding="utf-8")
+    p12 = out / "agency.p12"
+    p12.write_bytes(arch.package_pkcs12(CertLabel("agency"), password=b"mat-khau-thu"))
+    pki = PkiFiles(
+        directory=directory,
+        base_url=base_url,
+        root_cert=pem("root"),
+        interm_cert=pem("interm"),
+        agency_cert=pem("agency"),
+        agency_key=directory / "keys" / "agency.key.pem",
+        agency_p12=p12,
+        agency_p12_passphrase=passphrase,
+    )
+    return pki, server_app
+
+
+def _pem(der: bytes) -> bytes:
+    import base64
+
+    body = base64.encodebytes(der).decode().replace("\n", "")
+    lines = [body[i : i + 64] for i in range(0, len(body), 64)]
+    return (
+        "-----BEGIN CERTIFICATE-----\n" + "\n".join(lines) + "\n-----END CERTIFICATE-----\n"
+    ).encode()

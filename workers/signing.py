@@ -1,0 +1,135 @@
+"""The signing step of the one lifecycle: the last byte-changing step before upload.
+
+:func:`workers.storing.store_document` (used by the embedded and the queued mode
+alike) calls :func:`sign_for_storage` once, on the assembled, validated PDF/A. When
+the document's unit has a policy that signs its kind, the PDF/A is signed, then
+checked again (signature against the configured roots, PDF/A, nothing after
+``%%EOF``); only a file that passes is stored. Nothing rewrites it afterwards.
+
+The configuration is installed once per process by the faces
+(:func:`install`, from SOHOA_SIGNING_CONFIG); without one nothing is signed.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from ocr.assemble import DocumentResult
+from signing.config import SigningConfig, UnitPolicy
+from signing.keys import SigningKeyError
+from signing.pades import TimestampFailed, sign_pdf
+from signing.verify import Verification, check_plain_pdfa, verify_pdf
+from storage.catalog import DocumentRecord
+from storage.objects import ObjectStore
+from workers.problems import Problem
+
+log = logging.getLogger(__name__)
+
+_config: SigningConfig | None = None
+
+
+@dataclass(frozen=True)
+class SignedFile:
+    """The file to store, and the signature it carries (None: not signed by sohoa)."""
+
+    pdf: Path
+    level: str | None = None
+    signed_by: str | None = None
+    signed_at: datetime | None = None
+
+
+def install(config: SigningConfig | None) -> None:
+    """This process's signing configuration (None: sign nothing)."""
+    global _config
+    _config = config
+
+
+def installed() -> SigningConfig | None:
+    return _config
+
+
+def unit_of(dossier_code: str) -> str:
+    """The agency part of a dossier code (before the first ``-``); the register's unit
+    and prefix matching on the unit tree are a later refinement."""
+    return dossier_code.split("-", 1)[0]
+
+
+def policy_for(record: DocumentRecord) -> UnitPolicy | None:
+    """The unit's policy when it signs this kind of document."""
+    if _config is None:
+        return None
+    policy = _config.policy(unit_of(record.dossier_code))
+    return policy if policy is not None and policy.signs(record.kind) else None
+
+
+def sign_for_storage(result: DocumentResult, record: DocumentRecord, tmp: Path) -> SignedFile:
+    """Sign and re-check the PDF/A when the unit asks for it; else the PDF/A as it is.
+    A source that arrived signed is stored as received, never signed over."""
+    policy = policy_for(record)
+    if policy is None or result.signed:
+        return SignedFile(result.pdf)
+    output = tmp / "signed.pdf"
+    try:
+        signed = sign_pdf(result.pdf, output, policy.request, tmp)
+    except TimestampFailed as error:
+        raise Problem(
+            "timestamp_failed",
+            "Máy chủ cấp dấu thời gian không trả lời; tài liệu chưa được ký và chưa lưu",
+            f"The timestamp server failed ({error}); the document was not signed or stored",
+        ) from error
+    except SigningKeyError as error:
+        raise Problem(
+            "signing_failed",
+            "Không mở được khóa ký số của cơ quan; tài liệu chưa được lưu",
+            f"Cannot open the agency's signing key: {error}",
+        ) from error
+    if signed.fell_back:
+        log.warning("timestamp failed, signed B-B as configured", extra={"document": record.name})
+    check = verify_pdf(output, policy.request.trust_roots)
+    if not check.valid:
+        raise Problem(
+            "signing_failed",
+            "Tệp sau khi ký không hợp lệ; tài liệu chưa được lưu",
+            "The signed file did not verify: " + "; ".join(check.problems),
+        )
+    log.info("signed", extra={"document": record.name, "level": signed.level})
+    return SignedFile(output, signed.level, signed.signer, signed.signed_at)
+
+
+@dataclass(frozen=True)
+class DocumentCheck:
+    """``sohoa verify`` / the API's verification of one stored document."""
+
+    record: DocumentRecord
+    sha256_matches: bool
+    stored_sha256: str
+    verification: Verification | None  # None: not signed by sohoa (PDF/A still checked)
+    pdfa_valid: bool
+    pdfa_report: str
+
+    @property
+    def valid(self) -> bool:
+        signature_ok = self.verification is None or self.verification.valid
+        return self.sha256_matches and self.pdfa_valid and signature_ok
+
+
+def check_document(store: ObjectStore, record: DocumentRecord, tmp: Path) -> DocumentCheck:
+    """Download the stored object, compare its SHA-256 with the catalog's, check the
+    signature (when sohoa signed it) against the unit's roots, and the PDF/A."""
+    path = tmp / f"{record.id}.pdf"
+    got = store.get_to_file(record.stored_key, path)
+    roots = _config.trust_roots(unit_of(record.dossier_code)) if _config is not None else ()
+    verification = None
+    if record.signature_level:
+        verification = verify_pdf(path, roots)
+        pdfa_ok, report = verification.pdfa_valid, verification.pdfa_report
+    elif record.signed:  # a source signed by someone else, kept as received: not PDF/A
+        pdfa_ok, report = True, "stored as received (signed source), not converted"
+    else:
+        pdfa_ok, report = check_plain_pdfa(path)
+    return DocumentCheck(
+        record, got.sha256 == record.sha256, got.sha256, verification, pdfa_ok, report
+    )
