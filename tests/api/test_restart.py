@@ -63,7 +63,7 @@ def start_api(home: Path, port: int) -> subprocess.Popen[str]:
         stderr=subprocess.PIPE,
         text=True,
     )
-    url = f"http://127.0.0.1:{port}{API}/healthz"
+    url = f"http://127.0.0.1:{port}/healthz"
     poll(lambda: server.poll() is not None or httpx.get(url).status_code == 200, "the API")
     assert server.poll() is None, server.stderr.read() if server.stderr else ""
     return server
