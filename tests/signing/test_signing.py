@@ -26,8 +26,12 @@ def sign(source: Path, tmp: Path, request: SignRequest) -> Path:
 
 
 def page_one_text(path: Path) -> str:
-    done = subprocess.run(["pdftotext", "-f", "1", "-l", "1", str(path), "-"],
-                          capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        ["pdftotext", "-f", "1", "-l", "1", str(path), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return done.stdout
 
 
@@ -61,7 +65,7 @@ def test_the_mark_is_at_the_top_right_of_an_upright_page_one(
         width, height = float(page.mediabox[2]), float(page.mediabox[3])
         assert width > height  # the landscape picture the reader saw
         widget = next(a for a in page.obj.Annots if a.Subtype == "/Widget")
-        x1, y1, x2, y2 = (float(v) for v in widget.Rect)
+        x1, y1, _x2, _y2 = (float(v) for v in widget.Rect)
         assert x1 > width / 2 and y1 > height / 2
     assert verify_pdf(signed, (pki.root_cert,)).valid
 
