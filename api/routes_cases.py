@@ -20,6 +20,7 @@ from api.context import ApiContext, context_of, opened
 from api.errors import ApiError, not_found
 from api.params import CodeParam
 from api.responses import errors
+from api.routes_events import note_download
 from api.schemas import CaseOut, document_out
 from storage.catalog import DocumentRecord
 from storage.codes import parse_dossier_code
@@ -80,6 +81,8 @@ async def get_document(
     if _matches(if_none_match, headers["ETag"]):
         return Response(status_code=304, headers=headers)
     redirect = await run_in_threadpool(_redirect, context, record, headers)
+    via = "api" if redirect is None else "redirect"
+    await run_in_threadpool(note_download, context, record, _key.name, via)
     if redirect is not None:
         return redirect
     path = await run_in_threadpool(_fetch, context, record)

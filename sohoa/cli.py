@@ -15,7 +15,17 @@ import typer
 from ocr import tesseract
 from ocr.pdfa import DocumentMetadata
 from scanner_profiles import load as load_profile
-from sohoa import cli_api, cli_batch, cli_capture, cli_db, cli_queue, cli_verify, cli_watch, views
+from sohoa import (
+    cli_api,
+    cli_batch,
+    cli_capture,
+    cli_db,
+    cli_keeping,
+    cli_queue,
+    cli_verify,
+    cli_watch,
+    views,
+)
 from sohoa.exit_codes import ExitCode
 from sohoa.failures import Failure, not_found
 from sohoa.progress import page_progress
@@ -164,6 +174,7 @@ def get(
         output.mkdir(parents=True, exist_ok=True)
         for record in wanted:
             path = services.fetch(record, output)
+            cli_keeping.note_download(services.catalog, record, cli_keeping.cli_actor(), "cli")
             typer.echo(str(path))
         skipped = [r for r in found if r.status != "stored"]
         for record in skipped:  # said, never silently left out
@@ -224,4 +235,5 @@ cli_watch.register(app)
 cli_api.register(app)
 cli_queue.register(app)
 cli_db.register(app)
+cli_keeping.register(app)
 cli_verify.register(app)

@@ -34,7 +34,7 @@ class Services:
         install_signing(settings)
         catalog = Catalog.open(settings.resolved_database_url)
         try:
-            yield cls(store, catalog)
+            yield cls(kept_store(settings, store), catalog)
         finally:
             catalog.close()
 
@@ -48,3 +48,24 @@ class Services:
                 f"{record.key}: catalog says {record.sha256}, store has {got.sha256}"
             )
         return dest
+
+
+def kept_store(settings: Settings, primary: ObjectStore) -> ObjectStore:
+    """The primary store wrapped with its replica and retention policy (storage.keeping),
+    when either is configured; the bare primary otherwise."""
+    from storage.keeping import Keeper, RetentionPolicy
+
+    policy = RetentionPolicy(
+        settings.retention_intake_years or None, settings.retention_result_years or None
+    )
+    if not settings.replica_url and policy == RetentionPolicy():
+        return primary
+    replica = None
+    if settings.replica_url:
+        replica = open_store(
+            settings.replica_url,
+            s3_access_key=settings.secret("replica_access_key") or settings.secret("s3_access_key"),
+            s3_secret_key=settings.secret("replica_secret_key") or settings.secret("s3_secret_key"),
+            s3_region=settings.s3_region,
+        )
+    return Keeper(primary, replica, policy)

@@ -116,6 +116,19 @@ class Settings(BaseSettings):
     broker_password: SecretStr | None = None
     #: Per-agency signing (YAML: units → what to sign, key, level); unset: nothing signed.
     signing_config: Path | None = None
+    #: Second copy of every stored object (same URL forms as SOHOA_STORAGE_URL, on another
+    #: disk or server); unset = one copy only. Credentials: SOHOA_REPLICA_ACCESS_KEY/_SECRET_KEY
+    #: (default: the primary's).
+    replica_url: str | None = None
+    replica_access_key: SecretStr | None = None
+    replica_secret_key: SecretStr | None = None
+    #: `sohoa audit` reads at most this many MB/s and objects/s (0 = unlimited).
+    audit_max_mb_per_s: float = Field(default=20.0, ge=0)
+    audit_max_objects_per_s: float = Field(default=50.0, ge=0)
+    #: Retention in years of intake components and of results; 0 = permanent (the default:
+    #: the legal periods are [open], see README "Keeping").
+    retention_intake_years: int = Field(default=0, ge=0, le=200)
+    retention_result_years: int = Field(default=0, ge=0, le=200)
 
     @classmethod
     def settings_customise_sources(
@@ -206,6 +219,8 @@ class Settings(BaseSettings):
             "api_key_pepper",
             "database_password",
             "broker_password",
+            "replica_access_key",
+            "replica_secret_key",
         ],
     ) -> str | None:
         value = getattr(self, name)

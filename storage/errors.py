@@ -36,3 +36,8 @@ class BadReference(StorageError, ValueError):
 
 class DocumentNotFound(StorageError):
     """The catalog has no document with the given id."""
+
+
+class RetentionRefused(StorageError):
+    """A delete refused because the document is still under retention (or revoked):
+    by the catalog, or by the S3 server's object lock."""

@@ -20,16 +20,24 @@ import hashlib
 import logging
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, NoReturn
 
 import urllib3
 from minio import Minio
+from minio.commonconfig import COMPLIANCE
 from minio.error import InvalidResponseError, S3Error, ServerError
 from minio.helpers import MIN_PART_SIZE, DictType
+from minio.retention import Retention
 
-from storage.errors import ChecksumMismatch, ObjectNotFound, StorageError, StorageUnavailable
+from storage.errors import (
+    ChecksumMismatch,
+    ObjectNotFound,
+    RetentionRefused,
+    StorageError,
+    StorageUnavailable,
+)
 from storage.files import CHUNK_SIZE, sha256_file, write_verified
 from storage.objects import StoredObject, check_key, check_sha256
 
@@ -182,6 +190,52 @@ class S3Store:
             return self._presigner.presigned_get_object(
                 self.config.bucket, self._name(key), expires=expires
             )
+
+    def protect(self, key: str, until: datetime | None) -> bool:
+        """Object lock on ``key``: COMPLIANCE retention until ``until``, or a legal hold when
+        it is kept permanently (None). False when the bucket was not created with object
+        lock (the server says InvalidRequest): the catalog's refusal is then the only guard."""
+        check_key(key)
+        try:
+            if until is None:
+                self._client.enable_object_legal_hold(self.config.bucket, self._name(key))
+            else:
+                retention = Retention(COMPLIANCE, until)
+                self._client.set_object_retention(self.config.bucket, self._name(key), retention)
+        except S3Error as exc:
+            if exc.code in (
+                "InvalidRequest",
+                "InvalidBucketState",
+                "ObjectLockConfigurationNotFoundError",
+            ):
+                return False
+            _raise_for_s3_error(exc, key, self.describe())
+        return True
+
+    def delete_all_versions(self, key: str) -> None:
+        """Remove every version of ``key`` (a plain delete on a versioned bucket only hides
+        it behind a marker). A version under object lock is refused by the server:
+        :class:`RetentionRefused`."""
+        check_key(key)
+        name = self._name(key)
+        with self._errors(key):
+            versions = [
+                item.version_id
+                for item in self._client.list_objects(
+                    self.config.bucket, prefix=name, include_version=True
+                )
+                if item.object_name == name
+            ]
+        for version in versions or [None]:
+            try:
+                self._client.remove_object(self.config.bucket, name, version_id=version)
+            except S3Error as exc:
+                if exc.code in ("AccessDenied", "ObjectLocked", "InvalidRequest"):
+                    raise RetentionRefused(
+                        f"{self.describe()} refused to delete {key!r} ({exc.code}): "
+                        "the object is under retention (object lock)"
+                    ) from None
+                _raise_for_s3_error(exc, key, self.describe())
 
     def _ensure_bucket(self) -> None:
         with self._errors(None):

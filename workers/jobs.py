@@ -30,6 +30,7 @@ from ocr.options import OcrOptions
 from storage.catalog import Catalog
 from storage.jobs import ACTIVE, JobBook, NewJob
 from storage.objects import ObjectStore
+from workers import trail
 from workers.queue import JobQueue
 from workers.submission import Submission
 from workers.wire import inbox_key, options_to_json
@@ -83,6 +84,7 @@ def enqueue(
         submission.dossier_code, submission.kind, submission.source_name, submission.source_sha256
     )
     stored = record.status == "stored"
+    trail.received(catalog, record)
     latest = book.latest_for_document(record.id)
     if latest is not None and (latest.status in ACTIVE or stored):
         return Enqueued(latest.id, stored)
