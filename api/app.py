@@ -13,8 +13,17 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, Response
 
-from api import docs_page, errors, routes_cases, routes_health, routes_jobs, routes_upload
-from api import routes_events, routes_signing
+from api import (
+    docs_page,
+    errors,
+    routes_cases,
+    routes_events,
+    routes_health,
+    routes_jobs,
+    routes_register,
+    routes_signing,
+    routes_upload,
+)
 from api.backends import Backends
 from api.context import ApiContext
 from api.schemas import API_PREFIX
@@ -63,7 +72,7 @@ def create_app(
     errors.install(app)
     docs_page.install(app, f"{API_PREFIX}/docs", f"{API_PREFIX}/openapi.json")
     app.include_router(routes_health.router)
-    for module in (routes_cases, routes_upload, routes_jobs, routes_signing):
+    for module in (routes_cases, routes_upload, routes_jobs, routes_signing, routes_register):
         app.include_router(module.router, prefix=API_PREFIX)
     for module in (routes_events,):
         app.include_router(module.router, prefix=API_PREFIX)

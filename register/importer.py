@@ -56,15 +56,21 @@ class ImportOptions:
 
 
 def import_file(
-    source: SessionSource, path: Path, options: ImportOptions, error_file: Path | None = None
+    source: SessionSource,
+    path: Path,
+    options: ImportOptions,
+    error_file: Path | None = None,
+    with_personal_data: bool = False,
 ) -> ImportResult:
     """Import a CSV, XLSX or JSON register export. Refused rows go to ``error_file``
-    (default ``<name>.errors.csv`` beside the file) with the personal-data column blanked."""
+    (default ``<name>.errors.csv`` beside the file), the personal-data column blanked
+    unless ``with_personal_data``."""
     table = open_table(path)
     result = import_table(source, table, options)
     if result.refusals:
         target = error_file or path.with_name(f"{path.stem}.errors.csv")
-        write_error_file(target, result, personal_columns(table.headers, options.mapping))
+        blank = set() if with_personal_data else personal_columns(table.headers, options.mapping)
+        write_error_file(target, result, blank)
         result.error_file = target
     return result
 

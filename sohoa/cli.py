@@ -22,6 +22,7 @@ from sohoa import (
     cli_db,
     cli_keeping,
     cli_queue,
+    cli_register,
     cli_verify,
     cli_watch,
     views,
@@ -235,5 +236,6 @@ cli_watch.register(app)
 cli_api.register(app)
 cli_queue.register(app)
 cli_db.register(app)
+cli_register.register(app)
 cli_keeping.register(app)
 cli_verify.register(app)

@@ -32,13 +32,15 @@ keys_app = typer.Typer(
 class ScopeChoice(StrEnum):
     read = "read"
     upload = "upload"
+    register = "register"
 
 
 @keys_app.command("create", epilog="Ví dụ: sohoa apikey create cong-dich-vu-cong --scope read")
 def create_key(
     name: Annotated[str, typer.Argument(help="A label for the client, e.g. quay-tiep-nhan-1.")],
     scope: Annotated[
-        ScopeChoice, typer.Option(help="read = xem/tải; upload = gửi bản quét (kèm quyền read).")
+        ScopeChoice,
+        typer.Option(help="read = xem/tải; upload = gửi bản quét; register = sổ hồ sơ một cửa."),
     ] = ScopeChoice.read,
 ) -> None:
     """Issue a key for NAME and print it once: it cannot be shown again."""

@@ -35,12 +35,14 @@ from storage.models import Base, UTCDateTime
 
 log = logging.getLogger(__name__)
 
-Scope = Literal["read", "upload"]
-SCOPES: tuple[Scope, ...] = ("read", "upload")
-#: What each scope may do: an upload client must also follow its jobs and fetch what it sent.
+Scope = Literal["read", "upload", "register"]
+SCOPES: tuple[Scope, ...] = ("read", "upload", "register")
+#: What each scope may do: an upload client must also follow its jobs and fetch what it sent;
+#: a one-stop system (``register``) pushes its dossiers and reads the report and sync fields.
 GRANTS: dict[Scope, frozenset[Scope]] = {
     "read": frozenset({"read"}),
     "upload": frozenset({"read", "upload"}),
+    "register": frozenset({"read", "register"}),
 }
 
 _PREFIX = "sohoa"

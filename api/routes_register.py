@@ -1,0 +1,192 @@
+"""The dossier register over the API (issue 11): the one-stop system pushes its dossiers,
+integrators read the QĐ 766 report, the worklist and the national sync fields.
+
+Scopes: pushing needs ``register`` (a one-stop system's key); reading needs ``read``
+(``register`` and ``upload`` include it).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, Query, Request
+from fastapi.concurrency import run_in_threadpool
+
+from api.auth import ReadKey, require
+from api.context import context_of, opened
+from api.errors import ApiError
+from api.responses import errors
+from storage.api_keys import ApiKey
+from storage.database import Database
+
+router = APIRouter(tags=["register"])
+
+RegisterKey = Annotated[ApiKey, Depends(require("register"))]
+#: Rows one push may carry (a day of a province fits; larger exports go by file).
+MAX_PUSH = 5000
+
+UnitQuery = Annotated[str, Query(description="Agency code; sub-units are included.", max_length=40)]
+
+
+def _database(request: Request) -> Database:
+    return opened(context_of(request).backends).services.catalog.database
+
+
+def _bad(what_vi: str, what_en: str) -> ApiError:
+    return ApiError(400, "invalid_parameter", what_vi, what_en)
+
+
+def _day(text: str, name: str) -> date:
+    from register.parse import parse_date
+
+    try:
+        parsed = parse_date(text)
+    except ValueError:
+        parsed = None
+    if parsed is None:
+        raise _bad(
+            f"{name} '{text[:40]}' không phải ngày (dd/mm/yyyy hoặc yyyy-mm-dd)",
+            f"{name} '{text[:40]}' is not a date (dd/mm/yyyy or yyyy-mm-dd)",
+        )
+    return parsed
+
+
+@router.post("/register/dossiers", responses=errors(400, 401, 403))
+async def push_dossiers(
+    request: Request,
+    key: RegisterKey,
+    body: Annotated[
+        dict[str, Any] | list[dict[str, Any]],
+        Body(
+            description='{"dossiers": [ {...}, … ]} or a list; keys as in the export headers '
+            "(spec §8), the national sync names (MaHoSo, MaTTHC, NgayTiepNhan, KenhThucHien…) "
+            "or field names."
+        ),
+    ],
+) -> dict[str, Any]:
+    """Upsert dossiers by code (idempotent: pushing the same batch again changes nothing).
+    Bad rows are refused one by one with their position and reason; the rest is kept."""
+    from register.errors import RegisterError
+    from register.importer import ImportOptions, import_records
+
+    records = body.get("dossiers") if isinstance(body, dict) else body
+    if not isinstance(records, list) or len(records) > MAX_PUSH:
+        raise _bad(
+            f"cần danh sách 'dossiers' tối đa {MAX_PUSH} hồ sơ",
+            f"expected a 'dossiers' list of at most {MAX_PUSH}",
+        )
+    settings = context_of(request).settings
+    options = ImportOptions(f"api:{key.name}", settings.register_keep_applicant)
+    database = await run_in_threadpool(_database, request)
+    try:
+        result = await run_in_threadpool(import_records, database, records, options)
+    except RegisterError as error:
+        raise _bad(error.message_vi, error.message_en) from None
+    counts = result.counts
+    return {
+        "imported": counts.imported,
+        "changed": counts.changed,
+        "unchanged": counts.unchanged,
+        "refused": counts.refused,
+        "refusals": [
+            {"index": r.row, "reason_vi": r.reason_vi, "reason_en": r.reason_en}
+            for r in result.refusals
+        ],
+    }
+
+
+@router.get("/reports/digitisation", responses=errors(400, 401, 403))
+async def digitisation(
+    request: Request,
+    _key: ReadKey,
+    unit: UnitQuery,
+    start: Annotated[str, Query(alias="from", description="dd/mm/yyyy or yyyy-mm-dd")],
+    end: Annotated[str, Query(alias="to", description="dd/mm/yyyy or yyyy-mm-dd")],
+    max_points: Annotated[float, Query(ge=0, le=1000)] = 1.0,
+) -> dict[str, Any]:
+    """QĐ 766 rates (numerator, denominator, rate %, points; null = N/A) for the unit and
+    its sub-units, by reception date, with the per-unit, per-procedure and per-month
+    breakdowns and the 12-month trend."""
+    from register.export import report_json
+    from register.report import digitisation_report
+
+    first, last = _day(start, "from"), _day(end, "to")
+    if last < first:
+        raise _bad("'to' trước 'from'", "'to' is before 'from'")
+    database = await run_in_threadpool(_database, request)
+    report = await run_in_threadpool(
+        digitisation_report, database, unit, first, last, Decimal(str(max_points))
+    )
+    return report_json(report)
+
+
+@router.get("/register/worklist", responses=errors(400, 401, 403))
+async def worklist(
+    request: Request,
+    _key: ReadKey,
+    unit: UnitQuery,
+    after: Annotated[str | None, Query(description="The previous page's 'next'.")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> dict[str, Any]:
+    """ "Hồ sơ chưa số hóa": dossiers whose intake or paper result is not digitised, oldest
+    first, with the days since reception."""
+    from register.worklist import worklist as page_of
+
+    cursor = None
+    if after:
+        day, _, code = after.partition("/")
+        cursor = (_day(day, "after"), code)
+    database = await run_in_threadpool(_database, request)
+    page = await run_in_threadpool(page_of, database, unit, cursor, limit)
+    return {
+        "items": [
+            {**item.__dict__, "received_on": item.received_on.isoformat()} for item in page.items
+        ],
+        "next": f"{page.next_after[0].isoformat()}/{page.next_after[1]}"
+        if page.next_after
+        else None,
+    }
+
+
+@router.get("/sync/dossiers", responses=errors(400, 401, 403))
+async def sync_dossiers(
+    request: Request,
+    _key: ReadKey,
+    changed_since: Annotated[str, Query(description="ISO 8601 time (UTC if no offset).")],
+    after: Annotated[str | None, Query(description="The previous page's 'next'.")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+) -> dict[str, Any]:
+    """Dossiers changed since a time, with the national sync fields (DuocSoHoa,
+    DuocTaiSuDung, MaGiayToKetQua, DuongDanTepTinKetQua); poll with ``next``."""
+    from register.sync import sync_page
+
+    since = _moment(changed_since, "changed_since")
+    cursor = None
+    if after:
+        at, _, code = after.partition("|")
+        cursor = (_moment(at, "after"), code)
+    base = str(request.base_url)
+    database = await run_in_threadpool(_database, request)
+    page = await run_in_threadpool(sync_page, database, since, base, cursor, limit)
+    return {
+        "dossiers": [{**d.fields, "changed_at": d.changed_at.isoformat()} for d in page.dossiers],
+        "next": _cursor(page.next_after) if page.next_after else None,
+    }
+
+
+def _moment(text: str, name: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise _bad(
+            f"{name} '{text[:40]}' không phải thời điểm ISO 8601",
+            f"{name} '{text[:40]}' is not an ISO 8601 time",
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _cursor(after: tuple[datetime, str]) -> str:
+    """``<UTC time>Z|<code>``: no '+' that a hand-written query string would turn into a space."""
+    return f"{after[0].astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%S.%f')}Z|{after[1]}"
