@@ -17,6 +17,8 @@ VENV=${SOHOA_VENV:-.venv}
 EXTRAS=${SOHOA_EXTRAS-dev}   # empty: runtime only (the Docker image)
 # The benchmark runs OCRmyPDF beside sohoa; its PDF/A output needs Ghostscript.
 [[ ",$EXTRAS," == *",bench,"* ]] && APT_PACKAGES+=(ghostscript)
+# The web app's browser tests drive Debian's Chromium (never a downloaded one).
+[[ ",$EXTRAS," == *",dev,"* ]] && APT_PACKAGES+=(chromium)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

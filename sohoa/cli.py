@@ -23,6 +23,8 @@ from sohoa import (
     cli_keeping,
     cli_queue,
     cli_register,
+    cli_serve,
+    cli_users,
     cli_verify,
     cli_watch,
     views,
@@ -236,6 +238,8 @@ cli_watch.register(app)
 cli_api.register(app)
 cli_queue.register(app)
 cli_db.register(app)
+cli_serve.register(app)
+cli_users.register(app)
 cli_register.register(app)
 cli_keeping.register(app)
 cli_verify.register(app)

@@ -80,29 +80,10 @@ def revoke_key(name: Annotated[str, typer.Argument(help="The key's name.")]) -> 
     typer.echo(f"Đã thu hồi / revoked: {key.name} ({key.key_id})")
 
 
-def serve(
-    host: Annotated[str | None, typer.Option(help="Address to bind (SOHOA_API_HOST).")] = None,
-    port: Annotated[int | None, typer.Option(help="Port (SOHOA_API_PORT).")] = None,
-) -> None:
-    """Serve the HTTP API (OpenAPI docs at /api/v1/docs) with uvicorn."""
-    import uvicorn
-
-    from api.app import create_app
-
-    settings = load_settings()
-    _pepper(settings)  # refuse to start without one, or generate it now (and say so)
-    with guard(settings):
-        uvicorn.run(
-            create_app(settings),
-            host=host or settings.api_host,
-            port=port or settings.api_port,
-            log_config=None,  # keep sohoa's structured logging
-            proxy_headers=True,
-        )
-
-
 def register(app: typer.Typer) -> None:
     app.add_typer(keys_app, name="apikey")
+    from sohoa.cli_serve import serve  # `sohoa api` is `sohoa serve` under its first name
+
     app.command("api", epilog="Ví dụ: sohoa api --host 0.0.0.0 --port 8080  (then /api/v1/docs)")(
         serve
     )

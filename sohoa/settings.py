@@ -114,6 +114,14 @@ class Settings(BaseSettings):
     #: can come from a secret file (SOHOA_DATABASE_PASSWORD_FILE) while the URL stays plain.
     database_password: SecretStr | None = None
     broker_password: SecretStr | None = None
+    #: Web app (`sohoa serve`): session cookies carry `Secure` (set true behind HTTPS).
+    web_secure_cookies: bool = False
+    #: Web app: addresses of the reverse proxy whose X-Forwarded-For/-Proto are believed
+    #: (comma-separated, e.g. 127.0.0.1); unset = forwarded headers are ignored.
+    web_trust_proxy: str | None = None
+    #: Web app: a sign-in lasts at most this many hours, and ends after this many idle minutes.
+    web_session_hours: float = Field(default=12.0, gt=0, le=24 * 30)
+    web_idle_minutes: float = Field(default=120.0, gt=0)
     #: Dossier register: keep applicants' names (personal data, NĐ 13/2023); the report
     #: does not need them, so by default they are not stored.
     register_keep_applicant: bool = False

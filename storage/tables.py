@@ -13,10 +13,11 @@ from sqlalchemy import MetaData
 
 def metadata() -> MetaData:
     """The shared ``Base.metadata`` with every table module loaded."""
-    from storage import api_keys, job_models, keeping_models, register_models
+    from storage import account_models, api_keys, job_models, keeping_models, register_models
     from storage.models import Base
 
     assert api_keys.ApiKeyRow.metadata is job_models.Job.metadata is Base.metadata
     assert register_models.DossierRow.metadata is Base.metadata
     assert keeping_models.EventRow.metadata is Base.metadata
+    assert account_models.UserRow.metadata is Base.metadata
     return Base.metadata

@@ -1,0 +1,48 @@
+"""Pages announced on the home page whose builders have not landed yet.
+
+Each route keeps the role rule its real page will have, so the links and the
+route-role tests are right from the start; a real page replaces its entry here.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from starlette.responses import Response
+
+from sohoa.i18n import N_
+from storage.accounts import User
+from web.auth import require_user
+from web.lang import translate
+from web.templating import render
+
+router = APIRouter()
+
+
+@router.get("/counter")
+async def counter(
+    request: Request, user: Annotated[User, Depends(require_user("clerk", "supervisor"))]
+) -> Response:
+    return _soon(request, N_("Counter"))
+
+
+@router.get("/search")
+async def search(request: Request, user: Annotated[User, Depends(require_user())]) -> Response:
+    return _soon(request, N_("Search"))
+
+
+@router.get("/archive")
+async def archive(
+    request: Request, user: Annotated[User, Depends(require_user("archivist", "supervisor"))]
+) -> Response:
+    return _soon(request, N_("Archive"))
+
+
+def _soon(request: Request, title: str) -> Response:
+    return render(
+        request,
+        "placeholder.html",
+        title=translate(request, title),
+        message=translate(request, "This page is being built."),
+    )
