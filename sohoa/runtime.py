@@ -5,9 +5,12 @@ Shared by the command modules (sohoa.cli and its siblings) so each stays small.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import signal
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from types import FrameType
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from pydantic import ValidationError
@@ -67,7 +70,12 @@ def open_lifecycle(settings: Settings, services: Services) -> Iterator[Digitiser
 
 @contextmanager
 def guard(settings: Settings) -> Iterator[None]:
-    """Known failures become one clear line and an exit code; bugs keep their traceback."""
+    """Known failures become one clear line and an exit code; bugs keep their traceback.
+
+    SIGTERM (systemd stop, ``kill``, a container stop) is treated as Ctrl-C: page
+    workers are stopped, temporary files removed, and the exit code is 130.
+    """
+    previous = _sigterm_as_interrupt()
     try:
         yield
     except KeyboardInterrupt:
@@ -80,6 +88,20 @@ def guard(settings: Settings) -> Iterator[None]:
         if failure is None:
             raise
         fail(failure, settings)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _sigterm_as_interrupt() -> Callable[[int, FrameType | None], Any] | int | None:
+    """Raise KeyboardInterrupt on SIGTERM (main thread only); the handler it replaced."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGTERM, _interrupt) or signal.SIG_DFL
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
 
 
 @contextmanager

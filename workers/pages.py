@@ -74,6 +74,9 @@ class PageRunner:
             pool = self._current_pool()
             try:
                 return _run_in(pool, jobs, progress)
+            except KeyboardInterrupt:  # Ctrl-C or SIGTERM: stop the pages before any clean-up
+                self._stop(pool)
+                raise
             except BrokenProcessPool:
                 log.warning(
                     "page worker died; replacing the page-worker pool",
@@ -106,6 +109,19 @@ class PageRunner:
                     "report it to the administrator",
                 )
             return self._pool
+
+    def _stop(self, pool: ProcessPoolExecutor) -> None:
+        """Kill the workers of `pool` now (their tesseracts die with them), not after their
+        pages: the caller's temporary folders are removed next, and must not be in use."""
+        with self._lock:
+            processes = list((getattr(pool, "_processes", None) or {}).values())
+            for process in processes:
+                process.kill()  # SIGKILL: a page has nothing worth saving
+            for process in processes:
+                process.join(timeout=10)
+            pool.shutdown(wait=True)
+            if self._pool is pool:
+                self._pool, self._dead = None, "page workers stopped by an interruption"
 
     def _replace(self, broken: ProcessPoolExecutor | None) -> None:
         """A fresh pool instead of `broken` (once, however many documents saw it break).
@@ -140,9 +156,14 @@ def _run_in(
     try:
         for done, future in enumerate(as_completed(futures), start=1):
             results.append(_tick(future.result(), done, len(jobs), progress))
-    finally:
+    except KeyboardInterrupt:
+        # Not cancelled: the workers are killed next, and Python 3.11's pool then fails
+        # every pending future itself (it cannot fail a cancelled one: InvalidStateError).
+        raise
+    except BaseException:
         for future in futures:
             future.cancel()
+        raise
     return sorted(results, key=lambda r: r.index)
 
 
