@@ -1,0 +1,116 @@
+"""Retention: a delete before the date is refused by the S3 server itself (object lock),
+and by the catalog on a local store; the transfer package is a BagIt bag that validates."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import bagit
+import pytest
+from minio.error import S3Error
+
+from bench.services import WeedS3
+from storage.catalog import Catalog
+from storage.clock import utc_now
+from storage.errors import RetentionRefused
+from storage.events import events_for
+from storage.keeping import Keeper, RetentionPolicy, delete_document
+from storage.local_store import LocalStore
+from storage.models import Document
+from storage.s3_store import S3Config, S3Store
+from storage.transfer import export_dossier
+from tests.conftest_services import started
+from tests.keeping.helpers import CODE, store_doc
+
+
+@pytest.fixture(scope="module")
+def locked_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WeedS3]:
+    """A SeaweedFS whose bucket was created with object lock (as an operator creates it)."""
+    weed = started(WeedS3(tmp_path_factory.mktemp("locked"), bucket="sohoa-bootstrap"))
+    weed.client().make_bucket("sohoa-locked", object_lock=True)
+    try:
+        yield weed
+    finally:
+        weed.stop()
+
+
+@pytest.fixture
+def catalog(tmp_path: Path) -> Catalog:
+    return Catalog.open(f"sqlite:///{tmp_path / 'catalog.sqlite3'}")
+
+
+@pytest.mark.parametrize("years", [1, None], ids=["one-year", "permanent"])
+def test_s3_server_refuses_to_delete_a_retained_object(
+    locked_server: WeedS3, catalog: Catalog, tmp_path: Path, years: int | None
+) -> None:
+    config = S3Config(
+        locked_server.endpoint, "sohoa-locked", locked_server.access_key,
+        locked_server.secret_key, secure=False,
+    )  # fmt: skip
+    store = S3Store(config)
+    code = f"000.00.20.H56-240101-{7000 + (years or 0):04d}"
+    record = store_doc(
+        catalog, Keeper(store, retention=RetentionPolicy(intake_years=years)), tmp_path, code=code
+    )
+
+    client = locked_server.client()
+    version = client.stat_object("sohoa-locked", record.stored_key).version_id
+    with pytest.raises(S3Error) as refused:  # the server, not sohoa, says no
+        client.remove_object("sohoa-locked", record.stored_key, version_id=version)
+    assert refused.value.code == "AccessDenied"
+    with pytest.raises(RetentionRefused):
+        store.delete_all_versions(record.stored_key)
+    assert store.head(record.stored_key) is not None
+
+
+def test_the_catalog_refuses_an_early_delete_on_a_local_store(
+    catalog: Catalog, tmp_path: Path
+) -> None:
+    store = LocalStore(tmp_path / "objects")
+    kept = Keeper(store, retention=RetentionPolicy(intake_years=10))
+    record = store_doc(catalog, kept, tmp_path)
+    forever = store_doc(catalog, Keeper(store), tmp_path)
+
+    with pytest.raises(RetentionRefused, match="retained until"):
+        delete_document(catalog, kept, record.id, actor="archivist")
+    with pytest.raises(RetentionRefused, match="permanently"):
+        delete_document(catalog, kept, forever.id, actor="archivist")
+    assert store.head(record.stored_key) is not None
+
+    later = utc_now() + timedelta(days=365 * 11)
+    with catalog.sessions.begin() as session:
+        session.get(Document, record.id).revoked_at = utc_now()  # type: ignore[union-attr]
+    with pytest.raises(RetentionRefused, match="revoked"):
+        delete_document(catalog, kept, record.id, actor="archivist", now=later)
+    with catalog.sessions.begin() as session:
+        session.get(Document, record.id).revoked_at = None  # type: ignore[union-attr]
+
+    delete_document(catalog, kept, record.id, actor="archivist", now=later)
+    assert store.head(record.stored_key) is None
+    assert catalog.document(record.id) is None
+    deleted = [e for e in events_for(catalog, CODE) if e.type == "deleted"]
+    assert [(e.document_id, e.actor) for e in deleted] == [(record.id, "archivist")]
+
+
+def test_the_transfer_package_is_a_bag_that_validates(catalog: Catalog, tmp_path: Path) -> None:
+    store = LocalStore(tmp_path / "objects")
+    records = [store_doc(catalog, store, tmp_path) for _ in range(2)]
+
+    bag_dir = export_dossier(catalog, store, CODE, tmp_path / "out")
+
+    bag = bagit.Bag(str(bag_dir))
+    assert bag.validate()
+    assert "sha256" in bag.algorithms
+    names = {Path(p).name for p in bag.payload_files()}
+    for record in records:
+        assert {f"{record.name}.pdf", f"{record.name}.ocr.json"} <= names
+    metadata = json.loads((bag_dir / "data" / "metadata.json").read_text())
+    assert [d["sha256"] for d in metadata["documents"]] == [r.sha256 for r in records]
+    trail = json.loads((bag_dir / "data" / "events.json").read_text())
+    assert {"stored"} <= {e["type"] for e in trail}
+    (bag_dir / "data" / f"{records[0].name}.pdf").write_bytes(b"tampered")
+    with pytest.raises(bagit.BagValidationError):
+        bagit.Bag(str(bag_dir)).validate()
