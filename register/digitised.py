@@ -42,27 +42,6 @@ def _flag(condition: ColumnElement[Any]) -> ColumnElement[int]:
     return case((condition, 1), else_=0)
 
 
-def intake_ok() -> ColumnElement[int]:
-    return case(
-        (D.channel == 2, _flag(D.online_digitised == true())),
-        (stored("intake"), 1),
-        else_=0,
-    )
-
-
-def result_ok() -> ColumnElement[int]:
-    return _flag(stored("result"))
-
-
-def reused_ok() -> ColumnElement[int]:
-    return case(
-        (and_(D.channel == 2, D.online_reused == true()), 1),
-        (stored("intake", reused=True), 1),
-        (stored("result", reused=True), 1),
-        else_=0,
-    )
-
-
 def month_of(dialect: str) -> ColumnElement[str]:
     """``YYYY-MM`` of the reception date."""
     if dialect == "postgresql":
@@ -71,9 +50,36 @@ def month_of(dialect: str) -> ColumnElement[str]:
 
 
 def flags(units: Collection[str], start: date, end: date, dialect: str) -> Subquery:
-    """One row per dossier of ``units`` received in [start, end], with its 0/1 flags."""
-    intake, result = intake_ok(), result_ok()
-    paper = _flag(D.paper_result == true())
+    """One row per dossier of ``units`` received in [start, end], with its 0/1 flags.
+
+    The documents are aggregated once per dossier (an index-only scan of
+    ``ix_documents_register``) and joined, which the planner hashes; an ``EXISTS``
+    per dossier and flag would be probed row by row.
+    """
+    in_scope = and_(
+        D.unit_code.in_(bindparam("units", sorted(units), expanding=True)),
+        D.received_on.between(start, end),
+    )
+    docs = (
+        select(
+            Document.dossier_code.label("code"),
+            func.max(_flag(Document.kind == "intake")).label("intake"),
+            func.max(_flag(Document.kind == "result")).label("result"),
+            func.max(_flag(Document.reused == true())).label("reused"),
+        )
+        .where(
+            Document.status == "stored", Document.dossier_code.in_(select(D.code).where(in_scope))
+        )
+        .group_by(Document.dossier_code)
+        .subquery("docs")
+    )
+    online = D.channel == 2
+    intake = case(
+        (online, _flag(D.online_digitised == true())), else_=func.coalesce(docs.c.intake, 0)
+    )
+    reused = case(
+        (and_(online, D.online_reused == true()), 1), else_=func.coalesce(docs.c.reused, 0)
+    )
     return (
         select(
             D.code.label("code"),
@@ -82,14 +88,13 @@ def flags(units: Collection[str], start: date, end: date, dialect: str) -> Subqu
             D.procedure_name.label("procedure_name"),
             month_of(dialect).label("month"),
             intake.label("intake_ok"),
-            result.label("result_ok"),
-            paper.label("paper"),
-            reused_ok().label("reused_ok"),
+            func.coalesce(docs.c.result, 0).label("result_ok"),
+            _flag(D.paper_result == true()).label("paper"),
+            reused.label("reused_ok"),
         )
-        .where(
-            D.unit_code.in_(bindparam("units", list(units), expanding=True)),
-            D.received_on.between(start, end),
-        )
+        .select_from(D)
+        .outerjoin(docs, docs.c.code == D.code)
+        .where(in_scope)
         .subquery("flags")
     )
 
