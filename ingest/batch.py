@@ -38,6 +38,7 @@ from ingest.quarantine import Origin, Quarantine
 from ingest.quarantine_reasons import RETRY, Why, why_rejected
 from ingest.separators import PageCodes, classify
 from ingest.split import PageRange, as_pdf, write_part
+from ocr.blank import blank_reason
 from ocr.errors import InputRejected, Reason
 from ocr.images import load_pixels
 from ocr.options import OcrOptions
@@ -148,7 +149,7 @@ class Batch:
                 self._report(_source_row(path, len(pages), len(found)))
                 for separator in found:
                     self._report(_separator_row(path, separator))
-                self.hooks.pages_done(len(found))
+                self.hooks.pages_done(len(found) + sum(1 for s in found if s.back))
                 pdf_path = as_pdf(path, kind, Path(tmp)) if found else path
                 self._parts(path, pdf_path, plan, whole=not found, workdir=Path(tmp))
             except Exception as error:
@@ -329,10 +330,30 @@ def count_pages(path: Path) -> int:
 
 
 def read_pages(path: Path, options: OcrOptions) -> list[PageCodes]:
-    """Separator or not, and the code, for every page: decoded once, never kept."""
+    """Separator or not, and the code, for every page: decoded once, never kept.
+
+    In a duplex scan a separator sheet printed with a blank back (``sohoa sheets``) is
+    two pages: the back is removed with the sheet when it is truly blank (the same
+    conservative test as for any back side), so the part after it starts on a front
+    side and its own back sides stay in step. A back with anything on it stays.
+    """
     relaxed = dataclasses.replace(options, min_dpi=0.0, max_pages=BATCH_MAX_PAGES)
     source = inspect_source(path, relaxed)
-    return [classify(load_pixels(source, page)) for page in source.pages]
+    found: list[PageCodes] = []
+    for page in source.pages:
+        pixels = load_pixels(source, page)
+        if _after_front_separator(found, options) and blank_reason(pixels.convert("L"), page.dpi):
+            found.append(PageCodes(False, separator_back=True))
+        else:
+            found.append(classify(pixels))
+    return found
+
+
+def _after_front_separator(found: Sequence[PageCodes], options: OcrOptions) -> bool:
+    """The next page is the back side of a separator sheet fed in a duplex scan."""
+    if not (options.duplex and options.drop_blank_backs and found and found[-1].separator):
+        return False
+    return len(found) % 2 == 1  # the sheet (page len(found), from 1) is a front side
 
 
 class _Ticker:
@@ -393,7 +414,8 @@ def _separator_row(path: Path, separator: Separator) -> ReportRow:
         status="separator",
         pages_range=str(separator.page),
         dossier_code=codes.code or "",
-        pages=1,
+        pages=2 if separator.back else 1,
+        dropped_pages=str(separator.back or ""),
         error_vi=vi,
         error_en=en,
     )

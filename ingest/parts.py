@@ -32,6 +32,8 @@ class Separator:
 
     page: int
     codes: PageCodes
+    #: The sheet's blank back side (duplex scans), removed with it; None if it had none.
+    back: int | None = None
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,9 @@ def plan_parts(pages: Sequence[PageCodes], leading_code: str | None) -> list[Pla
     parts: list[PlannedPart] = []
     start, current = 1, _leading(leading_code)
     for number, page in enumerate(pages, start=1):
+        if page.separator_back:  # right after its sheet: the part starts after it
+            start = number + 1
+            continue
         if not page.separator:
             continue
         parts.extend(_close(current, start, number - 1))
@@ -61,8 +66,12 @@ def plan_parts(pages: Sequence[PageCodes], leading_code: str | None) -> list[Pla
 
 
 def separators(pages: Sequence[PageCodes]) -> list[Separator]:
-    """The separator sheets, in page order."""
-    return [Separator(n, p) for n, p in enumerate(pages, start=1) if p.separator]
+    """The separator sheets, in page order, each with its blank back if it was removed too."""
+    return [
+        Separator(n, p, n + 1 if n < len(pages) and pages[n].separator_back else None)
+        for n, p in enumerate(pages, start=1)
+        if p.separator
+    ]
 
 
 def _leading(code: str | None) -> PlannedPart:

@@ -85,6 +85,9 @@ class PageCodes:
     problem: SeparatorProblem | None = None
     #: The payloads read on a faulty separator, for the report.
     payloads: tuple[str, ...] = field(default=())
+    #: The blank back side of the separator sheet just before (duplex scans): it belongs
+    #: to the sheet and is removed with it, so the part starts on a front side.
+    separator_back: bool = False
 
     def explain(self) -> tuple[str, str]:
         """(Vietnamese, English) reason a separator's code is not used, and what to do."""

@@ -24,6 +24,7 @@ from sohoa import (
     cli_queue,
     cli_register,
     cli_serve,
+    cli_sheets,
     cli_users,
     cli_verify,
     cli_watch,
@@ -243,3 +244,4 @@ cli_users.register(app)
 cli_register.register(app)
 cli_keeping.register(app)
 cli_verify.register(app)
+cli_sheets.register(app)

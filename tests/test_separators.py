@@ -12,7 +12,7 @@ from pathlib import Path
 import pikepdf
 import pytest
 
-from ingest.parts import NO_LEADING_CODE, plan_parts
+from ingest.parts import NO_LEADING_CODE, plan_parts, separators
 from ingest.separators import PageCodes, SeparatorProblem, classify
 from ingest.split import PageRange, as_pdf, write_part
 from ocr.images import load_pixels
@@ -87,6 +87,14 @@ def test_pages_are_split_at_separators_which_are_left_out() -> None:
     parts = plan_parts([PageCodes(True, A), PAGE, PAGE, PageCodes(True, B), PAGE], None)
     assert [(p.code, p.pages) for p in parts] == [(A, PageRange(2, 3)), (B, PageRange(5, 5))]
     assert [p.problem for p in parts] == [None, None]
+
+
+def test_a_separators_blank_back_in_a_duplex_scan_is_removed_with_it_not_filed() -> None:
+    back = PageCodes(False, separator_back=True)
+    pages = [PageCodes(True, A), back, PAGE, PAGE, PageCodes(True, B), back, PAGE]
+    parts = plan_parts(pages, None)
+    assert [(p.code, p.pages) for p in parts] == [(A, PageRange(3, 4)), (B, PageRange(7, 7))]
+    assert [(s.page, s.back) for s in separators(pages)] == [(1, 2), (5, 6)]
 
 
 def test_pages_before_the_first_separator_go_to_the_given_code() -> None:
