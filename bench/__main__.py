@@ -7,8 +7,9 @@ How each tool is run (details in ``bench/tools.py``)
   sohoa      ``sohoa ocr --json DOC.pdf OUT.pdf``; parallel over pages itself (2 workers).
   ocrmypdf   ``ocrmypdf -l vie --output-type pdfa-2 DOC.pdf OUT.pdf``, default settings,
              ``OMP_THREAD_LIMIT=1``.
-  tesseract  speed floor, not a PDF/A producer: ``pdfimages`` + ``tesseract IMG OUT -l vie
-             pdf`` on 2 pages at a time (``OMP_THREAD_LIMIT=1``) + ``pdfunite``.
+  tesseract  speed floor, not a PDF/A producer: ``pdfimages`` + ``tesseract IMG OUT -l LANGS
+             pdf`` on 2 pages at a time (``OMP_THREAD_LIMIT=1``) + ``pdfunite``; LANGS =
+             sohoa's default languages.
 Documents are processed one after the other; tools one after the other, each tool in its own
 fresh ``python -m bench.measure`` child process (see its docstring for why).
 

@@ -19,6 +19,7 @@ from sqlalchemy import Engine, func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from storage import search
 from storage.clock import utc_now, vietnam_time
 from storage.codes import parse_dossier_code
 from storage.database import Database
@@ -73,6 +74,9 @@ class StoredDocument:
     signature_level: str | None = None
     signed_by: str | None = None
     signed_at: datetime | None = None
+    #: The OCR text of each page, indexed for search when the document is marked stored
+    #: (None: not known here; the index is left as it is).
+    page_texts: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -244,6 +248,8 @@ class Catalog:
             row.signed_at = stored.signed_at
             row.status = "stored"
             row.error = row.error_kind = row.error_vi = None
+            if stored.page_texts is not None:  # searchable in the same transaction
+                search.index_text(session, row.id, row.dossier_code, stored.page_texts)
             session.flush()
             record = _record(row)
         log.info(
@@ -426,6 +432,7 @@ class Catalog:
             )
             session.add(row)
             session.flush()
+            search.copy_text(session, source.id, row.id, code)
             record = _record(row)
         log.info(
             "document attached from an earlier dossier",

@@ -20,4 +20,7 @@ def metadata() -> MetaData:
     assert register_models.DossierRow.metadata is Base.metadata
     assert keeping_models.EventRow.metadata is Base.metadata
     assert account_models.UserRow.metadata is Base.metadata
+    from storage import search_models
+
+    assert search_models.DocumentTextRow.metadata is Base.metadata
     return Base.metadata

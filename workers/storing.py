@@ -58,6 +58,7 @@ def store_document(
         signature_level=signed.level,
         signed_by=signed.signed_by,
         signed_at=signed.signed_at,
+        page_texts=tuple(result.page_texts),  # indexed for search as the row is marked stored
     )
 
 
