@@ -13,7 +13,7 @@ class OcrOptions:
     Picklable on purpose: it travels to the worker processes with every page job.
     """
 
-    languages: str = "vie+eng"
+    languages: str = "vie"
     tessdata_dir: Path | None = None
     min_dpi: float = 200.0
     max_pages: int = 500

@@ -36,7 +36,7 @@ class Profile(BaseModel):
     fix_orientation: bool = True
     #: JPEG quality when sohoa itself encodes a colour/gray capture (bilevel goes to CCITT G4).
     jpeg_quality: int = Field(85, ge=60, le=100)
-    languages: str = Field("vie+eng", pattern=r"^[a-z_]{3,}(\+[a-z_]{3,})*$")
+    languages: str = Field("vie", pattern=r"^[a-z_]{3,}(\+[a-z_]{3,})*$")
     max_pages: int = Field(500, ge=1, le=10_000)
     #: SANE source asked for, e.g. "ADF Duplex", "ADF Front", "Flatbed"; matched by kind
     #: against what the device offers (sohoa scan --source overrides it).
