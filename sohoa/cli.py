@@ -23,6 +23,7 @@ from sohoa import (
     cli_keeping,
     cli_queue,
     cli_register,
+    cli_revise,
     cli_serve,
     cli_sheets,
     cli_users,
@@ -245,3 +246,4 @@ cli_register.register(app)
 cli_keeping.register(app)
 cli_verify.register(app)
 cli_sheets.register(app)
+cli_revise.register(app)

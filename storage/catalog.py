@@ -77,6 +77,8 @@ class StoredDocument:
     #: The OCR text of each page, indexed for search when the document is marked stored
     #: (None: not known here; the index is left as it is).
     page_texts: tuple[str, ...] | None = None
+    #: Prefix of the page thumbnails made at store time (workers.thumbnails); None: none.
+    thumbs_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -123,6 +125,10 @@ class DocumentRecord:
     revoked_at: datetime | None = None
     revoked_reason: str | None = None
     revoked_by: str | None = None
+    #: Prefix of the current version's page thumbnails (``<prefix><n>.jpg``), if made.
+    thumbs_key: str | None = None
+    #: The current version (storage.versions): 1 = the original store.
+    version: int = 1
 
     @property
     def revoked(self) -> bool:
@@ -246,6 +252,7 @@ class Catalog:
             row.signature_level = stored.signature_level
             row.signed_by = stored.signed_by
             row.signed_at = stored.signed_at
+            row.thumbs_key = stored.thumbs_key
             row.status = "stored"
             row.error = row.error_kind = row.error_vi = None
             if stored.page_texts is not None:  # searchable in the same transaction
@@ -522,6 +529,7 @@ def _copy_stored(source: Document, row: Document) -> None:
         "source_name",
         "source_sha256",
         "signed",
+        "thumbs_key",
     ):
         setattr(row, name, getattr(source, name))
     row.dropped_pages = []
@@ -591,6 +599,8 @@ def _record(row: Document) -> DocumentRecord:
         revoked_at=row.revoked_at,
         revoked_reason=row.revoked_reason,
         revoked_by=row.revoked_by,
+        thumbs_key=row.thumbs_key,
+        version=row.version or 1,
     )
 
 

@@ -45,6 +45,7 @@ EventType = Literal[
     "deleted",
     "rejected",
     "failed",
+    "revised",
 ]
 EVENT_TYPES: tuple[str, ...] = get_args(EventType)
 #: Detail values are plain scalars (or lists of them): facts, not documents.

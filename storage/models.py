@@ -104,5 +104,9 @@ class Document(Base):
     revoked_by: Mapped[str | None] = mapped_column(String(255))
     #: Not to be deleted before this instant (retention class of its kind); NULL = permanent.
     retain_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: Prefix of the current version's page thumbnails (``<prefix><n>.jpg``); NULL = none yet.
+    thumbs_key: Mapped[str | None] = mapped_column(String(512))
+    #: The current version (storage.version_models); NULL = 1, the original store.
+    version: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now, onupdate=utc_now)

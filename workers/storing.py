@@ -16,6 +16,7 @@ from storage.files import sha256_file
 from storage.keys import DROPPED_SUFFIX, TEXT_SUFFIX, sidecar_key
 from storage.objects import ObjectStore
 from workers.signing import sign_for_storage
+from workers.thumbnails import store_thumbnails
 
 KIND_TITLES = {"intake": "Thành phần hồ sơ", "result": "Kết quả giải quyết"}
 
@@ -34,7 +35,8 @@ def store_document(
     result: DocumentResult, record: DocumentRecord, store: ObjectStore, tmp: Path
 ) -> StoredDocument:
     """Sign when the unit asks (the last byte-changing step), then upload the PDF/A and its
-    sidecars; each put verifies the checksum of what landed."""
+    sidecars; each put verifies the checksum of what landed. Page thumbnails are made
+    here, once, from the stored bytes (workers.thumbnails)."""
     signed = sign_for_storage(result, record, tmp)
     main = store.put_file(record.stored_key, signed.pdf, sha256_file(signed.pdf))
     text_key = sidecar_key(record.stored_key, TEXT_SUFFIX)
@@ -58,6 +60,7 @@ def store_document(
         signature_level=signed.level,
         signed_by=signed.signed_by,
         signed_at=signed.signed_at,
+        thumbs_key=store_thumbnails(store, signed.pdf, record.stored_key),
         page_texts=tuple(result.page_texts),  # indexed for search as the row is marked stored
     )
 

@@ -1,0 +1,86 @@
+"""Page thumbnails, made once when a document (or a new version of it) is stored.
+
+A dossier page shows every page small; decoding 200 scans per request would
+be slow and heavy, so each page is rendered once, here, to a ~200 px wide
+JPEG (a few kB) and stored beside the document as its own object::
+
+    dossiers/<code>/<kind>/<name>.thumbs/<n>.jpg      (n = 1 … pages)
+    dossiers/<code>/<kind>/<name>.v2.thumbs/<n>.jpg   (a later version's)
+
+One object per page rather than one sprite or tar per document: a page with
+``<img loading=lazy>`` asks for each thumbnail on its own as it scrolls into
+view, and the store has no ranged read, so one object per page is what can be
+streamed as it is, cached forever (keys never change content) and fetched only
+when seen. The catalog keeps the prefix (``documents.thumbs_key``).
+
+Rendering is one ``pdftoppm`` call for all pages of the stored PDF (poppler,
+already needed by the pipeline); it honours each page's /Rotate, so a turned
+page gets a turned thumbnail. Thumbnails are derived data: a failure is logged
+and the document is stored without them (``sohoa thumbnails --missing``
+makes them later); they are not listed for fixity or replication.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import subprocess
+import tempfile
+from pathlib import Path
+
+from storage.files import sha256_file
+from storage.objects import ObjectStore
+
+log = logging.getLogger(__name__)
+
+WIDTH = 200
+QUALITY = 70
+THUMBS_SUFFIX = ".thumbs/"
+#: Seconds before a pdftoppm that hangs on a hostile PDF is stopped.
+TIMEOUT = 600
+_PAGE = re.compile(r"-(\d+)\.jpg$")
+
+
+def thumbs_prefix(pdf_key: str) -> str:
+    """``…/X.1.pdf`` → ``…/X.1.thumbs/``; the version's own (``…/X.1.v2.thumbs/``)."""
+    if not pdf_key.endswith(".pdf"):
+        raise ValueError(f"thumbnails hang off a key ending in .pdf, got {pdf_key!r}")
+    return pdf_key.removesuffix(".pdf") + THUMBS_SUFFIX
+
+
+def thumb_key(prefix: str, page: int) -> str:
+    """The object key of page ``page`` (1-based) under ``prefix``."""
+    if page < 1:
+        raise ValueError(f"pages are numbered from 1, got {page}")
+    return f"{prefix}{page}.jpg"
+
+
+def render(pdf: Path, out_dir: Path, width: int = WIDTH) -> list[Path]:
+    """Every page of ``pdf`` as a ``width``-px-wide JPEG, in page order (one pdftoppm run)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    command = [
+        "pdftoppm", "-jpeg", "-jpegopt", f"quality={QUALITY}",
+        "-scale-to-x", str(width), "-scale-to-y", "-1", str(pdf), str(out_dir / "p"),
+    ]  # fmt: skip
+    subprocess.run(command, check=True, capture_output=True, timeout=TIMEOUT)
+    pages = [(int(m.group(1)), p) for p in out_dir.iterdir() if (m := _PAGE.search(p.name))]
+    return [path for _, path in sorted(pages)]
+
+
+def store_thumbnails(store: ObjectStore, pdf: Path, pdf_key: str) -> str | None:
+    """Render ``pdf`` (stored under ``pdf_key``) and put one thumbnail per page; the prefix,
+    or None when they could not be made (logged; the document itself is unaffected)."""
+    prefix = thumbs_prefix(pdf_key)
+    try:
+        with tempfile.TemporaryDirectory(prefix="sohoa-thumbs-") as tmp:
+            for page, path in enumerate(render(pdf, Path(tmp)), start=1):
+                store.put_file(
+                    thumb_key(prefix, page), path, sha256_file(path), content_type="image/jpeg"
+                )
+    except Exception as error:
+        log.warning(
+            "thumbnails not made; `sohoa thumbnails --missing` will make them",
+            extra={"object_key": pdf_key, "error": type(error).__name__},
+        )
+        return None
+    return prefix
