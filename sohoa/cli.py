@@ -24,6 +24,7 @@ from sohoa import (
     cli_queue,
     cli_register,
     cli_revise,
+    cli_search,
     cli_serve,
     cli_sheets,
     cli_users,
@@ -247,3 +248,4 @@ cli_keeping.register(app)
 cli_verify.register(app)
 cli_sheets.register(app)
 cli_revise.register(app)
+cli_search.register(app)

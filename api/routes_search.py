@@ -1,0 +1,130 @@
+"""Searching stored documents (issue 10): the same search as the web page and ``sohoa search``.
+
+Words are matched without diacritics or case ("nguyen van binh" finds "Nguyễn Văn
+Bình"); the snippet is HTML-safe: the OCR text is escaped and only the ``<mark>``
+around matched words is markup. An API key reads every unit (other systems are
+trusted with the whole catalog, as for ``/cases``).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, Field
+
+from api.auth import ReadKey
+from api.context import backends_of, opened
+from api.errors import ApiError
+from api.responses import errors
+from api.schemas import API_PREFIX
+from storage.clock import vietnam_time
+from storage.codes import normalise_code_text
+from storage.search import MAX_LIMIT, SearchPage, search
+
+router = APIRouter(tags=["search"])
+
+#: A dossier code or its beginning: ASCII letters, digits, '.' and '-'.
+_CODE_PREFIX = re.compile(r"^[0-9A-Z.\-]*$")
+
+
+class SearchHitOut(BaseModel):
+    document_id: int = Field(description="Catalog id (also addressable as #<id>).")
+    dossier_code: str
+    kind: Literal["intake", "result"]
+    name: str = Field(description="<code>.<n> for intake components, <code>-KQ<n> for results.")
+    pages: int | None
+    created: datetime = Field(description="Received, Vietnam time, ISO 8601 with +07:00.")
+    revoked: bool = Field(description="Revoked (thu hồi): still stored and retrievable.")
+    snippet: str = Field(
+        description="HTML: the text around the first match, escaped, matched words in <mark>."
+    )
+    href: str = Field(description="Where to fetch the document's PDF/A.")
+
+
+class SearchOut(BaseModel):
+    total: int = Field(description="How many documents match, over all pages.")
+    limit: int
+    offset: int
+    terms: list[str] = Field(description="The words searched for, folded (no case, no accents).")
+    results: list[SearchHitOut]
+
+
+@router.get("/search", response_model=SearchOut, responses=errors(400))
+async def search_documents(
+    request: Request,
+    _key: ReadKey,
+    q: Annotated[
+        str, Query(max_length=200, description="Words of the text; diacritics optional.")
+    ] = "",
+    code: Annotated[
+        str | None, Query(max_length=80, description="Dossier code, or its beginning.")
+    ] = None,
+    date_from: Annotated[
+        date | None, Query(alias="from", description="Received on or after (Vietnam time).")
+    ] = None,
+    date_to: Annotated[
+        date | None, Query(alias="to", description="Received on or before (Vietnam time).")
+    ] = None,
+    kind: Literal["intake", "result"] | None = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> SearchOut:
+    """Stored documents whose OCR text has every word of ``q`` (without diacritics), of a
+    dossier code or prefix, received between two days, of one kind; best match first."""
+    prefix = _code_prefix(code)
+    catalog = (await run_in_threadpool(opened, backends_of(request))).services.catalog
+    page = await run_in_threadpool(
+        lambda: search(
+            catalog,
+            q,
+            code_prefix=prefix,
+            date_from=date_from,
+            date_to=date_to,
+            kind=kind,
+            limit=limit,
+            offset=offset,
+        )
+    )
+    return search_out(page)
+
+
+def search_out(page: SearchPage) -> SearchOut:
+    return SearchOut(
+        total=page.total,
+        limit=page.limit,
+        offset=page.offset,
+        terms=list(page.terms),
+        results=[
+            SearchHitOut(
+                document_id=hit.document_id,
+                dossier_code=hit.dossier_code,
+                kind=hit.kind,
+                name=hit.name,
+                pages=hit.pages,
+                created=vietnam_time(hit.created_at),
+                revoked=hit.revoked,
+                snippet=hit.snippet,
+                href=f"{API_PREFIX}/cases/{hit.dossier_code}/documents/%23{hit.document_id}",
+            )
+            for hit in page.hits
+        ],
+    )
+
+
+def _code_prefix(code: str | None) -> str | None:
+    """The code prefix, normalised; anything but a code's characters is a 400."""
+    if code is None or not code.strip():
+        return None
+    prefix = normalise_code_text(code)
+    if not _CODE_PREFIX.match(prefix):
+        raise ApiError(
+            400,
+            "invalid_code_prefix",
+            "Mã hồ sơ (hoặc phần đầu) chỉ gồm chữ số 0-9, chữ cái A-Z, dấu '.' và '-'",
+            "A dossier code (or its beginning) has only digits 0-9, letters A-Z, '.' and '-'",
+        )
+    return prefix
