@@ -10,8 +10,9 @@
   result, result digitised.
 
 Every flag is a 0/1 integer column of :func:`flags`, so one ``SUM`` counts it on
-SQLite and PostgreSQL alike; the ``EXISTS`` probes are answered from the index
-``ix_documents_register`` (dossier_code, kind, status, reused).
+SQLite and PostgreSQL alike. The stored-document facts are flags on the dossier row,
+kept by the catalog (:mod:`storage.dossier_flags`); :func:`stored` (an ``EXISTS`` on
+the documents, index ``ix_documents_register``) remains for the worklist.
 """
 
 from __future__ import annotations
@@ -52,51 +53,48 @@ def month_of(dialect: str) -> ColumnElement[str]:
 def flags(units: Collection[str], start: date, end: date, dialect: str) -> Subquery:
     """One row per dossier of ``units`` received in [start, end], with its 0/1 flags.
 
-    The documents are aggregated once per dossier (an index-only scan of
-    ``ix_documents_register``) and joined, which the planner hashes; an ``EXISTS``
-    per dossier and flag would be probed row by row.
+    Read from the dossier row alone: the catalog keeps ``intake_stored`` /
+    ``result_stored`` / ``reused_stored`` as documents are stored
+    (:mod:`storage.dossier_flags`), so no document is joined here.
     """
-    in_scope = and_(
-        D.unit_code.in_(bindparam("units", sorted(units), expanding=True)),
-        D.received_on.between(start, end),
-    )
-    docs = (
-        select(
-            Document.dossier_code.label("code"),
-            func.max(_flag(Document.kind == "intake")).label("intake"),
-            func.max(_flag(Document.kind == "result")).label("result"),
-            func.max(_flag(Document.reused == true())).label("reused"),
-        )
-        .where(
-            Document.status == "stored", Document.dossier_code.in_(select(D.code).where(in_scope))
-        )
-        .group_by(Document.dossier_code)
-        .subquery("docs")
-    )
-    online = D.channel == 2
-    intake = case(
-        (online, _flag(D.online_digitised == true())), else_=func.coalesce(docs.c.intake, 0)
-    )
-    reused = case(
-        (and_(online, D.online_reused == true()), 1), else_=func.coalesce(docs.c.reused, 0)
-    )
     return (
         select(
             D.code.label("code"),
             D.unit_code.label("unit_code"),
             D.procedure_code.label("procedure_code"),
             D.procedure_name.label("procedure_name"),
+            D.received_on.label("received_on"),
             month_of(dialect).label("month"),
-            intake.label("intake_ok"),
-            func.coalesce(docs.c.result, 0).label("result_ok"),
-            _flag(D.paper_result == true()).label("paper"),
-            reused.label("reused_ok"),
+            *flag_columns(),
         )
-        .select_from(D)
-        .outerjoin(docs, docs.c.code == D.code)
-        .where(in_scope)
+        .where(in_scope(units, start, end))
         .subquery("flags")
     )
+
+
+def in_scope(units: Collection[str], start: date, end: date) -> ColumnElement[bool]:
+    """Dossiers of ``units`` received in [start, end]."""
+    return and_(
+        D.unit_code.in_(bindparam("units", sorted(units), expanding=True)),
+        D.received_on.between(start, end),
+    )
+
+
+def flag_columns() -> list[ColumnElement[int]]:
+    """intake_ok, result_ok, paper, reused_ok: 0/1 per dossier (see the module docstring)."""
+    online = D.channel == 2
+    intake = case(
+        (online, _flag(D.online_digitised == true())), else_=_flag(D.intake_stored == true())
+    )
+    reused = case(
+        (and_(online, D.online_reused == true()), 1), else_=_flag(D.reused_stored == true())
+    )
+    return [
+        intake.label("intake_ok"),
+        _flag(D.result_stored == true()).label("result_ok"),
+        _flag(D.paper_result == true()).label("paper"),
+        reused.label("reused_ok"),
+    ]
 
 
 def digitised_of(f: Subquery) -> ColumnElement[int]:

@@ -8,18 +8,19 @@ Three indicators, each with numerator, denominator, rate and points (spec §6):
 - reuse rate = dossiers with a reused component ÷ dossiers received (the issue's
   third figure; the national formula does not define its denominator: [open]).
 
-Counting is SQL (``GROUP BY`` over :func:`register.digitised.flags`); Python only
-turns the per-group sums into rates and adds unit groups up the tree.
+Counting is SQL: one ``GROUP BY`` (unit, procedure, month) over
+:func:`register.digitised.flags`; Python only adds those groups into the
+breakdowns, turns sums into rates and adds unit groups up the tree.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from register.digitised import digitised_of, flags
@@ -132,15 +133,17 @@ def digitisation_report(
 ) -> Report:
     """The report the CLI, the API and the web app show (see the module docstring)."""
     unit = unit.strip().upper()
+    trend_start = _months_back(end, 11)
     with source.sessions() as session:
         dialect = session.get_bind().dialect.name
         units = units_below_in(session, unit)
         tree = _tree(session, units)
-        own = _grouped(session, units, start, end, dialect, "unit_code")
-        procedures = _grouped(session, units, start, end, dialect, "procedure_code")
-        months = _grouped(session, units, start, end, dialect, "month")
-        trend_start = _months_back(end, 11)
-        trend = _grouped(session, units, trend_start, end, dialect, "month")
+        groups = _one_pass(session, units, start, end, min(start, trend_start), dialect)
+    own = _sum(groups, lambda g: g.unit, period_only=True)
+    procedures = _sum(groups, lambda g: g.procedure, period_only=True)
+    months = _sum(groups, lambda g: g.month, period_only=True)
+    trend = _sum([g for g in groups if g.month >= f"{trend_start:%Y-%m}"], lambda g: g.month)
+    labels = {g.procedure: g.procedure_name for g in groups if g.procedure_name}
     rolled = _roll_up(own, tree, units)
     total = rolled.get(unit, Counts())
     names = {code: name for code, (name, _) in tree.items()}
@@ -157,37 +160,68 @@ def digitisation_report(
             for code, counts in sorted(rolled.items())
         ],
         by_procedure=[
-            figures(code, label, counts, max_points)
-            for code, (label, counts) in sorted(procedures.items())
+            figures(code, labels.get(code, code), counts, max_points)
+            for code, counts in sorted(procedures.items())
         ],
-        by_month=[figures(m, m, c, max_points) for m, (_, c) in sorted(months.items())],
+        by_month=[figures(m, m, c, max_points) for m, c in sorted(months.items())],
         trend=[
-            figures(m, m, trend.get(m, ("", Counts()))[1], max_points)
-            for m in _month_keys(trend_start, end)
+            figures(m, m, trend.get(m, Counts()), max_points) for m in _month_keys(trend_start, end)
         ],
     )
 
 
-def _grouped(
-    session: Session, units: set[str], start: date, end: date, dialect: str, by: str
-) -> dict[str, tuple[str, Counts]]:
-    """key → (label, counts), one SQL ``GROUP BY`` over the dossiers' flags."""
-    f = flags(units, start, end, dialect)
-    key = f.c[by]
-    label: ColumnElement[str] = func.max(f.c.procedure_name) if by == "procedure_code" else key
+@dataclass(frozen=True)
+class _Group:
+    unit: str
+    procedure: str
+    procedure_name: str
+    month: str
+    in_period: bool
+    counts: Counts
+
+
+def _one_pass(
+    session: Session, units: set[str], start: date, end: date, since: date, dialect: str
+) -> list[_Group]:
+    """One SQL ``GROUP BY`` (unit, procedure, month, in the period?) from ``since`` to ``end``:
+    every breakdown and the trend are sums of these groups (a few thousand rows)."""
+    f = flags(units, since, end, dialect)
+    in_period = case((f.c.received_on >= start, 1), else_=0)
     query = select(
-        key,
-        label,
+        f.c.unit_code,
+        f.c.procedure_code,
+        func.max(f.c.procedure_name),
+        f.c.month,
+        in_period,
         func.count(),
         func.sum(digitised_of(f)),
         func.sum(f.c.paper),
         func.sum(f.c.paper * f.c.result_ok),
         func.sum(f.c.reused_ok),
-    ).group_by(key)
-    return {
-        str(k): (str(lab or k), Counts(*(int(v or 0) for v in values)))
-        for k, lab, *values in session.execute(query)
-    }
+    ).group_by(f.c.unit_code, f.c.procedure_code, f.c.month, in_period)
+    return [
+        _Group(
+            str(u),
+            str(p),
+            str(name or ""),
+            str(m),
+            bool(inside),
+            Counts(*(int(v or 0) for v in values)),
+        )
+        for u, p, name, m, inside, *values in session.execute(query)
+    ]
+
+
+def _sum(
+    groups: list[_Group], key: Callable[[_Group], str], *, period_only: bool = False
+) -> dict[str, Counts]:
+    sums: dict[str, Counts] = {}
+    for group in groups:
+        if period_only and not group.in_period:
+            continue
+        k = key(group)
+        sums[k] = sums.get(k, Counts()) + group.counts
+    return sums
 
 
 def _tree(session: Session, units: set[str]) -> dict[str, tuple[str, str | None]]:
@@ -204,11 +238,11 @@ def _tree(session: Session, units: set[str]) -> dict[str, tuple[str, str | None]
 
 
 def _roll_up(
-    own: dict[str, tuple[str, Counts]], tree: dict[str, tuple[str, str | None]], units: set[str]
+    own: dict[str, Counts], tree: dict[str, tuple[str, str | None]], units: set[str]
 ) -> dict[str, Counts]:
     """Each unit's counts including every unit below it (adds per-unit sums up the tree)."""
     rolled = {code: Counts() for code in units}
-    for code, (_, counts) in own.items():
+    for code, counts in own.items():
         for ancestor in _ancestors(code, tree):
             rolled[ancestor] = rolled[ancestor] + counts
     return rolled

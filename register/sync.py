@@ -2,36 +2,29 @@
 
 Per intake file ``DuocSoHoa`` (digitised), ``DuocTaiSuDung`` (reused) and its link;
 per result ``MaGiayToKetQua`` (``<code>-KQ<n>``) and ``DuongDanTepTinKetQua`` — a URL
-of the API that a key with the read scope can fetch. A sync job polls with the
+of the API that a key with the read scope can fetch; ``DaThuHoi`` when revoked (the
+fields themselves are built in :mod:`storage.sync_fields`). A sync job polls with the
 cursor of the previous page; a dossier changes when its register row or one of its
 stored documents does.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, tuple_, union_all
+from sqlalchemy import func, select, tuple_, union_all
 from sqlalchemy.orm import Session
 
 from storage.database import SessionSource
-from storage.keys import check_kind, document_name
 from storage.models import Document
 from storage.register_models import DossierRow
+from storage.sync_fields import StoredFile, document_url, stored_files, sync_fields
 
 PAGE_SIZE = 200
 
-
-@dataclass(frozen=True)
-class StoredFile:
-    """What the sync needs of one stored document of a dossier."""
-
-    kind: str
-    number: int
-    reused: bool
+__all__ = ["StoredFile", "SyncPage", "document_url", "sync_fields", "sync_page"]
 
 
 @dataclass(frozen=True)
@@ -46,38 +39,6 @@ class SyncPage:
     dossiers: list[SyncDossier] = field(default_factory=list)
     #: The cursor of the next page (changed_at, code); None when this was the last.
     next_after: tuple[datetime, str] | None = None
-
-
-def document_url(base_url: str, code: str, name: str) -> str:
-    """The API's download URL of one document (``GET /api/v1/cases/{code}/documents/{doc}``)."""
-    return f"{base_url.rstrip('/')}/api/v1/cases/{code}/documents/{name}"
-
-
-def sync_fields(code: str, files: list[StoredFile], base_url: str) -> dict[str, Any]:
-    """The national sync's fields for one dossier, from its stored documents."""
-    named = [(f, document_name(code, check_kind(f.kind), f.number)) for f in files]
-    return {
-        "MaHoSo": code,
-        "ThanhPhanHoSo": [
-            {
-                "TenTep": name,
-                "DuocSoHoa": True,
-                "DuocTaiSuDung": f.reused,
-                "DuongDanTepTin": document_url(base_url, code, name),
-            }
-            for f, name in named
-            if f.kind == "intake"
-        ],
-        "KetQua": [
-            {
-                "MaGiayToKetQua": name,
-                "DuocTaiSuDung": f.reused,
-                "DuongDanTepTinKetQua": document_url(base_url, code, name),
-            }
-            for f, name in named
-            if f.kind == "result"
-        ],
-    }
 
 
 def dossier_sync_fields(source: SessionSource, code: str, base_url: str) -> dict[str, Any]:
@@ -118,25 +79,6 @@ def sync_page(
     ]
     more = len(rows) > limit
     return SyncPage(page, (page[-1].changed_at, page[-1].code) if more else None)
-
-
-def stored_files(session: Session, codes: list[str]) -> dict[str, list[StoredFile]]:
-    found: dict[str, list[StoredFile]] = defaultdict(list)
-    if not codes:
-        return found
-    rows = session.execute(
-        select(Document.dossier_code, Document.kind, Document.number, Document.reused)
-        .where(
-            Document.dossier_code.in_(bindparam("codes", expanding=True)),
-            Document.status == "stored",
-            Document.number.is_not(None),
-        )
-        .order_by(Document.dossier_code, Document.kind, Document.number),
-        {"codes": codes},
-    )
-    for code, kind, number, reused in rows:
-        found[code].append(StoredFile(kind, number or 0, bool(reused)))
-    return found
 
 
 def _bind(session: Session, moment: datetime) -> Any:

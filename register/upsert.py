@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from register.db import dialect_insert
 from register.units import ensure_units
+from storage import dossier_flags
 from storage.clock import utc_now
 from storage.register_models import DossierRow, RegisterEventRow
 
@@ -68,6 +69,7 @@ def write_batch(
     writes: list[dict[str, Any]] = []
     events: list[dict[str, Any]] = []
     compared = COLUMNS if keep_applicant else tuple(c for c in COLUMNS if c not in PERSONAL)
+    added: list[str] = []
     for row in rows:
         before = existing.get(row["code"])
         changes = _changes(before, row, compared)
@@ -76,6 +78,7 @@ def write_batch(
             continue
         if before is None:
             counts.imported += 1
+            added.append(row["code"])
         else:
             counts.changed += 1
         merged = {**(before or {}), **{c: row[c] for c in compared}}
@@ -90,6 +93,8 @@ def write_batch(
             statement.on_conflict_do_update(index_elements=["code"], set_=updated), writes
         )
         session.execute(insert(RegisterEventRow), events)
+        # Documents may have been stored before the register knew the dossier.
+        dossier_flags.refresh(session, added)
     return counts
 
 

@@ -19,7 +19,7 @@ from sqlalchemy import Engine, func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage import search
+from storage import document_hooks, search
 from storage.clock import utc_now, vietnam_time
 from storage.codes import parse_dossier_code
 from storage.database import Database
@@ -258,6 +258,7 @@ class Catalog:
             if stored.page_texts is not None:  # searchable in the same transaction
                 search.index_text(session, row.id, row.dossier_code, stored.page_texts)
             session.flush()
+            document_hooks.stored(session, row)
             record = _record(row)
         log.info(
             "document stored",
@@ -322,6 +323,7 @@ class Catalog:
                 row.revoked_reason = reason
                 row.revoked_by = actor
                 session.flush()
+                document_hooks.revoked(session, row)
             record = _record(row)
         if fresh:
             log.info("document revoked", extra={"doc_id": doc_id, "code": record.dossier_code})
@@ -440,6 +442,7 @@ class Catalog:
             session.add(row)
             session.flush()
             search.copy_text(session, source.id, row.id, code)
+            document_hooks.stored(session, row)
             record = _record(row)
         log.info(
             "document attached from an earlier dossier",

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, Index, SmallInteger, String, Text
+from sqlalchemy import JSON, Boolean, Date, Index, SmallInteger, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.clock import utc_now
@@ -58,6 +58,12 @@ class DossierRow(Base):
     #: Online dossiers are not scanned at the counter: the one-stop system says (DuocSoHoa …).
     online_digitised: Mapped[bool | None] = mapped_column(Boolean)
     online_reused: Mapped[bool | None] = mapped_column(Boolean)
+    #: Kept by the catalog as documents are stored (storage.dossier_flags), so the report
+    #: counts dossiers without joining millions of documents: a stored intake component,
+    #: a stored result, a stored component reused from an earlier dossier.
+    intake_stored: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    result_stored: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    reused_stored: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from ocr.errors import InputRejected, Reason
 from sohoa.exit_codes import ExitCode
 from storage.catalog import DocumentRecord
 from tests.conftest_services import S3Server
@@ -47,8 +48,10 @@ def test_every_entrance_queues_and_a_rejection_reads_as_embedded(
         None,
         "low_resolution",
     )
-    assert rejected.error_vi and rejected.error_vi in refused.stderr
-    assert "150 dpi < 200 dpi" in (rejected.error or "")
+    assert rejected.error and rejected.error in refused.stderr  # this deployment speaks en
+    assert "150 dpi < 200 dpi" in rejected.error
+    embedded = InputRejected(Reason.LOW_RESOLUTION, low, "page 1: 150 dpi < 200 dpi")
+    assert (rejected.error_vi, rejected.error) == (embedded.message_vi, embedded.message_en)
     assert d.store.head(inbox_key(rejected.source_sha256)) is None  # the inbox copy is gone
 
     # watch --once queues too (no local OCR): the file is stored by the workers.

@@ -138,6 +138,8 @@ def test_sync_fields_flag_digitised_and_reused_files_and_link_results(office: Ca
             "MaGiayToKetQua": f"{A}-KQ1",
             "DuocTaiSuDung": False,
             "DuongDanTepTinKetQua": f"https://sohoa.example/api/v1/cases/{A}/documents/{A}-KQ1",
+            "DaThuHoi": False,
+            "ThoiDiemThuHoi": None,
         }
     ]
     assert fields[C]["ThanhPhanHoSo"][0]["DuocSoHoa"] is True
@@ -154,6 +156,12 @@ def test_sync_fields_flag_digitised_and_reused_files_and_link_results(office: Ca
     assert sorted(c for p in pages for c in p) == sorted({A, B, C, D, E, EARLIER})
     later = sync_page(office.database, page.dossiers[-1].changed_at, "http://x")
     assert later.dossiers == []
+
+    result = next(d for d in office.documents(A) if d.kind == "result")
+    office.revoke(result.id, "cấp nhầm", actor="clerk")
+    revoked = sync_page(office.database, page.dossiers[-1].changed_at, "http://x")
+    assert [d.code for d in revoked.dossiers] == [A], "a revocation is a change the sync sees"
+    assert revoked.dossiers[0].fields["KetQua"][0]["DaThuHoi"] is True
 
 
 def test_attaching_an_existing_document_reuses_its_object(office: Catalog) -> None:
