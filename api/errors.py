@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException
 from sohoa.failures import describe
 from storage.codes import DossierCodeError
 from storage.errors import StorageError
+from workers.problems import Problem
 
 log = logging.getLogger(__name__)
 
@@ -53,11 +54,17 @@ def error_response(error: ApiError) -> JSONResponse:
     return JSONResponse(body, status_code=error.status, headers=error.headers)
 
 
+def problem_error(problem: Problem) -> ApiError:
+    """The one failure type as an answer: its HTTP status and kind from the shared table
+    (:data:`workers.problems.KINDS`), its messages as the CLI prints them."""
+    return ApiError(problem.http_status, problem.kind, problem.message_vi, problem.message_en)
+
+
 def invalid_code(error: DossierCodeError) -> ApiError:
     """400 with the same Vietnamese and English texts the CLI prints."""
     failure = describe(error)
     assert failure is not None
-    return ApiError(400, "invalid_dossier_code", failure.vi, failure.en)
+    return problem_error(failure)
 
 
 def not_found(code: str, what_vi: str, what_en: str) -> ApiError:
