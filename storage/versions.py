@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from storage import search
 from storage.catalog import Catalog, DocumentRecord
 from storage.errors import DocumentNotFound, StorageError
 from storage.keys import document_key
@@ -74,6 +75,8 @@ class NewVersion:
     pdfa_report: str | None
     change: dict[str, Any]
     page_origins: tuple[int | None, ...]
+    #: The OCR text of each page of the new version (re-indexed for search with it).
+    page_texts: tuple[str, ...] | None = None
 
 
 def original_key(record: DocumentRecord) -> str:
@@ -131,6 +134,8 @@ def add_version(
         row.key, row.sha256, row.size, row.pages = new.key, new.sha256, new.size, new.pages
         row.text_key, row.thumbs_key = new.text_key, new.thumbs_key
         row.pdfa_valid, row.pdfa_report = new.pdfa_valid, new.pdfa_report
+        if new.page_texts is not None:  # search finds what the current version says
+            search.index_text(session, row.id, row.dossier_code, new.page_texts)
         session.flush()
     found = catalog.document(record.id)
     assert found is not None

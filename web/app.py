@@ -19,7 +19,7 @@ from sohoa.settings import Settings
 from web import errors
 from web.auth import check_csrf
 from web.context import WebContext
-from web.pages import admin_keys, admin_users, home, placeholders, session, system
+from web.pages import admin_keys, admin_users, dossier, home, placeholders, session, system
 
 STATIC = Path(__file__).with_name("static")
 #: Routes anyone may call without signing in (method, path); every other web route
@@ -36,7 +36,7 @@ SECURITY_HEADERS = {
 
 
 #: The page modules, each with its ``router``; a new page adds its module here.
-PAGE_MODULES = (session, home, placeholders, admin_users, admin_keys, system)
+PAGE_MODULES = (session, home, placeholders, admin_users, admin_keys, system, dossier)
 
 
 def web_router() -> APIRouter:

@@ -263,6 +263,7 @@ def _revise(
         key=key, sha256=stored.sha256, size=stored.size, pages=pages, text_key=text_key,
         thumbs_key=thumbs, pdfa_valid=True, pdfa_report=report, change=change,
         page_origins=tuple(draft.origins),
+        page_texts=tuple(str(t.get("text", "")) for t in draft.texts),
     )  # fmt: skip
     revised = add_version(catalog, record, new, actor=actor)
     try_record_event(

@@ -19,6 +19,7 @@ from ocr.options import OcrOptions
 from storage.catalog import DocumentRecord
 from storage.events import events_for
 from storage.models import Document
+from storage.search import search
 from storage.versions import versions
 from tests.revise.conftest import Desk, one_page_scan
 from workers import revise
@@ -113,6 +114,8 @@ def test_replacing_a_page_runs_the_new_scan_through_ocr(desk: Desk) -> None:
     assert "7009" in text and "7002" not in text  # the new page's OCR replaced the old one's
     assert "7001" in text
     assert_v1_untouched(desk, first)
+    assert search(desk.catalog, "7009").total == 1  # search reads the current version
+    assert search(desk.catalog, "7002").total == 0
 
 
 def test_inserting_a_page_and_a_sticky_note_second_image(desk: Desk) -> None:

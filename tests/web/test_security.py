@@ -16,7 +16,14 @@ from web.app import PUBLIC, page_routes
 from web.auth import RoleRequirement
 
 #: Values for path parameters of the routes walked below.
-SAMPLES = {"username": CLERK, "name": "khoa-thu", "code": "000.00.20.H56-240101-0001"}
+SAMPLES = {
+    "username": CLERK,
+    "name": "khoa-thu",
+    "code": "000.00.20.H56-240101-0001",
+    "doc_id": 1,
+    "version": 1,
+    "page": 1,
+}
 
 
 def web_routes() -> list[tuple[str, str, APIRoute]]:
