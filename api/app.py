@@ -21,6 +21,7 @@ from api import (
     routes_health,
     routes_jobs,
     routes_register,
+    routes_reuse,
     routes_search,
     routes_signing,
     routes_upload,
@@ -75,7 +76,7 @@ def create_app(
     app.include_router(routes_health.router)
     for module in (routes_cases, routes_upload, routes_jobs, routes_signing, routes_register):
         app.include_router(module.router, prefix=API_PREFIX)
-    for module in (routes_events, routes_search):
+    for module in (routes_events, routes_search, routes_reuse):
         app.include_router(module.router, prefix=API_PREFIX)
     app.middleware("http")(_access_log)
     return app

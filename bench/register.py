@@ -116,7 +116,13 @@ def fill(database: Database, count: int) -> tuple[int, float]:
 def _write(database: Database, batch: list[dict[str, Any]], rng: random.Random) -> int:
     if not batch:
         return 0
-    docs = [d for row in batch for d in documents(row, rng)]
+    docs = []
+    for row in batch:  # the flags the catalog keeps as it stores (storage.dossier_flags)
+        mine = list(documents(row, rng))
+        row["intake_stored"] = any(d["kind"] == "intake" for d in mine)
+        row["result_stored"] = any(d["kind"] == "result" for d in mine)
+        row["reused_stored"] = any(d["reused"] for d in mine)
+        docs += mine
     with database.sessions.begin() as session:
         session.execute(insert(DossierRow), batch)
         if docs:

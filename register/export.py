@@ -82,6 +82,12 @@ def title_lines(report: Report) -> list[str]:
 
 def write_csv(report: Report, path: Path) -> None:
     """One CSV (UTF-8 with BOM, for Excel): each section under its own title line."""
+    with open_private(path) as handle:
+        handle.write(csv_bytes(report))
+
+
+def csv_bytes(report: Report) -> bytes:
+    """What :func:`write_csv` writes (the web page's download)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     for line in title_lines(report):
@@ -91,12 +97,17 @@ def write_csv(report: Report, path: Path) -> None:
         writer.writerow([title])
         writer.writerow(HEADERS)
         writer.writerows(row_of(f) for f in rows)
-    with open_private(path) as handle:
-        handle.write(buffer.getvalue().encode("utf-8-sig"))
+    return buffer.getvalue().encode("utf-8-sig")
 
 
 def write_xlsx(report: Report, path: Path) -> None:
     """One sheet per section; the first carries the agency, period and date."""
+    with open_private(path) as handle:
+        handle.write(xlsx_bytes(report))
+
+
+def xlsx_bytes(report: Report) -> bytes:
+    """What :func:`write_xlsx` writes (the web page's download)."""
     from openpyxl import Workbook
 
     book = Workbook(write_only=True)
@@ -111,8 +122,7 @@ def write_xlsx(report: Report, path: Path) -> None:
             sheet.append([_excel(v) for v in row_of(figures)])
     buffer = io.BytesIO()
     book.save(buffer)
-    with open_private(path) as handle:
-        handle.write(buffer.getvalue())
+    return buffer.getvalue()
 
 
 def _rate_points(indicator: Indicator) -> list[Any]:

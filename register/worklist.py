@@ -4,8 +4,10 @@
 - the procedure returns a paper result, the result was returned (``result_on`` set),
   and no result document stored.
 
-Paged by keyset on (received_on, code), which the index ``ix_dossiers_unit_received``
-serves for one unit; the first page of a province is one indexed scan.
+"Stored" is read from the dossier row's flags (kept by the catalog,
+:mod:`storage.dossier_flags`). Paged by keyset on (received_on, code), which the
+index ``ix_dossiers_unit_received`` serves for one unit; the first page of a
+province is one indexed scan.
 """
 
 from __future__ import annotations
@@ -13,9 +15,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, not_, or_, select, true, tuple_
+from sqlalchemy import and_, false, or_, select, true, tuple_
 
-from register.digitised import D, stored
+from register.digitised import D
 from register.units import units_below_in
 from storage.clock import utc_now, vietnam_time
 from storage.database import SessionSource
@@ -52,9 +54,9 @@ def worklist(
 ) -> WorkPage:
     """One page of the unit's (and its sub-units') undigitised dossiers, oldest first."""
     today = today or vietnam_time(utc_now()).date()
-    intake_missing = and_(D.channel.in_((1, 3)), not_(stored("intake")))
+    intake_missing = and_(D.channel.in_((1, 3)), D.intake_stored == false())
     result_missing = and_(
-        D.paper_result == true(), D.result_on.is_not(None), not_(stored("result"))
+        D.paper_result == true(), D.result_on.is_not(None), D.result_stored == false()
     )
     with source.sessions() as session:
         units = units_below_in(session, unit)
