@@ -31,6 +31,7 @@ from storage.catalog import Catalog, DocumentRecord
 from storage.codes import DossierCodeError, parse_dossier_code
 from storage.events import try_record_event
 from storage.objects import ObjectStore
+from storage.versions import VersionRecord, versions
 from web import dossier_view as views
 from web.auth import require_dossier_access, require_user
 from web.context import WebUnavailable, web_of
@@ -68,7 +69,7 @@ def thumbnail(
 ) -> Response:
     checked = _open(request, user, code)
     record = _document(request, checked, doc_id)
-    found = views.version_of(_view(request, record), version)
+    found = _version(request, record, version)
     key = views.thumbnail_key(found, page) if found else None
     if key is None:
         raise HTTPException(404)
@@ -81,7 +82,7 @@ def document_pdf(
 ) -> Response:
     checked = _open(request, user, code)
     record = _document(request, checked, doc_id)
-    found = views.version_of(_view(request, record), version)
+    found = _version(request, record, version)
     if found is None:
         raise HTTPException(404)
     name = record.name + (f".v{version}" if version > 1 else "") + ".pdf"
@@ -238,6 +239,11 @@ def _document(request: Request, code: str, doc_id: int) -> DocumentRecord:
     if record is None or record.dossier_code != code or record.status != "stored":
         raise HTTPException(404)
     return record
+
+
+def _version(request: Request, record: DocumentRecord, number: int) -> VersionRecord | None:
+    """One version of ``record`` (no OCR text read: thumbnails and PDFs need only keys)."""
+    return next((v for v in versions(_catalog(request), record) if v.version == number), None)
 
 
 def _view(request: Request, record: DocumentRecord) -> views.DocumentView:
