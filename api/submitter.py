@@ -16,6 +16,7 @@ else in ``api/`` knows which one runs.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -190,7 +191,9 @@ class EmbeddedSubmitter:
         try:
             services = self._backends.get().services
             digitiser = EmbeddedDigitiser(services.store, services.catalog, self._runner)
-            outcome = digitiser.digitise(submission, self._ocr_options())
+            outcome = digitiser.digitise(
+                submission, self._ocr_options(), _progress_of(book, job_id)
+            )
         except Exception as error:
             problem = problem_or_unexpected(error)
             log.warning("job failed", extra={"job_id": job_id, "kind": problem.kind})
@@ -267,6 +270,19 @@ def job_for_source(
         if r.kind == kind and r.source_sha256 == source_sha256
     ]
     return view_of(matching[-1]) if matching else None
+
+
+def _progress_of(book: JobBook, job_id: str) -> Callable[[int, int], None]:
+    """Record pages done on the job row (the counter page shows them arrive); a failure to
+    record progress never stops the document."""
+
+    def progress(done: int, total: int) -> None:
+        try:
+            book.record_progress(job_id, done, total)
+        except Exception:
+            log.warning("job progress not recorded", extra={"job_id": job_id})
+
+    return progress
 
 
 def _lost_source(job: JobRecord) -> Problem:

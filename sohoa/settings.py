@@ -122,6 +122,9 @@ class Settings(BaseSettings):
     #: Web app: a sign-in lasts at most this many hours, and ends after this many idle minutes.
     web_session_hours: float = Field(default=12.0, gt=0, le=24 * 30)
     web_idle_minutes: float = Field(default=120.0, gt=0)
+    #: Web archive page: server folders archive staff may start a backlog batch on
+    #: (comma-separated; ``UNIT=PATH`` limits a root to that unit and the units below it).
+    archive_roots: str | None = None
     #: Dossier register: keep applicants' names (personal data, NĐ 13/2023); the report
     #: does not need them, so by default they are not stored.
     register_keep_applicant: bool = False

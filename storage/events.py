@@ -46,6 +46,10 @@ EventType = Literal[
     "rejected",
     "failed",
     "revised",
+    # A clerk saw the counter's sheets-against-pages mismatch and accepted it (spec §2a).
+    "count_acknowledged",
+    # Archive staff deleted a file from the quarantine (it was never filed).
+    "quarantine_deleted",
 ]
 EVENT_TYPES: tuple[str, ...] = get_args(EventType)
 #: Detail values are plain scalars (or lists of them): facts, not documents.

@@ -332,6 +332,21 @@ class JobBook:
                 )
             )
 
+    def record_progress(self, job_id: str, done: int, total: int) -> bool:
+        """Pages OCR'd so far by an embedded job, so people watching it see them arrive
+        (the queue's workers count pages with :meth:`finish_page` instead)."""
+        with self._sessions.begin() as session:
+            return bool(
+                _update_job(
+                    session,
+                    job_id,
+                    Job.status == "processing",
+                    pages_done=done,
+                    pages_total=total,
+                    touched_at=utc_now(),
+                )
+            )
+
     # -- failures, retries, redrive ---------------------------------------------------------
 
     def record_retry(self, job_id: str, error: str) -> None:

@@ -19,7 +19,20 @@ from sohoa.settings import Settings
 from web import errors
 from web.auth import check_csrf
 from web.context import WebContext
-from web.pages import admin_keys, admin_users, dossier, home, placeholders, session, system
+from web.pages import (
+    admin_keys,
+    admin_users,
+    archive,
+    counter,
+    dossier,
+    home,
+    placeholders,
+    report,
+    reuse,
+    session,
+    system,
+    worklist,
+)
 
 STATIC = Path(__file__).with_name("static")
 #: Routes anyone may call without signing in (method, path); every other web route
@@ -36,7 +49,20 @@ SECURITY_HEADERS = {
 
 
 #: The page modules, each with its ``router``; a new page adds its module here.
-PAGE_MODULES = (session, home, placeholders, admin_users, admin_keys, system, dossier)
+PAGE_MODULES = (
+    session,
+    home,
+    placeholders,
+    counter,
+    archive,
+    admin_users,
+    admin_keys,
+    system,
+    dossier,
+    report,
+    worklist,
+    reuse,
+)
 
 
 def web_router() -> APIRouter:

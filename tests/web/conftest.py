@@ -28,6 +28,8 @@ CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).with_name("artifacts")
 PASSWORD = "mat-khau-thu-nghiem"
 ADMIN, CLERK, OTHER_CLERK, LOCKED = "quantri", "canbo", "canbo-khac", "bi-khoa"
+#: Archive staff of each unit; each unit has its own backlog root (SOHOA_ARCHIVE_ROOTS).
+ARCHIVIST, OTHER_ARCHIVIST = "luutru", "luutru-khac"
 UNIT, OTHER_UNIT = "000.00.20.H56", "000.00.21.H56"
 SOHOA = [str(Path(sys.executable).with_name("sohoa"))]
 
@@ -64,6 +66,11 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     add_user(env, CLERK, "clerk", UNIT, "Nguyễn Văn Bình")
     add_user(env, OTHER_CLERK, "clerk", OTHER_UNIT)
     add_user(env, LOCKED, "clerk", UNIT)
+    add_user(env, ARCHIVIST, "archivist", UNIT, "Trần Thị Lưu")
+    add_user(env, OTHER_ARCHIVIST, "archivist", OTHER_UNIT)
+    for root in archive_roots(home).values():
+        root.mkdir()
+    env["SOHOA_ARCHIVE_ROOTS"] = ",".join(f"{u}={p}" for u, p in archive_roots(home).items())
     port = free_port()
     log = (home / "serve.log").open("wb")
     process = subprocess.Popen(
@@ -80,6 +87,11 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         process.terminate()
         process.wait(timeout=30)
         log.close()
+
+
+def archive_roots(home: Path) -> dict[str, Path]:
+    """The backlog folder of each unit on the test server."""
+    return {UNIT: home / "ton-dong", OTHER_UNIT: home / "ton-dong-khac"}
 
 
 def _wait_until_serving(url: str, process: subprocess.Popen[bytes]) -> None:

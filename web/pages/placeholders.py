@@ -20,23 +20,9 @@ from web.templating import render
 router = APIRouter()
 
 
-@router.get("/counter")
-async def counter(
-    request: Request, user: Annotated[User, Depends(require_user("clerk", "supervisor"))]
-) -> Response:
-    return _soon(request, N_("Counter"))
-
-
 @router.get("/search")
 async def search(request: Request, user: Annotated[User, Depends(require_user())]) -> Response:
     return _soon(request, N_("Search"))
-
-
-@router.get("/archive")
-async def archive(
-    request: Request, user: Annotated[User, Depends(require_user("archivist", "supervisor"))]
-) -> Response:
-    return _soon(request, N_("Archive"))
 
 
 def _soon(request: Request, title: str) -> Response:
