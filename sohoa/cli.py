@@ -30,6 +30,7 @@ from sohoa import (
     cli_users,
     cli_verify,
     cli_watch,
+    cli_webhooks,
     views,
 )
 from sohoa.exit_codes import ExitCode
@@ -243,6 +244,7 @@ cli_queue.register(app)
 cli_db.register(app)
 cli_serve.register(app)
 cli_users.register(app)
+cli_webhooks.register(app)
 cli_register.register(app)
 cli_keeping.register(app)
 cli_verify.register(app)

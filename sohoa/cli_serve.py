@@ -1,11 +1,14 @@
 """`sohoa serve`: the web pages (/) and the HTTP API (/api/v1) from one process.
 
 `sohoa api` is the same command under its first name. Both modes work: with
-SOHOA_BROKER_URL the uploads go to the queue, otherwise to in-process workers.
+SOHOA_BROKER_URL the uploads go to the queue, otherwise to in-process workers. A
+thread sends the webhook outbox while it serves.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -33,7 +36,7 @@ def serve(
 
     settings = load_settings()
     _pepper(settings)  # refuse to start without one, or generate it now (and say so)
-    with guard(settings):
+    with guard(settings), _webhook_loop(settings):
         trusted = (settings.web_trust_proxy or "").strip()
         uvicorn.run(
             create_server(settings),
@@ -53,6 +56,30 @@ def create_server(settings: Settings) -> FastAPI:
     app = create_app(settings)
     install(app, settings)
     return app
+
+
+@contextmanager
+def _webhook_loop(settings: Settings) -> Iterator[None]:
+    """Send the webhook outbox every few seconds while the server runs (workers.webhooks).
+    The catalog is opened at the first round, so a database still starting is no error."""
+    from storage.catalog import Catalog
+    from workers.webhooks import DeliveryLoop
+
+    opened: list[Catalog] = []
+
+    def source() -> Catalog:
+        if not opened:
+            opened.append(Catalog.open(settings.resolved_database_url))
+        return opened[0]
+
+    loop = DeliveryLoop(source)
+    loop.start()
+    try:
+        yield
+    finally:
+        loop.stop()
+        for catalog in opened:
+            catalog.close()
 
 
 def register(app: typer.Typer) -> None:
