@@ -22,8 +22,6 @@ from web.context import WebContext
 from web.pages import (
     admin_keys,
     admin_users,
-    archive,
-    counter,
     dossier,
     home,
     placeholders,
@@ -53,8 +51,6 @@ PAGE_MODULES = (
     session,
     home,
     placeholders,
-    counter,
-    archive,
     admin_users,
     admin_keys,
     system,
