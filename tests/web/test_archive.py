@@ -45,13 +45,23 @@ def page_image(n: int) -> Any:
     return images.numbered_page(n).image
 
 
+XSS_FILE = '"><img src=x onerror=alert(1)>.pdf'
+
+
 @pytest.fixture
 def archivist_page(served: Served, page: Any) -> Iterator[Any]:
-    page.on("dialog", lambda dialog: dialog.accept())  # the delete confirmation
+    kinds: list[str] = []
+
+    def answer(dialog: Any) -> None:  # only the delete confirmation may ask anything
+        kinds.append(dialog.type)
+        dialog.accept()
+
+    page.on("dialog", answer)
     browser_login(page, served, ARCHIVIST)
     page.wait_for_url(f"{served.url}/")
     page.goto(f"{served.url}/archive")
     yield page
+    assert set(kinds) <= {"confirm"}, "no script from a file name may run"
 
 
 def backlog(served: Served, name: str, pages: list[Any]) -> Path:
@@ -139,28 +149,30 @@ def test_quarantined_files_are_retried_with_a_code_or_deleted(
     folder = archive_roots(served.home)[UNIT] / "khong-ma"
     folder.mkdir()
     images.save_jpeg_pdf([page_image(211)], folder / "giay-to-1.pdf")
-    images.save_jpeg_pdf([page_image(212)], folder / "giay-to-2.pdf")
+    images.save_jpeg_pdf([page_image(212)], folder / XSS_FILE)
     start(page, folder)
     wait_finished(page)
     entries = page.locator("#quarantine tbody tr[data-name]")
     expect(entries).to_have_count(2)
     assert "mã hồ sơ" in entries.first.locator("td").nth(1).inner_text().lower()
-    names = [entries.nth(i).get_attribute("data-name") for i in range(2)]
+    plain = entries.filter(has_text="giay-to-1")
+    marked = entries.filter(has_text="img src")
+    name = plain.get_attribute("data-name")
     with signed_in(served, OTHER_ARCHIVIST) as other:  # another unit's archive staff
         assert "giay-to-1" not in other.get("/archive").text
         token = csrf_of(other.get("/archive").text)
         for action in ("retry", "delete"):
             answer = other.post(
-                f"/archive/quarantine/{names[0]}/{action}", data={"csrf_token": token, "code": A}
+                f"/archive/quarantine/{name}/{action}", data={"csrf_token": token, "code": A}
             )
             assert answer.status_code == 403
-    first = page.locator(f"#quarantine tr[data-name='{names[0]}']")
-    first.locator("input[name=code]").fill(FOUND)
-    first.locator("button:has-text('Lưu lại vào hồ sơ')").click()
+    assert marked.locator("td.file-name").inner_text().startswith(XSS_FILE)  # shown as text
+    assert page.locator("img[src=x]").count() == 0
+    plain.locator("input[name=code]").fill(FOUND)
+    plain.locator("button:has-text('Lưu lại vào hồ sơ')").click()
     page.wait_for_url("**notice=filed*", timeout=BATCH_MS)
     assert f"{FOUND}.1" in page.locator("#notice").inner_text()
-    second = page.locator(f"#quarantine tr[data-name='{names[1]}']")
-    second.locator("button:has-text('Xóa')").click()  # data-confirm: accepted above
+    marked.locator("button:has-text('Xóa')").click()  # data-confirm: accepted above
     page.wait_for_url("**notice=deleted*")
     expect(page.locator("#quarantine tbody tr[data-name]")).to_have_count(0)
     with Catalog.open(f"sqlite:///{served.home / 'catalog.sqlite3'}") as catalog:

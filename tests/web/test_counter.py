@@ -18,6 +18,7 @@ from playwright.sync_api import expect
 
 from storage.catalog import Catalog
 from storage.events import events_for
+from storage.jobs import JobBook
 from tests import images
 from tests.web.conftest import (
     CLERK,
@@ -231,3 +232,23 @@ def test_a_post_without_the_csrf_token_sends_nothing(served: Served) -> None:
             files={"files": ("c.jpg", io.BytesIO(scan(107)), "image/jpeg")},
         )
         assert answer.status_code == 403
+
+
+def test_embedded_jobs_record_their_pages_as_they_are_read(served: Served, tmp_path: Path) -> None:
+    """The pages done/total the page shows during OCR are kept on the job row."""
+    pages = [images.numbered_page(n).image for n in (108, 109)]
+    data = images.save_jpeg_pdf(pages, tmp_path / "hai-trang.pdf").read_bytes()
+    with signed_in(served, CLERK) as clerk:
+        token = csrf_of(clerk.get("/counter").text)
+        answer = clerk.post(
+            "/counter",
+            data={"csrf_token": token, "code": code(108), "kind": "intake", "sheets": "2"},
+            files={"files": ("hai-trang.pdf", io.BytesIO(data), "application/pdf")},
+        )
+        jobs = answer.headers["location"].split("jobs=")[1].split("&")[0]
+        with clerk.stream("GET", f"/counter/events?jobs={jobs}&sheets=2&duplex=0") as events:
+            text = "".join(events.iter_text())
+    assert '"state": "stored"' in text and '"matches": true' in text
+    with Catalog.open(f"sqlite:///{served.home / 'catalog.sqlite3'}") as catalog:
+        job = JobBook(catalog).get(jobs)
+    assert job is not None and (job.pages_done, job.pages_total) == (2, 2)

@@ -21,7 +21,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from api.context import context_of
 from api.errors import ApiError
-from api.uploads import client_file_name, land
+from api.uploads import client_file_name, land, too_large
 from ingest.page_count import Reconciliation
 from ingest.submit import make_submission
 from ocr.errors import InputRejected
@@ -191,6 +191,9 @@ def _submit(request: Request, user: User, form: FormData) -> Response:
 def _accept(request: Request, code: str, kind: str, upload: UploadFile) -> str:
     """Land one file in the inbox and hand it to the submitter the API uses: a job id."""
     context = context_of(request)
+    limit = int(context.settings.api_max_upload_mb * 1024 * 1024)
+    if upload.size is not None and upload.size > limit:  # the API's limit, file by file
+        raise too_large(limit)
     landed = land(upload.file, context.settings.resolved_inbox_dir)
     submission = make_submission(landed.path, code, kind)
     submission = dataclasses.replace(
