@@ -43,11 +43,17 @@ def _flag(condition: ColumnElement[Any]) -> ColumnElement[int]:
     return case((condition, 1), else_=0)
 
 
-def month_of(dialect: str) -> ColumnElement[str]:
-    """``YYYY-MM`` of the reception date."""
+def month_of(dialect: str) -> ColumnElement[Any]:
+    """The reception month: its first day on PostgreSQL (``date_trunc``, much cheaper per
+    row than ``to_char``), ``YYYY-MM`` text on SQLite. Read it with :func:`month_key`."""
     if dialect == "postgresql":
-        return func.to_char(D.received_on, "YYYY-MM")
+        return func.date_trunc("month", D.received_on)
     return func.strftime("%Y-%m", D.received_on)
+
+
+def month_key(value: Any) -> str:
+    """``YYYY-MM`` of a :func:`month_of` value from either database."""
+    return str(value)[:7]
 
 
 def flags(units: Collection[str], start: date, end: date, dialect: str) -> Subquery:

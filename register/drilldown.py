@@ -9,7 +9,7 @@ read from. Paged by keyset on (received_on, code), in SQL.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Literal, get_args
 
 from sqlalchemy import ColumnElement, and_, select, tuple_
@@ -74,7 +74,8 @@ def dossiers_behind(
         if scope.procedure:
             conditions.append(f.c.procedure_code == scope.procedure)
         if scope.month:
-            conditions.append(f.c.month == scope.month)
+            first, last = _month_range(scope.month)
+            conditions.append(f.c.received_on.between(first, last))
         if after is not None:
             conditions.append(tuple_(f.c.received_on, f.c.code) > tuple_(*after))
         query = (
@@ -87,6 +88,16 @@ def dossiers_behind(
     items = [Behind(r.code, r.unit_code, r.procedure_code, r.received_on) for r in rows[:limit]]
     more = len(rows) > limit
     return BehindPage(items, (items[-1].received_on, items[-1].code) if more else None)
+
+
+def _month_range(month: str) -> tuple[date, date]:
+    """First and last day of ``YYYY-MM`` (an unreadable month matches nothing)."""
+    try:
+        first = date.fromisoformat(f"{month}-01")
+    except ValueError:
+        return date.max, date.min
+    following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+    return first, following - timedelta(days=1)
 
 
 def _measure(f: Subquery, measure: Measure) -> ColumnElement[bool]:

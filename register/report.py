@@ -23,7 +23,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlalchemy import case, func, literal, select, tuple_, union_all
 from sqlalchemy.orm import Session
 
-from register.digitised import digitised_of, flags
+from register.digitised import digitised_of, flags, month_key
 from register.units import units_below_in
 from storage.clock import utc_now
 from storage.database import SessionSource
@@ -202,7 +202,7 @@ def _one_pass(
             func.grouping_sets(*(tuple_(k, inside) for k in keys.values()))
         )
         rows = [
-            (by, str(row[index]), row)
+            (by, month_key(row[index]) if by == "month" else str(row[index]), row)
             for row in session.execute(query)
             for index, by in enumerate(keys)
             if row[index] is not None

@@ -187,3 +187,28 @@ def test_units_from_a_file_take_their_names_and_parents(database: Database, tmp_
     assert units_below(database, "H56") == {"H56", "H56.20", "H56.20.01"}
     report = digitisation_report(database, "H56", date(2025, 1, 1), date(2025, 1, 31))
     assert report.unit_name == "UBND tỉnh Khánh Hòa"
+
+
+def test_each_count_of_the_report_lists_the_dossiers_behind_it(office: Catalog) -> None:
+    from register.drilldown import Scope, dossiers_behind
+
+    year = Scope(PROVINCE, date(2025, 1, 1), date(2025, 12, 31))
+    database = office.database
+
+    def codes(scope: Scope, measure: str) -> list[str]:
+        return [d.code for d in dossiers_behind(database, scope, measure).items]  # type: ignore[arg-type]
+
+    assert codes(year, "digitised") == [A, C, D]  # oldest first
+    assert codes(year, "not_digitised") == [B, E]
+    assert codes(year, "paper") == [A, B] and codes(year, "result_digitised") == [A]
+    assert codes(year, "reused") == [C]
+    february = Scope(PROVINCE, year.start, year.end, month="2025-02")
+    assert codes(february, "received") == [D, E]
+    commune = Scope(DISTRICT, year.start, year.end, sub_unit=COMMUNE)
+    assert codes(commune, "received") == [C, D]
+    outside = Scope(DISTRICT, year.start, year.end, sub_unit=OTHER_DISTRICT)
+    assert codes(outside, "received") == [], "a sub-unit outside the unit finds nothing"
+    first = dossiers_behind(database, year, "received", limit=2)
+    assert [d.code for d in first.items] == [A, B] and first.next_after is not None
+    rest = dossiers_behind(database, year, "received", after=first.next_after, limit=2)
+    assert [d.code for d in rest.items] == [C, D]
