@@ -4,7 +4,8 @@
 is :func:`storage.folding.fold` of it, character for character (what is matched).
 The full-text index over ``text_folded`` is not a model: on SQLite it is the FTS5
 virtual table ``document_text_fts`` kept in step by triggers, on PostgreSQL the
-GIN index ``document_text_fts_gin`` on ``to_tsvector('simple', text_folded)``;
+generated column ``document_text_fts_vector`` (``to_tsvector('simple', text_folded)``)
+with the GIN index ``document_text_fts_gin``;
 both are made by migration 0007 and left out of the schema comparison.
 """
 

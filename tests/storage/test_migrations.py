@@ -82,7 +82,8 @@ def schema_diff(database: Database) -> list[object]:
 
 
 def _not_full_text(name: str | None, _type: str, _parents: object) -> bool:
-    """The search index's FTS5 table (and its shadow tables) or GIN index is no model."""
+    """The search index's FTS5 table (and its shadow tables), tsvector column and GIN index
+    are no model."""
     return not (name or "").startswith(FULL_TEXT_PREFIX)
 
 

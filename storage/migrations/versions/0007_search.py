@@ -5,7 +5,8 @@
 - SQLite: the FTS5 table ``document_text_fts`` over ``text_folded`` (external
   content: it holds the index, not a second copy of the text), kept in step by
   triggers, so any write to ``document_texts`` is indexed in the same transaction.
-- PostgreSQL: a GIN index on ``to_tsvector('simple', text_folded)``. The text is
+- PostgreSQL: a stored generated column ``document_text_fts_vector`` =
+  ``to_tsvector('simple', text_folded)`` with a GIN index. The text is
   folded in Python rather than by the ``unaccent`` extension: both backends then
   match exactly the same words (unaccent's rules and FTS5's differ, FTS5 keeps đ),
   no extension has to be created by a privileged role, and snippets highlight by
@@ -41,8 +42,12 @@ _SQLITE = (
     " END",
 )
 _POSTGRESQL = (
-    "CREATE INDEX document_text_fts_gin ON document_texts"
-    " USING gin (to_tsvector('simple', text_folded))",
+    # Stored, so ranking reads the vector instead of parsing every matching text again
+    # (9 s → well under a second for a common word over 10,000 documents, bench/search.py).
+    # Capped at 1,000,000 characters: a tsvector has a 1 MB limit.
+    "ALTER TABLE document_texts ADD COLUMN document_text_fts_vector tsvector"
+    " GENERATED ALWAYS AS (to_tsvector('simple', left(text_folded, 1000000))) STORED",
+    "CREATE INDEX document_text_fts_gin ON document_texts USING gin (document_text_fts_vector)",
 )
 
 
