@@ -22,6 +22,8 @@ from web.context import WebContext
 from web.pages import (
     admin_keys,
     admin_users,
+    archive,
+    counter,
     dossier,
     home,
     placeholders,
@@ -51,6 +53,8 @@ PAGE_MODULES = (
     session,
     home,
     placeholders,
+    counter,
+    archive,
     admin_users,
     admin_keys,
     system,

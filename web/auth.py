@@ -159,9 +159,9 @@ ROLE_LABELS = {
 }
 #: What a role sees on its home page and in the menu: (path, message id, roles).
 PAGES: tuple[tuple[str, str, tuple[Role, ...]], ...] = (
-    ("/counter", N_("Counter"), ("clerk", "supervisor")),
+    ("/counter", N_("Counter"), ("clerk", "archivist")),
     ("/search", N_("Search"), ROLES),
-    ("/archive", N_("Archive"), ("archivist", "supervisor")),
+    ("/archive", N_("Archive"), ("archivist",)),
     ("/worklist", N_("Not yet digitised"), ("clerk", "supervisor")),
     ("/reports", N_("Report"), ("clerk", "supervisor")),
     ("/admin/users", N_("Users"), ("admin",)),
