@@ -29,6 +29,7 @@ from web.pages import (
     placeholders,
     report,
     reuse,
+    search,
     session,
     system,
     worklist,
@@ -62,6 +63,7 @@ PAGE_MODULES = (
     report,
     worklist,
     reuse,
+    search,
 )
 
 

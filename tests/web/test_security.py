@@ -149,3 +149,10 @@ def test_five_wrong_passwords_lock_the_username(served: Served) -> None:
         assert status == 429
         assert "Đăng nhập sai quá nhiều lần" in text
         assert re.search(r"15\s+phút", text)
+
+
+def test_the_search_page_is_a_walked_route_open_to_every_role() -> None:
+    """The route-role tests above cover /search; every role may search its own units."""
+    search = [route for method, path, route in ROUTES if (method, path) == ("GET", "/search")]
+    assert len(search) == 1
+    assert set(required_roles(search[0]) or ()) == {"clerk", "archivist", "supervisor", "admin"}

@@ -6,23 +6,13 @@ route-role tests are right from the start; a real page replaces its entry here.
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from sohoa.i18n import N_
-from storage.accounts import User
-from web.auth import require_user
 from web.lang import translate
 from web.templating import render
 
 router = APIRouter()
-
-
-@router.get("/search")
-async def search(request: Request, user: Annotated[User, Depends(require_user())]) -> Response:
-    return _soon(request, N_("Search"))
 
 
 def _soon(request: Request, title: str) -> Response:
