@@ -132,7 +132,10 @@ class EmbeddedSubmitter:
         if record.status == "stored":  # a duplicate: answered at once, nothing redone
             submission.source.unlink(missing_ok=True)
             return view_of(book.create(new, status="done"), duplicate=True)
-        job = book.create(new)
+        job, created = book.open(new)
+        if not created:  # the same source is being digitised for this dossier already
+            submission.source.unlink(missing_ok=True)
+            return view_of(job)
         self._pool.submit(self._run, job.id, submission)
         log.info(
             "job queued",

@@ -106,10 +106,35 @@ def record_reason(record: DocumentRecord, lang: str) -> str:
     """Why a document is not stored (rejected, failed, or a failed attempt), in ``lang``."""
     if record.status == "stored":
         return ""
+    if record.claim_state is not None:
+        return claim_reason(record, lang)
     message = record.error_vi if lang == "vi" and record.error_vi else record.error
     if not message:
         return ""
     return f"[{record.error_kind}] {message}" if record.error_kind else message
+
+
+_CLAIM_WORDS = {
+    "vi": {
+        "in_progress": "đang được số hoá (tiến trình {owner}, từ {since})",
+        "abandoned": "bị bỏ dở: tiến trình {owner} đã dừng; hãy xử lý lại tệp",
+        "unclaimed": "đang chờ xử lý (hoặc bị bỏ dở trước khi bắt đầu; hãy xử lý lại tệp)",
+    },
+    "en": {
+        "in_progress": "being digitised (run {owner}, since {since})",
+        "abandoned": "abandoned: run {owner} stopped; process the file again",
+        "unclaimed": "waiting (or abandoned before it started; process the file again)",
+    },
+}
+
+
+def claim_reason(record: DocumentRecord, lang: str) -> str:
+    """A pending row: being digitised by a live run, or abandoned by one that died."""
+    state = record.claim_state or "unclaimed"
+    since = vietnam_time(record.claimed_at).strftime("%H:%M:%S") if record.claimed_at else "?"
+    owner = (record.claimed_by or "?").rsplit(":", 2)[0]  # host:pid
+    words = _CLAIM_WORDS["vi" if lang == "vi" else "en"][state]
+    return f"[{state}] " + words.format(owner=owner, since=since)
 
 
 def print_ocr_result(result: DocumentResult, lang: str, as_json: bool) -> None:
@@ -135,6 +160,7 @@ def record_dict(record: DocumentRecord) -> dict[str, Any]:
     data["created_at"] = vietnam_time(record.created_at).isoformat()
     data["updated_at"] = vietnam_time(record.updated_at).isoformat()
     data["revoked"] = record.revoked
+    data["claim_state"] = record.claim_state
     for name in ("signed_at", "revoked_at"):
         if data.get(name) is not None:
             data[name] = vietnam_time(data[name]).isoformat()

@@ -12,14 +12,15 @@ import logging
 import random
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import CursorResult, Engine, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage import document_hooks, search
+from storage.claims import DEFAULT_LEASE, ClaimState, claim_state, owner_alive
 from storage.clock import utc_now, vietnam_time
 from storage.codes import parse_dossier_code
 from storage.database import Database
@@ -74,11 +75,11 @@ class StoredDocument:
     signature_level: str | None = None
     signed_by: str | None = None
     signed_at: datetime | None = None
+    #: Prefix of the page thumbnails made at store time (workers.thumbnails); None: none.
+    thumbs_key: str | None = None
     #: The OCR text of each page, indexed for search when the document is marked stored
     #: (None: not known here; the index is left as it is).
     page_texts: tuple[str, ...] | None = None
-    #: Prefix of the page thumbnails made at store time (workers.thumbnails); None: none.
-    thumbs_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -129,6 +130,14 @@ class DocumentRecord:
     thumbs_key: str | None = None
     #: The current version (storage.versions): 1 = the original store.
     version: int = 1
+    #: Who is digitising this pending row and since when (storage.claims).
+    claimed_by: str | None = None
+    claimed_at: datetime | None = None
+
+    @property
+    def claim_state(self) -> ClaimState | None:
+        """None unless pending; then "in_progress", "abandoned" (its run died) or "unclaimed"."""
+        return claim_state(self.status, self.claimed_by, self.claimed_at)
 
     @property
     def revoked(self) -> bool:
@@ -232,6 +241,38 @@ class Catalog:
             f"after {_RESERVE_ATTEMPTS} attempts; too many concurrent writers?"
         )
 
+    def claim(
+        self, doc_id: int, owner: str, lease: timedelta = DEFAULT_LEASE
+    ) -> tuple[DocumentRecord, bool]:
+        """Take the right to digitise a pending row, before any OCR: ``(record, True)``
+        when ``owner`` now holds it, ``(record, False)`` when the row is not pending or
+        another live run holds it (the caller then waits or reports a duplicate).
+
+        A compare-and-set on the claim seen: of two runs racing for one row exactly
+        one UPDATE matches. A claim whose owner died (:mod:`storage.claims`) is taken over.
+        """
+        with self._sessions.begin() as session:
+            row = _get(session, doc_id)
+            held, since = row.claimed_by, row.claimed_at
+            if row.status != "pending" or (
+                held not in (None, owner) and owner_alive(held or "", since, lease)
+            ):
+                return _record(row), False
+            seen = Document.claimed_by.is_(None) if held is None else Document.claimed_by == held
+            result = session.execute(
+                update(Document)
+                .where(Document.id == doc_id, Document.status == "pending", seen)
+                .values(claimed_by=owner, claimed_at=utc_now())
+                .execution_options(synchronize_session=False)
+            )
+            assert isinstance(result, CursorResult)
+            moved = result.rowcount
+            session.expire(row)
+            record = _record(row)
+        if moved == 1 and held not in (None, owner):
+            log.warning("abandoned claim taken over", extra={"doc_id": doc_id})
+        return record, moved == 1
+
     def mark_stored(self, doc_id: int, stored: StoredDocument) -> DocumentRecord:
         """Record the outcome of a successful upload and mark the document stored."""
         check_sha256(stored.sha256)
@@ -255,6 +296,7 @@ class Catalog:
             row.thumbs_key = stored.thumbs_key
             row.status = "stored"
             row.error = row.error_kind = row.error_vi = None
+            row.claimed_by = row.claimed_at = None
             if stored.page_texts is not None:  # searchable in the same transaction
                 search.index_text(session, row.id, row.dossier_code, stored.page_texts)
             session.flush()
@@ -287,6 +329,7 @@ class Catalog:
                 _set_error(row, error, kind, error_vi)
                 if give_up:
                     row.status = "failed"
+                    row.claimed_by = row.claimed_at = None
             session.flush()
             return _record(row)
 
@@ -302,6 +345,7 @@ class Catalog:
                 return _record(row)
             _set_error(row, error, kind, error_vi)
             row.status = "rejected"
+            row.claimed_by = row.claimed_at = None
             row.number = None
             row.key = None
             row.result_code = None
@@ -604,6 +648,8 @@ def _record(row: Document) -> DocumentRecord:
         revoked_by=row.revoked_by,
         thumbs_key=row.thumbs_key,
         version=row.version or 1,
+        claimed_by=row.claimed_by,
+        claimed_at=row.claimed_at,
     )
 
 

@@ -10,11 +10,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.clock import utc_now
 from storage.models import Base, UTCDateTime
+
+_ACTIVE_SQL = "('queued', 'processing', 'assembling')"
 
 
 class Job(Base):
@@ -25,6 +27,14 @@ class Job(Base):
         Index("ix_jobs_status", "status"),
         Index("ix_jobs_document", "document_id"),
         Index("ix_jobs_dossier_code", "dossier_code"),
+        # Never two active jobs for one document (migration 0010).
+        Index(
+            "uq_jobs_active_document",
+            "document_id",
+            unique=True,
+            sqlite_where=text(f"status IN {_ACTIVE_SQL}"),
+            postgresql_where=text(f"status IN {_ACTIVE_SQL}"),
+        ),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)

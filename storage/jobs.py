@@ -20,6 +20,7 @@ from typing import Any, Literal
 
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import CursorResult
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from storage.catalog import Catalog
@@ -103,7 +104,34 @@ class JobBook:
     # -- submitting ------------------------------------------------------------------------
 
     def create(self, new: NewJob, *, status: JobStatus = "queued") -> JobRecord:
-        """Record a job before its first message is sent (the outbox)."""
+        """Record a job before its first message is sent (the outbox); see :meth:`open`."""
+        return self.open(new, status=status)[0]
+
+    def open(self, new: NewJob, *, status: JobStatus = "queued") -> tuple[JobRecord, bool]:
+        """Record a job, or find the active one its document already has: ``(job, created)``.
+
+        A document never has two active jobs (the unique partial index
+        ``uq_jobs_active_document``): of two submits racing for one document, the
+        second gets the first one's job and sends nothing.
+        """
+        try:
+            return self._insert(new, status), True
+        except IntegrityError:
+            active = self.active_for_document(new.document_id)
+            if active is None:  # it ended between our insert and this read: try once more
+                return self._insert(new, status), True
+            log.info("document already has an active job", extra={"job": active.id})
+            return active, False
+
+    def active_for_document(self, document_id: int) -> JobRecord | None:
+        """The document's active (queued, processing or assembling) job, if any."""
+        with self._sessions() as session:
+            row = session.scalars(
+                select(Job).where(Job.document_id == document_id, Job.status.in_(ACTIVE))
+            ).first()
+            return _job(row) if row else None
+
+    def _insert(self, new: NewJob, status: JobStatus) -> JobRecord:
         now = utc_now()
         row = Job(
             id=uuid.uuid4().hex,

@@ -110,3 +110,7 @@ class Document(Base):
     version: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now, onupdate=utc_now)
+    #: Who is digitising this pending row (``host:pid:start`` or ``job:<id>``) and since
+    #: when (storage.claims); NULL once the row ends stored, rejected or failed.
+    claimed_by: Mapped[str | None] = mapped_column(String(120))
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -102,8 +102,9 @@ def enqueue(
     )
     if stored:  # stored earlier without the queue (embedded mode)
         return Enqueued(book.create(new, status="done").id, True)
-    job = book.create(new)
-    send_document(queue, job.id)
+    job, created = book.open(new)
+    if created:  # else a concurrent submit of the same document made it: its job is ours
+        send_document(queue, job.id)
     return Enqueued(job.id, False)
 
 

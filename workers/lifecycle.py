@@ -29,19 +29,17 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Protocol
 
-from ocr.assemble import DocumentResult, assemble
 from ocr.errors import InputRejected
 from ocr.options import OcrOptions
-from ocr.page import PageJob
-from ocr.pdfa import DocumentMetadata
-from ocr.sources import inspect_source
 from storage.catalog import Catalog, DocumentRecord
+from storage.claims import new_owner
 from storage.jobs import JobBook, JobRecord
 from storage.objects import ObjectStore
 from workers import metrics, trail
 from workers.pages import PageRunner, Progress
 from workers.problems import Problem, problem_or_unexpected
 from workers.queue_config import QueueConfig
+from workers.single_file import digitise_file
 from workers.storing import document_metadata, store_document
 from workers.submission import Outcome, Submission
 
@@ -72,23 +70,6 @@ class Digitiser(Protocol):
     ) -> Outcome: ...
 
 
-def digitise_file(
-    source_path: Path,
-    output: Path,
-    metadata: DocumentMetadata,
-    options: OcrOptions,
-    runner: PageRunner,
-    progress: Progress | None = None,
-) -> DocumentResult:
-    """One source file to one validated PDF/A (no catalog, no store): inspect, fan out
-    the pages, assemble once. Raises ocr.errors.InputRejected; writes nothing then."""
-    source = inspect_source(source_path, options)
-    with tempfile.TemporaryDirectory(prefix="sohoa-pages-") as workdir:
-        jobs = [PageJob(source, page, options, Path(workdir)) for page in source.pages]
-        results = runner.run(jobs, progress)
-        return assemble(source, results, metadata, output)
-
-
 class EmbeddedDigitiser:
     """Runs the whole lifecycle in this process, pages on ``runner``'s workers."""
 
@@ -107,10 +88,14 @@ class EmbeddedDigitiser:
             submission.source_name,
             submission.source_sha256,
         )
+        if record.status == "pending":
+            record = self._claim_or_wait(record)
         if record.status == "stored":
             log.info("already stored", extra={"document": record.name, "key": record.key})
             metrics.record_outcome(Outcome(record, None, duplicate=True), 0.0)
             return Outcome(record, None, duplicate=True)
+        if record.status != "pending":  # another run of the same source gave up on it
+            raise problem_of_row(record)
         trail.received(self.catalog, record)
         try:
             outcome = self._make(submission, record, options, progress)
@@ -128,6 +113,29 @@ class EmbeddedDigitiser:
             raise problem from error
         metrics.record_outcome(outcome, time.monotonic() - started)
         return outcome
+
+    def _claim_or_wait(self, record: DocumentRecord) -> DocumentRecord:
+        """Take the row's claim before any OCR, or wait for the run that holds it.
+
+        Of two concurrent runs of one source exactly one digitises; the other waits,
+        never OCRs, and answers as the winner ends: stored (a duplicate, as for a
+        source stored earlier), or the winner's Problem. A claim whose run died is
+        taken over (storage.claims), so nobody waits on a dead run for ever.
+        Returns the row: pending and claimed by this run, or no longer pending.
+        """
+        owner = new_owner()
+        waiting = False
+        while True:
+            record, mine = self.catalog.claim(record.id, owner)
+            if mine or record.status != "pending":
+                return record
+            if not waiting:
+                log.info(
+                    "being digitised by another run; waiting for its result",
+                    extra={"document": record.name},
+                )
+                waiting = True
+            time.sleep(POLL_SECONDS)
 
     def _make(
         self,
@@ -228,6 +236,15 @@ def named(error: BaseException, source_name: str) -> BaseException:
         detail = quoted.sub(lambda _: source_name, error.detail)
         return InputRejected(error.reason, error.path.with_name(source_name), detail)
     return error
+
+
+def problem_of_row(record: DocumentRecord) -> Problem:
+    """The Problem a rejected or failed row carries (what another run of it ended with)."""
+    return Problem(
+        record.error_kind or "processing_failed",
+        record.error_vi or f"Xử lý thất bại: {record.error or ''}".rstrip(": "),
+        record.error or "Processing failed",
+    )
 
 
 def problem_of_job(job: JobRecord) -> Problem:
