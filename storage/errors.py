@@ -41,3 +41,10 @@ class DocumentNotFound(StorageError):
 class RetentionRefused(StorageError):
     """A delete refused because the document is still under retention (or revoked):
     by the catalog, or by the S3 server's object lock."""
+
+
+class ObjectExists(StorageError):
+    """A put refused: the key already holds an object with another SHA-256.
+
+    A stored key is never overwritten; writing the same bytes again is fine.
+    """

@@ -3,19 +3,22 @@
 Objects live at ``root/<key>``. The SHA-256 recorded at upload time is kept in
 ``root/.sha256/<key>`` so that a later read can tell bit rot or a hand-edited
 file from the original; keys can never start a segment with ``.``, so these
-records cannot collide with objects.
+records cannot collide with objects. A key is written once (put if absent,
+:meth:`LocalStore.put_file`): a stored object is never replaced by other bytes.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 from datetime import timedelta
 from pathlib import Path
 
-from storage.errors import ChecksumMismatch, ObjectNotFound
+from storage.errors import ChecksumMismatch, ObjectExists, ObjectNotFound
 from storage.files import (
     atomic_output,
     commit,
+    fsync_directory,
     read_chunks,
     sha256_file,
     stage_verified,
@@ -47,16 +50,23 @@ class LocalStore:
     def put_file(
         self, key: str, path: Path, sha256: str, content_type: str = "application/pdf"
     ) -> StoredObject:
-        """Stage and verify a copy of ``path``, then make it visible with a rename.
+        """Put ``path`` under ``key`` unless the key holds another object (put if absent).
 
-        The checksum record is replaced just before the data: a crash between
-        the two renames leaves a record that disagrees with the old file, which
-        ``get_to_file`` reports as a mismatch instead of silently serving stale
-        bytes. What landed is re-hashed before success is reported.
+        A key that holds an object with another SHA-256 is refused
+        (:class:`ObjectExists`): a stored key is never overwritten. The same bytes
+        again are fine (idempotent; a copy whose bytes rotted is replaced by them).
+        The data is staged and verified, then made visible with ``link(2)``, which
+        fails if the key exists, so of two writers racing for one key exactly one
+        lands its bytes. The checksum record is written only by a writer whose bytes
+        are the ones at the key, after they landed: a record never names bytes that
+        are not there (absent, ``head`` hashes the file itself).
         """
         check_key(key)
         check_sha256(sha256)
         dest = self._path(key)
+        existing = self.head(key)
+        if existing is not None and existing.sha256 != sha256:
+            raise self._exists(key, existing.sha256, sha256)
         with path.open("rb") as source:
             try:
                 temp, _ = stage_verified(dest, read_chunks(source), sha256)
@@ -65,8 +75,11 @@ class LocalStore:
                     f"{path} does not hash to the declared {sha256}; nothing stored under {key!r}"
                 ) from None
         try:
+            if existing is None:
+                self._link_new(temp, key, sha256)
+            else:  # the same object: put its verified bytes back (repairs bit rot)
+                commit(temp, dest)
             self._write_checksum(key, sha256)
-            commit(temp, dest)
         finally:
             temp.unlink(missing_ok=True)
         stored = self._verify_landed(key, sha256)
@@ -75,6 +88,25 @@ class LocalStore:
             extra={"object_key": key, "size": stored.size, "store": self.describe()},
         )
         return stored
+
+    def _link_new(self, temp: Path, key: str, sha256: str) -> None:
+        """Make ``temp`` visible under ``key`` only if nothing is there (atomic ``link``)."""
+        dest = self._path(key)
+        self._checksum_path(key).unlink(missing_ok=True)  # a stale record of a deleted object
+        try:
+            os.link(temp, dest)
+        except FileExistsError:  # another writer landed first: same bytes, or refused
+            actual = sha256_file(dest)
+            if actual != sha256:
+                raise self._exists(key, actual, sha256) from None
+            return
+        fsync_directory(dest.parent)
+
+    def _exists(self, key: str, held: str, offered: str) -> ObjectExists:
+        return ObjectExists(
+            f"{key!r} in {self.describe()} already holds another object ({held[:12]}…, "
+            f"not {offered[:12]}…); a stored object is never overwritten"
+        )
 
     def get_to_file(self, key: str, dest: Path) -> StoredObject:
         expected = self.head(key)
@@ -103,8 +135,10 @@ class LocalStore:
         return StoredObject(key=key, size=path.stat().st_size, sha256=sha256)
 
     def delete(self, key: str) -> None:
-        self._path(check_key(key)).unlink(missing_ok=True)
-        self._checksum_path(key).unlink(missing_ok=True)
+        """Record first, then data: a crash in between leaves data without a record
+        (hashed on reading), never a record without its data."""
+        self._checksum_path(check_key(key)).unlink(missing_ok=True)
+        self._path(key).unlink(missing_ok=True)
 
     def presign_get(self, key: str, expires: timedelta) -> str | None:
         """Local files cannot be handed out by URL; callers fall back to copying."""

@@ -33,6 +33,7 @@ from minio.retention import Retention
 
 from storage.errors import (
     ChecksumMismatch,
+    ObjectExists,
     ObjectNotFound,
     RetentionRefused,
     StorageError,
@@ -110,7 +111,12 @@ class S3Store:
     def put_file(
         self, key: str, path: Path, sha256: str, content_type: str = "application/pdf"
     ) -> StoredObject:
-        """Upload atomically (one PUT, or parts completed at once), then verify what landed."""
+        """Upload atomically (one PUT, or parts completed at once), then verify what landed.
+
+        Put if absent: a key holding another SHA-256 is refused (:class:`ObjectExists`),
+        checked by HEAD and, on a single PUT, by the server (``If-None-Match: *``). The
+        same bytes again are put again (idempotent; repairs a copy whose bytes rotted).
+        """
         check_key(key)
         check_sha256(sha256)
         actual = sha256_file(path)
@@ -118,21 +124,26 @@ class S3Store:
             raise ChecksumMismatch(
                 f"{path} hashes to {actual}, not the declared {sha256}; nothing uploaded"
             )
+        existing = self.head(key)
+        if existing is not None and existing.sha256 != sha256:
+            raise self._exists(key, existing.sha256, sha256)
         size = path.stat().st_size
         part_size = max(self.config.part_size, MIN_PART_SIZE)
         multipart = size > part_size
-        with path.open("rb") as data, self._errors(key):
-            self._client.put_object(
-                self.config.bucket,
-                self._name(key),
-                data,
-                size,
-                content_type=content_type,
-                # The whole-object checksum header only means something on a single PUT.
-                metadata={SHA256_METADATA: sha256} if multipart else checksum_headers(sha256),
-                part_size=part_size,
-                num_parallel_uploads=1,
-            )
+        if multipart:  # HEAD above is the check; the catalog's claim keeps writers apart
+            with path.open("rb") as data, self._errors(key):
+                self._client.put_object(
+                    self.config.bucket,
+                    self._name(key),
+                    data,
+                    size,
+                    content_type=content_type,
+                    metadata={SHA256_METADATA: sha256},
+                    part_size=part_size,
+                    num_parallel_uploads=1,
+                )
+        else:
+            self._put_single(key, path, sha256, content_type, only_new=existing is None)
         stored = self._verify_landed(key, size, sha256)
         if multipart:
             self._verify_read_back(key, sha256)
@@ -141,6 +152,43 @@ class S3Store:
             extra={"object_key": key, "size": size, "store": self.describe(), "parts": multipart},
         )
         return stored
+
+    def _put_single(
+        self, key: str, path: Path, sha256: str, content_type: str, *, only_new: bool
+    ) -> None:
+        """One PUT; ``only_new`` adds ``If-None-Match: *`` so the server itself refuses it
+        when the key appeared since our HEAD (SeaweedFS, MinIO and AWS answer 412).
+
+        minio-py's public put_object prefixes unknown headers as user metadata, so the
+        request goes through its ``_put_object`` (same signing and checksums).
+        """
+        headers: DictType = {
+            "Content-Type": content_type,
+            _SHA256_HEADER: sha256,
+            "x-amz-checksum-sha256": checksum_headers(sha256)["x-amz-checksum-sha256"],
+        }
+        if only_new:
+            headers["If-None-Match"] = "*"
+        refused = False
+        with self._errors(key):
+            try:
+                self._client._put_object(
+                    self.config.bucket, self._name(key), path.read_bytes(), headers=headers
+                )
+            except S3Error as exc:
+                if exc.code != "PreconditionFailed":
+                    raise
+                refused = True
+        if refused:  # another writer's object landed first: the same bytes, or refused
+            landed = self.head(key)
+            if landed is None or landed.sha256 != sha256:
+                raise self._exists(key, landed.sha256 if landed else "?", sha256)
+
+    def _exists(self, key: str, held: str, offered: str) -> ObjectExists:
+        return ObjectExists(
+            f"{key!r} in {self.describe()} already holds another object ({held[:12]}…, "
+            f"not {offered[:12]}…); a stored object is never overwritten"
+        )
 
     def get_to_file(self, key: str, dest: Path) -> StoredObject:
         """Stream the object to ``dest``, checking it against the digest it was stored with.

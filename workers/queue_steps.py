@@ -29,6 +29,7 @@ from ocr.assemble import assemble
 from ocr.page import PageJob, PageResult, process_page
 from ocr.sources import SourceInfo, SourceKind, inspect_source
 from storage.catalog import Catalog
+from storage.errors import ObjectExists
 from storage.files import sha256_file
 from storage.jobs import JobBook, JobRecord
 from storage.objects import ObjectStore
@@ -199,16 +200,20 @@ def _put_page_result(
     text_key = None
     if result.text_pdf is not None:
         text_key = page_text_key(job_id, result.index)
-        store.put_file(text_key, result.text_pdf, sha256_file(result.text_pdf))
+        _put_work(store, text_key, result.text_pdf, "application/pdf")
     data = tmp / "result.json"
     payload = {**page_result_to_json(result, text_key), "seconds": round(seconds, 3)}
     data.write_text(json.dumps(payload, ensure_ascii=False))
-    store.put_file(
-        page_result_key(job_id, result.index),
-        data,
-        sha256_file(data),
-        content_type="application/json",
-    )
+    _put_work(store, page_result_key(job_id, result.index), data, "application/json")
+
+
+def _put_work(store: ObjectStore, key: str, path: Path, content_type: str) -> None:
+    """A page's work object; one already there was put by another run of the same page
+    (a redelivered message) and stands: the store never replaces an object."""
+    try:
+        store.put_file(key, path, sha256_file(path), content_type=content_type)
+    except ObjectExists:
+        log.info("page work already written by another run", extra={"object_key": key})
 
 
 def _get_page_result(

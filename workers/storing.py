@@ -7,16 +7,20 @@ landed) and describe the result for :meth:`storage.catalog.Catalog.mark_stored`.
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 from ocr.assemble import DocumentResult
 from ocr.pdfa import DocumentMetadata
 from storage.catalog import DocumentRecord, DroppedPage, StoredDocument
+from storage.errors import ObjectExists
 from storage.files import sha256_file
 from storage.keys import DROPPED_SUFFIX, TEXT_SUFFIX, sidecar_key
-from storage.objects import ObjectStore
+from storage.objects import ObjectStore, StoredObject
 from workers.signing import sign_for_storage
 from workers.thumbnails import store_thumbnails
+
+log = logging.getLogger(__name__)
 
 KIND_TITLES = {"intake": "Thành phần hồ sơ", "result": "Kết quả giải quyết"}
 
@@ -38,14 +42,14 @@ def store_document(
     sidecars; each put verifies the checksum of what landed. Page thumbnails are made
     here, once, from the stored bytes (workers.thumbnails)."""
     signed = sign_for_storage(result, record, tmp)
-    main = store.put_file(record.stored_key, signed.pdf, sha256_file(signed.pdf))
+    main = put_own(store, record, record.stored_key, signed.pdf)
     text_key = sidecar_key(record.stored_key, TEXT_SUFFIX)
     sidecar = _text_sidecar(result, record, tmp / "text.json")
-    store.put_file(text_key, sidecar, sha256_file(sidecar), content_type="application/json")
+    put_own(store, record, text_key, sidecar, content_type="application/json")
     dropped_key = None
     if result.dropped_pdf is not None:
         dropped_key = sidecar_key(record.stored_key, DROPPED_SUFFIX)
-        store.put_file(dropped_key, result.dropped_pdf, sha256_file(result.dropped_pdf))
+        put_own(store, record, dropped_key, result.dropped_pdf)
     return StoredDocument(
         sha256=main.sha256,
         size=main.size,
@@ -63,6 +67,32 @@ def store_document(
         thumbs_key=store_thumbnails(store, signed.pdf, record.stored_key),
         page_texts=tuple(result.page_texts),  # indexed for search as the row is marked stored
     )
+
+
+def put_own(
+    store: ObjectStore,
+    record: DocumentRecord,
+    key: str,
+    path: Path,
+    content_type: str = "application/pdf",
+) -> StoredObject:
+    """Put one object of a document this run holds the claim (or the assemble lease) of.
+
+    The store refuses to replace another object (put if absent). Under its key
+    there may be one: left by an earlier attempt of this same row that stopped
+    between upload and ``mark_stored`` (kill -9, power cut) and made other bytes
+    (a signature's time). The row is not stored, so nobody was told of that object:
+    it is removed and this one put. A stored row never comes here.
+    """
+    sha256 = sha256_file(path)
+    try:
+        return store.put_file(key, path, sha256, content_type=content_type)
+    except ObjectExists:
+        if record.status == "stored":
+            raise
+        log.warning("replacing an object left by an unfinished attempt", extra={"object_key": key})
+        store.delete(key)
+        return store.put_file(key, path, sha256, content_type=content_type)
 
 
 def _text_sidecar(result: DocumentResult, record: DocumentRecord, path: Path) -> Path:
