@@ -9,8 +9,9 @@ Three indicators, each with numerator, denominator, rate and points (spec §6):
   third figure; the national formula does not define its denominator: [open]).
 
 Counting is SQL: one scan grouped per unit, per procedure and per month
-(``GROUPING SETS``) over :func:`register.digitised.flags`; Python only turns
-sums into rates and adds unit groups up the tree.
+(``GROUPING SETS`` over a parallel ``GROUP BY`` on PostgreSQL) over
+:func:`register.digitised.flags`; Python only turns sums into rates and adds
+unit groups up the tree.
 """
 
 from __future__ import annotations
@@ -183,28 +184,40 @@ def _one_pass(
     session: Session, units: set[str], start: date, end: date, since: date, dialect: str
 ) -> list[_Group]:
     """Counts per unit, per procedure and per month (each split by "in the period?"), from
-    ``since`` to ``end``, in one scan of the dossiers: ``GROUPING SETS`` on PostgreSQL
-    (one pass, a few hundred result rows), the same three ``GROUP BY`` joined by
-    ``UNION ALL`` on SQLite, which lacks grouping sets."""
+    ``since`` to ``end``, in one scan of the dossiers.
+
+    PostgreSQL: one ``GROUP BY`` (unit, procedure, month, in period) that the planner runs
+    in parallel workers (a few tens of thousands of groups), then ``GROUPING SETS`` over
+    those groups (a few hundred rows back). SQLite, which lacks grouping sets: the three
+    ``GROUP BY`` joined by ``UNION ALL``.
+    """
     f = flags(units, since, end, dialect)
     inside = case((f.c.received_on >= start, 1), else_=0).label("inside")
-    sums = (
-        func.count(),
-        func.sum(digitised_of(f)),
-        func.sum(f.c.paper),
-        func.sum(f.c.paper * f.c.result_ok),
-        func.sum(f.c.reused_ok),
-    )
+    sums = [
+        func.count().label("received"),
+        func.sum(digitised_of(f)).label("digitised"),
+        func.sum(f.c.paper).label("paper"),
+        func.sum(f.c.paper * f.c.result_ok).label("result_digitised"),
+        func.sum(f.c.reused_ok).label("reused"),
+    ]
     keys = {"unit": f.c.unit_code, "procedure": f.c.procedure_code, "month": f.c.month}
-    label = func.max(f.c.procedure_name)
+    label = func.max(f.c.procedure_name).label("label")
     if dialect == "postgresql":
-        # With the default 4 MB the planner (which underestimates the rows the unit and
-        # date filters keep) sorts a million rows on disk for one of the sets; the three
-        # hash tables need about 1 MB. For this transaction only.
+        # The default 4 MB made the planner (which underestimates the rows the unit and
+        # date filters keep) sort a million rows on disk; the hash tables need a few MB.
         session.execute(text("SET LOCAL work_mem = '64MB'"))
-        query = select(*keys.values(), label, inside, *sums).group_by(
-            func.grouping_sets(*(tuple_(k, inside) for k in keys.values()))
+        fine = (
+            select(*(k.label(by) for by, k in keys.items()), label, inside, *sums)
+            .group_by(*keys.values(), inside)
+            .subquery("fine")
         )
+        g = fine.c
+        query = select(
+            *(g[by] for by in keys),
+            func.max(g.label),
+            g.inside,
+            *(func.sum(g[c.name]) for c in sums),
+        ).group_by(func.grouping_sets(*(tuple_(g[by], g.inside) for by in keys)))
         rows = [
             (by, month_key(row[index]) if by == "month" else str(row[index]), row)
             for row in session.execute(query)

@@ -25,6 +25,7 @@ from workers.queue_config import QueueConfig
 from workers.queue_steps import WorkerContext
 from workers.resend_stuck import resend_stuck_forever
 from workers.source_cache import SourceCache
+from workers.webhooks import DeliveryLoop
 
 log = logging.getLogger(__name__)
 
@@ -62,12 +63,15 @@ def run_worker(
     worker.queue_prefetch = 1
     worker.start()
     reconciler = _start_reconciler(book, queue, config, stop)
+    webhooks = DeliveryLoop(lambda: catalog)  # the outbox (claims rows: many workers are fine)
+    webhooks.start()
     log.info("worker started", extra={"threads": threads, "prefix": config.prefix})
     try:
         stop.wait()
     finally:
         log.info("worker stopping")
         stop.set()
+        webhooks.stop()
         worker.stop(timeout=int(config.shutdown_timeout * 1000))
         if reconciler is not None:
             reconciler.join(timeout=5)
