@@ -50,7 +50,11 @@ def save_pdfa(pdf: pikepdf.Pdf, output: Path, metadata: DocumentMetadata) -> str
     pikepdf.pdfa.prepare(pdf, "2b")
     _set_metadata(pdf, metadata)
     try:
-        report = pikepdf.pdfa.save(pdf, output, "2b", repair=False, compress_streams=True)
+        # deterministic_id: the trailer /ID is a hash of the content, not of the clock,
+        # so the same pages and metadata give the same bytes.
+        report = pikepdf.pdfa.save(
+            pdf, output, "2b", repair=False, compress_streams=True, deterministic_id=True
+        )
     except pikepdf.pdfa.PdfaError as e:
         findings = "; ".join(f"{f.rule}: {f.message}" for f in e.report.findings[:5])
         raise InputRejected(Reason.PDFA_INVALID, output, findings) from e

@@ -32,6 +32,8 @@ def document_metadata(kind: str, source_name: str, record: DocumentRecord) -> Do
         dossier_code=record.dossier_code,
         kind=kind,
         source_name=source_name,
+        # The row's creation time, not now: the same source gives the same bytes.
+        created=record.created_at,
     )
 
 
