@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from PIL import Image
 
+from ocr import text_layer
 from ocr.errors import ToolMissing
 
 if TYPE_CHECKING:
@@ -72,19 +73,41 @@ def recognise(
 ) -> Recognition:
     """OCR one page image into a text-only PDF (for the layer), its text and confidence.
 
-    The PDF comes from tesseract's own renderer (glyphless font, one word per
-    box), which needs the image as a file: an uncompressed PGM costs milliseconds.
+    The layer is written by `ocr.text_layer` from the engine's words (reading
+    order, no rule marks), not by tesseract's PDF renderer: see that module.
     """
     api = _reader(languages, tessdata_dir)
     api.SetVariable("user_defined_dpi", str(round(dpi)))
     try:
-        if not api.ProcessPages(str(out_base), str(image), timeout=int(timeout * 1000)):
+        api.SetImageFile(str(image))
+        if not api.Recognize(timeout=int(timeout * 1000)):
             raise RuntimeError(f"tesseract could not read the page within {timeout:g} s")
         text = unicodedata.normalize("NFC", _text(api))
-        confidence, words = _confidence(api)
+        lines = text_layer.read_lines(api)
     finally:
         api.Clear()  # the page's results are not needed any more; the model stays
-    return Recognition(out_base.with_suffix(".pdf"), text.strip(), confidence, words)
+    scores = [w.confidence for line in lines for w in line.words if w.confidence >= 0]
+    confidence = sum(scores) / len(scores) if scores else 0.0
+    with Image.open(image) as opened:
+        size = opened.size
+    layer = text_layer.in_reading_order(text_layer.cleaned(lines))
+    pdf = text_layer.write_pdf(
+        layer, out_base.with_suffix(".pdf"), size_px=size, dpi=dpi, font_file=_font(tessdata_dir)
+    )
+    return Recognition(pdf, text.strip(), confidence, len(scores))
+
+
+def _font(tessdata_dir: Path | None) -> Path:
+    """tesseract's glyphless font (`pdf.ttf`), beside the models or in the system's tessdata."""
+    found = Path(tessdata_path(tessdata_dir)) / "pdf.ttf"
+    if found.is_file():
+        return found
+    for folder in _SYSTEM_TESSDATA:
+        if (folder / "pdf.ttf").is_file():
+            return folder / "pdf.ttf"
+    raise ToolMissing(
+        f"tesseract's pdf.ttf not found in {found.parent}: apt-get install tesseract-ocr"
+    )
 
 
 def detect_turn(image: Image.Image, *, dpi: float, tessdata_dir: Path | None) -> tuple[int, float]:
@@ -141,8 +164,6 @@ def _reader(languages: str, tessdata_dir: Path | None) -> tesserocr.PyTessBaseAP
             _engines.reader.End()  # another profile's languages: one model in memory at a time
         _engines.reader = None
         api = _init(tesserocr, key[1], languages, tesserocr.PSM.AUTO, tesserocr.OEM.LSTM_ONLY)
-        for name, value in {"tessedit_create_pdf": "1", "textonly_pdf": "1"}.items():
-            api.SetVariable(name, value)
         _engines.reader, _engines.key = api, key
     return _engines.reader
 
@@ -178,23 +199,9 @@ def _library() -> Any:
     return tesserocr
 
 
-def _text(source: Any, *args: Any) -> str:
-    """The text of a page (or of an iterator's word); tesserocr raises on none at all."""
+def _text(api: Any) -> str:
+    """The text of a page; tesserocr raises on none at all."""
     try:
-        return str(source.GetUTF8Text(*args) or "")
+        return str(api.GetUTF8Text() or "")
     except RuntimeError:  # "No text returned"
         return ""
-
-
-def _confidence(api: tesserocr.PyTessBaseAPI) -> tuple[float, int]:
-    """Mean word confidence (0-100) and count of the words that have text."""
-    import tesserocr
-
-    level = tesserocr.RIL.WORD
-    iterator = api.GetIterator()
-    scores = [
-        float(word.Confidence(level))
-        for word in (tesserocr.iterate_level(iterator, level) if iterator else ())
-        if _text(word, level).strip() and word.Confidence(level) >= 0
-    ]
-    return (sum(scores) / len(scores) if scores else 0.0), len(scores)
