@@ -12,7 +12,7 @@ from typing import Any
 
 import dramatiq
 
-from ocr.errors import InputRejected
+from ocr.errors import InputRejected, ToolMissing
 from workers import queue_steps
 from workers.broker import build_broker
 from workers.queue_config import QueueConfig
@@ -52,7 +52,9 @@ class JobQueue:
     def __init__(self, config: QueueConfig, broker: dramatiq.Broker | None = None) -> None:
         self.config = config
         self.broker = broker or build_broker(config)
-        poison = (InputRejected,)  # never retried: the same input fails the same way
+        # Never retried: the same input, or the same missing language pack, fails the same
+        # way every time; the job is dead-lettered with its reason until `sohoa redrive`.
+        poison = (InputRejected, ToolMissing)
         self.document = self._actor(document_actor, DOCUMENT, config.page_time_limit, poison)
         self.page = self._actor(page_actor, PAGE, config.page_time_limit, poison)
         self.assemble = self._actor(assemble_actor, ASSEMBLE, config.assemble_time_limit, poison)

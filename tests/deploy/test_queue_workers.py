@@ -179,10 +179,10 @@ def test_poison_input_fails_with_a_reason_and_redrive_completes(
     failed = d.wait_done(job)
 
     assert failed.status == "failed"
-    assert failed.error_kind == "ocr_failed" and failed.error and failed.error_vi
+    assert failed.error_kind == "missing_dependency" and failed.error and failed.error_vi
     assert failed.attempts == 1  # not retried
     [document] = d.catalog.documents(CODE)  # dead-lettered: "failed" with the same reason
-    assert document.status == "failed" and document.error_kind == "ocr_failed"
+    assert document.status == "failed" and document.error_kind == "missing_dependency"
     assert (document.error, document.error_vi) == (failed.error, failed.error_vi)
     shown = sohoa_cli(d, "status", "--job", job, "--json")
     assert shown.returncode == 0, shown.stderr
