@@ -12,9 +12,6 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ocr import tesseract
-from ocr.pdfa import DocumentMetadata
-from scanner_profiles import load as load_profile
 from sohoa import (
     cli_api,
     cli_batch,
@@ -35,7 +32,6 @@ from sohoa import (
 )
 from sohoa.exit_codes import ExitCode
 from sohoa.failures import Failure, not_found
-from sohoa.progress import page_progress
 from sohoa.runtime import (
     JsonOption,
     ProfileOption,
@@ -47,12 +43,12 @@ from sohoa.runtime import (
     open_services,
     reported,
 )
-from sohoa.settings import Settings
 from storage.codes import parse_dossier_code
-from workers.lifecycle import digitise_file
-from workers.pages import PageRunner
 
+# Only typer and light modules at start-up: each command imports what it needs when it
+# runs, so `sohoa --help` and `sohoa ocr` do not pay for SQLAlchemy, the API, signing...
 if TYPE_CHECKING:
+    from sohoa.settings import Settings
     from storage.catalog import DocumentRecord
     from workers.submission import Outcome
 
@@ -110,6 +106,9 @@ def process(
     and the others go on; the exit code is then that of the first failure.
     """
     from ingest.submit import make_submission
+    from ocr import tesseract
+    from scanner_profiles import load as load_profile
+    from sohoa.progress import page_progress
 
     settings = with_dpi(load_settings(), dpi)
     if settings.queue_config() is not None:  # deployment: enqueue, print job ids, maybe --wait
@@ -203,6 +202,13 @@ def ocr(
     dpi: DpiOption = None,
 ) -> None:
     """Digitise one file to a PDF/A-2b, with no dossier and no storage (like `ocrmypdf IN OUT`)."""
+    from ocr import tesseract
+    from ocr.pdfa import DocumentMetadata
+    from scanner_profiles import load as load_profile
+    from sohoa.progress import page_progress
+    from workers.pages import PageRunner
+    from workers.single_file import digitise_file
+
     settings = with_dpi(load_settings(), dpi)
     with guard(settings):
         options = settings.ocr_options(load_profile(profile or settings.profile))

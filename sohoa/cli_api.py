@@ -17,9 +17,9 @@ import typer
 from sohoa.exit_codes import ExitCode
 from sohoa.failures import problem
 from sohoa.runtime import JsonOption, fail, guard, load_settings
-from sohoa.settings import Settings
 
 if TYPE_CHECKING:
+    from sohoa.settings import Settings
     from storage.api_keys import ApiKey, ApiKeyStore
 
 keys_app = typer.Typer(

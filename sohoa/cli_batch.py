@@ -7,21 +7,19 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from ingest.batch_report import ReportRow, Summary, report_dir, write_report
-from ingest.quarantine import Quarantine
-from ocr import tesseract
-from scanner_profiles import load as load_profile
-from sohoa.batch_progress import batch_progress
 from sohoa.exit_codes import ExitCode
 from sohoa.failures import describe
 from sohoa.runtime import ProfileOption, guard, load_settings, open_lifecycle, open_services
-from sohoa.settings import Settings
 from storage.clock import utc_now, vietnam_time
 from storage.codes import parse_dossier_code
+
+if TYPE_CHECKING:
+    from sohoa.settings import Settings
 
 _WORDS = {
     "vi": {
@@ -108,6 +106,10 @@ def batch(
         links_outside,
     )
     from ingest.links import LinkOutside
+    from ingest.quarantine import Quarantine
+    from ocr import tesseract
+    from scanner_profiles import load as load_profile
+    from sohoa.batch_progress import batch_progress
 
     settings = load_settings()
     w = _WORDS[settings.lang]

@@ -15,11 +15,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from ingest.page_count import PageCounts, Reconciliation, compare_sheets
-from ocr import tesseract
-from scanner_profiles import Profile, load, load_all
 from sohoa import capture_views, views
 from sohoa.exit_codes import ExitCode
-from sohoa.progress import page_progress
 from sohoa.runtime import (
     JsonOption,
     ProfileOption,
@@ -28,11 +25,13 @@ from sohoa.runtime import (
     open_lifecycle,
     open_services,
 )
-from sohoa.settings import Settings
 from storage.clock import utc_now, vietnam_time
 from storage.codes import parse_dossier_code
 
+# Profiles (pydantic, YAML), tesseract and the progress bar are imported by the commands.
 if TYPE_CHECKING:
+    from scanner_profiles import Profile
+    from sohoa.settings import Settings
     from storage.catalog import DocumentRecord
     from workers.submission import Outcome
 
@@ -60,6 +59,8 @@ class DocumentKind(StrEnum):
 @profiles_app.command("list", epilog="Ví dụ: sohoa profiles list")
 def list_profiles(as_json: JsonOption = False) -> None:
     """List the bundled scanner profiles (name and description)."""
+    from scanner_profiles import load_all
+
     settings = load_settings()
     with guard(settings):
         capture_views.print_profiles(load_all(), as_json)
@@ -71,6 +72,8 @@ def show_profile(
     as_json: JsonOption = False,
 ) -> None:
     """Show every setting of one profile (also validates a YAML file of your own)."""
+    from scanner_profiles import load
+
     settings = load_settings()
     with guard(settings):
         capture_views.print_profile(load(name), settings.lang, as_json)
@@ -111,6 +114,9 @@ def scan(
     from ingest.capture_file import pages_to_pdf
     from ingest.scanimage import ScanRequest, capture
     from ingest.submit import make_submission
+    from ocr import tesseract
+    from scanner_profiles import load
+    from sohoa.progress import page_progress
 
     settings = load_settings()
     with guard(settings), open_services(settings) as services:

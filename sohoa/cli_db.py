@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING
 import typer
 
 from sohoa.runtime import JsonOption, guard, load_settings
-from sohoa.settings import Settings
 
 if TYPE_CHECKING:
+    from sohoa.settings import Settings
     from storage.database import Database
 
 db_app = typer.Typer(

@@ -18,12 +18,11 @@ import typer
 
 from sohoa.exit_codes import ExitCode
 from sohoa.failures import not_found
-from sohoa.progress import page_progress
 from sohoa.runtime import JsonOption, fail, guard, load_settings, open_services
-from sohoa.settings import Settings
 from storage.codes import parse_dossier_code
 
 if TYPE_CHECKING:
+    from sohoa.settings import Settings
     from storage.catalog import Catalog, DocumentRecord
     from storage.fixity import AuditReport, Throttle
 
@@ -97,6 +96,7 @@ def audit(
 ) -> None:
     """Kiểm tra toàn vẹn (SHA-256) các bản lưu. / Fixity audit: re-read stored objects on every
     copy and check their SHA-256 against the catalog; resumable, rate-limited."""
+    from sohoa.progress import page_progress
     from storage.fixity import audit as run_audit
     from storage.keeping import keeper_of
 

@@ -29,10 +29,10 @@ from sohoa.runtime import (
     open_services,
     reported,
 )
-from sohoa.settings import Settings
 from storage.codes import parse_dossier_code
 
 if TYPE_CHECKING:
+    from sohoa.settings import Settings
     from storage.jobs import JobBook, JobRecord
     from workers.queue import JobQueue
     from workers.queue_config import QueueConfig

@@ -23,10 +23,10 @@ from sohoa.exit_codes import ExitCode
 from sohoa.failures import problem
 from sohoa.progress_log import ProgressLog
 from sohoa.runtime import JsonOption, fail, guard, load_settings, open_services
-from sohoa.settings import Settings
 
 if TYPE_CHECKING:
     from register.importer import ImportResult
+    from sohoa.settings import Settings
 
 register_app = typer.Typer(
     help="Sổ theo dõi hồ sơ từ hệ thống một cửa: nhập, danh sách chưa số hóa. / "

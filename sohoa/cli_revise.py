@@ -12,23 +12,24 @@ from __future__ import annotations
 import json
 import tempfile
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from scanner_profiles import load as load_profile
 from sohoa.cli_keeping import cli_actor
 from sohoa.exit_codes import ExitCode
 from sohoa.failures import not_found, problem
 from sohoa.runtime import JsonOption, ProfileOption, fail, guard, load_settings, open_services
-from sohoa.services import Services
-from sohoa.settings import Settings
-from storage.catalog import DocumentRecord
 from storage.clock import vietnam_time
 from storage.codes import parse_dossier_code
-from storage.versions import VersionRecord, missing_thumbnails, set_thumbnails, versions
-from workers import revise as fixes
-from workers.thumbnails import store_thumbnails
+
+# The catalog, the versions and the fixes are imported by the commands that use them:
+# `sohoa` starts without SQLAlchemy (see tests/test_cli_imports.py).
+if TYPE_CHECKING:
+    from sohoa.services import Services
+    from sohoa.settings import Settings
+    from storage.catalog import DocumentRecord
+    from storage.versions import VersionRecord
 
 
 def register(app: typer.Typer) -> None:
@@ -73,6 +74,10 @@ def revise(
 ) -> None:
     """Sửa một tài liệu đã lưu thành phiên bản mới. / Fix a stored document of CASE (turn,
     restore, replace or insert one page); it becomes a new version, earlier ones are kept."""
+    from scanner_profiles import load as load_profile
+    from storage.versions import versions
+    from workers import revise as fixes
+
     settings = load_settings()
     chosen = [o for o in (rotate, restore_dropped, replace, insert_after, sticky) if o is not None]
     with guard(settings), open_services(settings) as services:
@@ -109,6 +114,8 @@ def versions_command(
     as_json: JsonOption = False,
 ) -> None:
     """Các phiên bản của một tài liệu. / List the versions of a document of CASE."""
+    from storage.versions import versions
+
     settings = load_settings()
     with guard(settings), open_services(settings) as services:
         record = _stored(services, settings, case, doc)
@@ -123,6 +130,9 @@ def thumbnails(
     limit: Annotated[int, typer.Option(min=1, help="At most this many documents.")] = 100_000,
 ) -> None:
     """Tạo ảnh thu nhỏ còn thiếu. / Make the page thumbnails of documents stored without them."""
+    from storage.versions import missing_thumbnails, set_thumbnails
+    from workers.thumbnails import store_thumbnails
+
     settings = load_settings()
     if not missing:
         fail(problem(ExitCode.USAGE, "Hãy dùng --missing", "Use --missing"), settings)
@@ -182,6 +192,8 @@ def _scan_operation(
     insert_after: tuple[int, Path] | None,
     sticky: tuple[int, Path] | None,
 ) -> tuple[Any, tuple[int, Path]]:
+    from workers import revise as fixes
+
     if replace is not None:
         return fixes.replace_page, replace
     if insert_after is not None:

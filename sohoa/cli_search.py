@@ -21,18 +21,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.text import Text
 
 from sohoa.exit_codes import ExitCode
 from sohoa.failures import problem
-from sohoa.i18n import format_date
 from sohoa.runtime import JsonOption, fail, guard, load_settings, open_services
-from sohoa.settings import Settings
 from storage.clock import vietnam_time
 
+# rich and the catalog are imported where they print or search.
 if TYPE_CHECKING:
+    from rich.text import Text
+
     from sohoa.services import Services
+    from sohoa.settings import Settings
     from storage.catalog import DocumentRecord
     from storage.search import SearchPage
 
@@ -184,6 +184,7 @@ def _reindex_one(services: Services, record: DocumentRecord) -> bool:
 @contextmanager
 def _bar(total: int) -> Iterator[Callable[[], None]]:
     """A progress bar on a terminal; nothing elsewhere (the summary line is printed)."""
+    from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
     if not sys.stderr.isatty():
@@ -224,6 +225,11 @@ def _usage(vi: str, en: str) -> Any:
 
 
 def _print_page(page: SearchPage) -> None:
+    from rich.console import Console
+    from rich.text import Text
+
+    from sohoa.i18n import format_date
+
     console = Console()
     if not page.hits:
         console.print("Không tìm thấy tài liệu nào. / No document found.")
@@ -241,6 +247,8 @@ def _print_page(page: SearchPage) -> None:
 
 def terminal_snippet(snippet_html: str) -> Text:
     """The HTML snippet for a terminal: text unescaped, marked words in reverse video."""
+    from rich.text import Text
+
     text = Text()
     cursor = 0
     for match in _MARK.finditer(snippet_html):

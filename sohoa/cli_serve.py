@@ -14,10 +14,11 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from sohoa.runtime import guard, load_settings
-from sohoa.settings import Settings
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
+
+    from sohoa.settings import Settings
 
 
 def serve(

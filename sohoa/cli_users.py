@@ -19,9 +19,9 @@ from sohoa import i18n
 from sohoa.exit_codes import ExitCode
 from sohoa.failures import problem
 from sohoa.runtime import JsonOption, fail, guard, load_settings
-from sohoa.settings import Settings
 
 if TYPE_CHECKING:
+    from sohoa.settings import Settings
     from storage.accounts import Accounts, User
 
 users_app = typer.Typer(

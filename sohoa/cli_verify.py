@@ -15,7 +15,7 @@ import getpass
 import json
 import tempfile
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -23,10 +23,13 @@ from sohoa import views
 from sohoa.exit_codes import ExitCode
 from sohoa.failures import not_found, problem
 from sohoa.runtime import JsonOption, fail, guard, load_settings, open_services
-from storage.catalog import DocumentRecord
 from storage.clock import vietnam_time
 from storage.codes import parse_dossier_code
-from workers.signing import DocumentCheck, check_document
+
+# Signing (pyHanko) and the catalog are imported by `verify` when it runs.
+if TYPE_CHECKING:
+    from storage.catalog import DocumentRecord
+    from workers.signing import DocumentCheck
 
 
 def register(app: typer.Typer) -> None:
@@ -45,6 +48,8 @@ def verify(
 ) -> None:
     """Kiểm tra chữ ký số, PDF/A và mã băm. / Check the signature, PDF/A and SHA-256 of
     the stored documents of CASE."""
+    from workers.signing import check_document
+
     settings = load_settings()
     with guard(settings), open_services(settings) as services:
         code = str(parse_dossier_code(case))

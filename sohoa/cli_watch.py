@@ -14,24 +14,18 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ingest.folder_config import (
-    FIXED_PREFIX,
-    FolderConfigError,
-    WatchConfig,
-    load_watch_config,
-    parse_watch_config,
-)
-from ingest.quarantine import NotInQuarantine, Quarantine
-from ingest.readiness import Timing
 from sohoa import watch_views
 from sohoa.exit_codes import ExitCode
 from sohoa.failures import Failure, not_found, problem
 from sohoa.runtime import JsonOption, ProfileOption, fail, guard, load_settings
-from sohoa.settings import Settings
 from storage.codes import parse_dossier_code
 
+# The folder configuration (pydantic), the quarantine and the watcher (pikepdf) are
+# imported by the commands that use them.
 if TYPE_CHECKING:
+    from ingest.folder_config import FolderConfigError, WatchConfig
     from ingest.hot_file import FileReport
+    from sohoa.settings import Settings
 
 
 class Kind(StrEnum):
@@ -97,6 +91,8 @@ def watch(
     code found on it (QR code, file name, or --case); a scan that cannot be is moved
     to quarantine with the reason. The source leaves the folder only once stored.
     """
+    from ingest.folder_config import FolderConfigError
+
     settings = load_settings()
     with guard(settings):
         try:
@@ -115,6 +111,7 @@ def _run(
     settle: float | None,
     rescan: float | None,
 ) -> None:
+    from ingest.readiness import Timing
     from ingest.watch import Watcher
     from sohoa.watch_context import open_context
 
@@ -153,6 +150,13 @@ def _watch_config(
     case: str | None,
     after: After,
 ) -> WatchConfig:
+    from ingest.folder_config import (
+        FIXED_PREFIX,
+        FolderConfigError,
+        load_watch_config,
+        parse_watch_config,
+    )
+
     if config is not None and folders:
         raise FolderConfigError("give hot folders either on the command line or in --config")
     if config is not None:
@@ -190,6 +194,8 @@ def _config_failure(error: FolderConfigError) -> Failure:
 @quarantine_app.command("list", epilog="Ví dụ: sohoa quarantine list --json")
 def list_quarantine(as_json: JsonOption = False) -> None:
     """Show each quarantined file: when, why, and what to do."""
+    from ingest.quarantine import Quarantine
+
     settings = load_settings()
     with guard(settings):
         entries = Quarantine(settings.resolved_quarantine_dir).entries()
@@ -211,6 +217,7 @@ def retry_quarantine(
     ] = None,
 ) -> None:
     """Send quarantined files through the pipeline again; stored ones leave the quarantine."""
+    from ingest.quarantine import NotInQuarantine, Quarantine
     from ingest.quarantine_retry import retry
     from sohoa.watch_context import open_context
 

@@ -7,10 +7,7 @@ adds what only the faces know (configuration, scanner profiles, the scanner).
 
 from __future__ import annotations
 
-from pydantic import ValidationError
-
 from ingest.capture_errors import CaptureFailed
-from scanner_profiles import ProfileError
 from sohoa.exit_codes import ExitCode
 from workers.problems import Problem, problem, problem_of
 
@@ -20,7 +17,14 @@ Failure = Problem
 
 
 def describe(error: BaseException) -> Problem | None:
-    """The failure a person should see, or None for an unexpected error (a bug)."""
+    """The failure a person should see, or None for an unexpected error (a bug).
+
+    pydantic and the profiles are imported here, on a failure, so that `sohoa --help`
+    does not load them."""
+    from pydantic import ValidationError
+
+    from scanner_profiles import ProfileError
+
     known = problem_of(error)
     if known is not None:
         return known

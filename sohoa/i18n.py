@@ -25,9 +25,6 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Literal
 
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-
 from storage.clock import vietnam_time
 
 Lang = Literal["vi", "en"]
@@ -39,7 +36,11 @@ DOMAIN = "messages"
 
 @functools.cache
 def translations(lang: Lang) -> _gettext.GNUTranslations:
-    """The catalogue of ``lang``, parsed once per process."""
+    """The catalogue of ``lang``, parsed once per process (Babel is loaded only then:
+    `sohoa --help` and `sohoa ocr` do not need it)."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
     path = LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
     with path.open("rb") as po:
         catalog = read_po(po, locale=lang, domain=DOMAIN)

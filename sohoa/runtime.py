@@ -13,16 +13,15 @@ from types import FrameType
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
-from pydantic import ValidationError
 
 from sohoa.exit_codes import ExitCode
 from sohoa.failures import Failure, describe
 from sohoa.logs import configure as configure_logs
-from sohoa.settings import Settings
 from storage.permissions import configure as configure_permissions
 
 if TYPE_CHECKING:
     from sohoa.services import Services
+    from sohoa.settings import Settings
     from workers.lifecycle import Digitiser
 
 ProfileOption = Annotated[
@@ -33,7 +32,13 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable outpu
 
 def load_settings() -> Settings:
     """Settings from SOHOA_*; a bad value is one clear line (in English: the language
-    setting itself may be the bad one) and exit code 2, not a traceback."""
+    setting itself may be the bad one) and exit code 2, not a traceback.
+
+    pydantic is imported here, when a command runs, not when `sohoa` starts."""
+    from pydantic import ValidationError
+
+    from sohoa.settings import Settings
+
     try:
         settings = Settings()
     except ValidationError as error:

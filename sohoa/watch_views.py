@@ -10,10 +10,9 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from ingest.quarantine import Entry
-
 if TYPE_CHECKING:
     from ingest.hot_file import FileReport
+    from ingest.quarantine import Entry
     from ingest.quarantine_retry import RetryResult
 
 _WORDS = {

@@ -13,10 +13,9 @@ HTTP status, the one table both faces (CLI and API) use.
 
 from __future__ import annotations
 
+import sys
 from enum import IntEnum
 from typing import Any
-
-import sqlalchemy.exc
 
 from ocr.errors import InputRejected, Reason, ToolMissing
 from storage.codes import DossierCodeError
@@ -210,6 +209,17 @@ def _storage_problem(error: BaseException) -> Problem | None:
         )
     if isinstance(error, StorageError):
         return Problem("storage", f"Lỗi lưu trữ: {error}", f"Storage error: {error}")
+    return _catalog_problem(error)
+
+
+def _catalog_problem(error: BaseException) -> Problem | None:
+    """The catalog database unreachable. Only looked for once SQLAlchemy is loaded (no
+    error of it can exist before): importing it here would cost every command, even
+    `sohoa ocr` and `--help`, a sixth of a CPU second."""
+    if "sqlalchemy.exc" not in sys.modules:
+        return None
+    import sqlalchemy.exc
+
     if isinstance(error, sqlalchemy.exc.OperationalError | sqlalchemy.exc.InterfaceError):
         # The driver's own words (no password in them), without SQLAlchemy's SQL and links.
         detail = str(error.orig).strip().splitlines()[0] if error.orig else type(error).__name__

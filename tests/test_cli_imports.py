@@ -1,0 +1,105 @@
+"""`sohoa` starts light: each command loads only what it uses.
+
+Every `sohoa` run pays for the modules it imports before it does anything; for
+`sohoa ocr` run once per file (as users run tesseract or OCRmyPDF) that cost is
+counted per page (issue 9). So the command line imports only typer and small
+modules of ours at start-up; the catalog (SQLAlchemy, Alembic), the API and the
+web app (FastAPI, Starlette, Jinja2), signing (pyHanko), S3 (MinIO), the queue
+(Dramatiq), spreadsheets (openpyxl) and the message catalogues (Babel) are
+imported by the commands that use them. These tests look at which modules a
+fresh interpreter holds, never at how long anything took.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests import images
+
+#: Packages only some commands need; starting `sohoa` must not import any of them.
+NOT_AT_START_UP = (
+    "sqlalchemy",
+    "alembic",
+    "fastapi",
+    "starlette",
+    "pyhanko",
+    "minio",
+    "jinja2",
+    "dramatiq",
+    "openpyxl",
+)
+#: `sohoa ocr` reads a scan and writes a PDF/A: no catalog, store, API, signing or queue,
+#: and no code of ours beyond the OCR path, the page runner and the settings.
+NOT_FOR_OCR = (*NOT_AT_START_UP, "babel", "api", "web", "register", "signing")
+OURS_NOT_FOR_OCR = ("ingest.submit", "storage.catalog", "storage.objects", "workers.lifecycle")
+
+
+def modules_after(code: str, home: Path) -> set[str]:
+    """The modules a fresh interpreter holds after running ``code`` (which may exit)."""
+    listing = home / "modules.txt"
+    script = (
+        "import sys\n"
+        "try:\n"
+        + "".join(f"    {line}\n" for line in code.splitlines())
+        + "except SystemExit as end:\n"
+        "    assert end.code in (0, None), end.code\n"
+        f"open({str(listing)!r}, 'w').write('\\n'.join(sorted(sys.modules)))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SOHOA_")}
+    env.update({"SOHOA_HOME": str(home), "SOHOA_JOBS": "1", "SOHOA_LANG": "en"})
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    return set(listing.read_text().split())
+
+
+def loaded(modules: set[str], packages: tuple[str, ...]) -> list[str]:
+    """Which of ``packages`` (or a module inside one) are among ``modules``."""
+    return sorted(p for p in packages if any(m == p or m.startswith(p + ".") for m in modules))
+
+
+def test_importing_the_command_line_loads_no_database_api_signing_or_store(
+    tmp_path: Path,
+) -> None:
+    modules = modules_after("import sohoa.cli", tmp_path)
+    assert "typer" in modules  # the check itself works
+    assert loaded(modules, NOT_AT_START_UP) == []
+
+
+def test_sohoa_help_loads_no_database_api_signing_or_store(tmp_path: Path) -> None:
+    modules = modules_after("from sohoa.cli import app\napp(['--help'])", tmp_path)
+    assert loaded(modules, NOT_AT_START_UP) == []
+
+
+def test_sohoa_ocr_help_loads_only_the_command_line(tmp_path: Path) -> None:
+    modules = modules_after("from sohoa.cli import app\napp(['ocr', '--help'])", tmp_path)
+    assert loaded(modules, NOT_FOR_OCR) == []
+    assert loaded(modules, OURS_NOT_FOR_OCR) == []
+
+
+@pytest.mark.parametrize("command", ["process", "batch", "verify", "search", "serve", "register"])
+def test_every_command_help_loads_no_database_api_signing_or_store(
+    tmp_path: Path, command: str
+) -> None:
+    modules = modules_after(f"from sohoa.cli import app\napp([{command!r}, '--help'])", tmp_path)
+    assert loaded(modules, NOT_AT_START_UP) == []
+
+
+def test_sohoa_ocr_of_a_scan_loads_the_ocr_path_and_nothing_of_the_catalog_or_store(
+    tmp_path: Path,
+) -> None:
+    scan = images.save_jpeg(images.text_page().image, tmp_path / "don.jpg")
+    out = tmp_path / "don.pdf"
+    modules = modules_after(
+        f"from sohoa.cli import app\napp(['ocr', {str(scan)!r}, {str(out)!r}])", tmp_path
+    )
+    assert out.exists()  # it did digitise the scan
+    assert {"ocr.page", "ocr.pdfa", "workers.pages", "sohoa.settings"} <= modules
+    assert loaded(modules, NOT_FOR_OCR) == []
+    assert loaded(modules, OURS_NOT_FOR_OCR) == []
