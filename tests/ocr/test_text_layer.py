@@ -57,14 +57,11 @@ def test_ordinary_lines_keep_tesseracts_order() -> None:
 
 
 def test_table_rules_and_specks_are_left_out() -> None:
-    row = line("| 5__ Đơn __ l 1", 100, 100)
-    row = Line(
-        row.box,
-        row.baseline,
-        tuple(Word(w.text, w.box, 5.0 if w.text == "l" else 90.0) for w in row.words),
-        0,
-    )
-    assert texts(cleaned([row])) == ["5 Đơn 1"]
+    """Rules (alone or stuck to a cell), a speck read as `l`, a signature read as letters."""
+    row = line("| 5__ Đơn __ l 1 AAXWx,Vwvx", 100, 100)
+    unsure = {"l": 5.0, "AAXWx,Vwvx": 2.0}
+    words = tuple(Word(w.text, w.box, unsure.get(w.text, 90.0)) for w in row.words)
+    assert texts(cleaned([Line(row.box, row.baseline, words, 0)])) == ["5 Đơn 1"]
 
 
 def test_pdftotext_reads_the_written_heading_column_by_column(tmp_path: Path) -> None:
