@@ -15,7 +15,7 @@ from tests.web.conftest import OTHER_UNIT, SOHOA, UNIT, Served
 
 DONE = f"{UNIT}-250106-0001"  # counter, paper result; intake and result stored
 WAITING = f"{UNIT}-250107-0002"  # counter; nothing stored (on the worklist)
-REUSED = f"{UNIT}-250210-0003"  # post; intake reused from OTHER
+REUSED = f"{UNIT}-250210-0003"  # post; intake reused from DONE
 OTHER = f"{OTHER_UNIT}-250108-0004"  # the other district's dossier, intake stored
 BUILD = "1.001612;Cấp giấy phép xây dựng"
 COPY = "2.000123;Chứng thực bản sao"
@@ -37,9 +37,10 @@ def fill_register(served: Served, tmp: Path) -> None:
     with Catalog.open(url) as catalog:
         if catalog.documents(DONE):
             return  # a second test module of the same session
-        store_document(catalog, DONE, "intake")
+        intake = store_document(catalog, DONE, "intake")
         store_document(catalog, DONE, "result")
         store_document(catalog, OTHER, "intake")
+        catalog.attach_existing(REUSED, "intake", intake.id, actor="canbo")
 
 
 def served_env(served: Served) -> dict[str, str]:

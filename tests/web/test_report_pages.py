@@ -40,14 +40,19 @@ UNIT_ROUTES = [
 @pytest.fixture(scope="module")
 def office(served: Served, tmp_path_factory: pytest.TempPathFactory) -> Served:
     fill_register(served, tmp_path_factory.mktemp("register"))
-    with signed_in(served, CLERK) as clerk:
+    return served
+
+
+def test_the_reuse_form_attaches_an_earlier_dossiers_document(office: Served) -> None:
+    with signed_in(office, CLERK) as clerk:
         token = csrf_of(clerk.get("/reuse").text)
         answer = clerk.post(
             "/reuse",
             data={"csrf_token": token, "code": REUSED, "source": DONE, "document": "1"},
         )
         assert answer.status_code == 303, answer.text
-    return served
+        assert f"done={REUSED}.1" in answer.headers["location"]
+        assert "Đã đính kèm thành" in clerk.get(answer.headers["location"]).text
 
 
 @pytest.mark.parametrize("path", UNIT_ROUTES)
@@ -140,10 +145,11 @@ def test_the_api_attaches_an_earlier_dossiers_document_with_an_upload_key(office
     )  # fmt: skip
     headers = {"Authorization": f"Bearer {made.stdout.strip()}"}
     body = {"source": OTHER, "document": "1", "kind": "intake"}
-    url = f"{office.url}/api/v1/cases/{WAITING}/documents/attach"
+    target = f"{UNIT}-250401-0009"  # not in the register: the figures of the other tests stay
+    url = f"{office.url}/api/v1/cases/{target}/documents/attach"
     answer = httpx.post(url, json=body, headers=headers, timeout=30)
     assert answer.status_code == 201, answer.text
-    assert answer.json()["name"] == f"{WAITING}.1"
+    assert answer.json()["name"] == f"{target}.1"
     again = httpx.post(url, json=body, headers=headers, timeout=30)
     assert again.json()["id"] == answer.json()["id"], "attaching twice files it once"
     bad = httpx.post(url, json={**body, "document": "7"}, headers=headers, timeout=30)
