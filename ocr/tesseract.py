@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +40,8 @@ _SYSTEM_TESSDATA = (
     Path("/usr/local/share/tessdata"),
 )
 _MISSING = "tesserocr is not installed: pip install tesserocr (tesseract's C API for Python)"
+#: Test seam only (tests/deploy), never a setting: see `_wait_at_test_gate`.
+_TEST_GATE = "SOHOA_TEST_OCR_GATE"
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,7 @@ def recognise(
     The layer is written by `ocr.text_layer` from the engine's words (reading
     order, no rule marks), not by tesseract's PDF renderer: see that module.
     """
+    _wait_at_test_gate()
     api = _reader(languages, tessdata_dir)
     api.SetVariable("user_defined_dpi", str(round(dpi)))
     try:
@@ -95,6 +99,22 @@ def recognise(
         layer, out_base.with_suffix(".pdf"), size_px=size, dpi=dpi, font_file=_font(tessdata_dir)
     )
     return Recognition(pdf, text.strip(), confidence, len(scores))
+
+
+def _wait_at_test_gate() -> None:
+    """Test seam: hold this page until the test lets it go (inactive unless the variable is set).
+
+    The deployment tests must know, without timing, that a worker is in the middle
+    of a page before they kill it, restart the broker or stop S3. With
+    SOHOA_TEST_OCR_GATE=DIR the worker creates DIR/<pid>.inside, then waits until
+    DIR/release exists. Nothing reads the variable but this function; it is no setting.
+    """
+    gate = os.environ.get(_TEST_GATE)
+    if not gate:
+        return
+    (Path(gate) / f"{os.getpid()}.inside").touch()
+    while not (Path(gate) / "release").exists():
+        time.sleep(0.05)
 
 
 def _font(tessdata_dir: Path | None) -> Path:

@@ -19,6 +19,8 @@ EXTRAS=${SOHOA_EXTRAS-dev}   # empty: runtime only (the Docker image)
 [[ ",$EXTRAS," == *",bench,"* ]] && APT_PACKAGES+=(ghostscript)
 # The web app's browser tests drive Debian's Chromium (never a downloaded one).
 [[ ",$EXTRAS," == *",dev,"* ]] && APT_PACKAGES+=(chromium)
+# The deployment tests (pytest -m deploy) run workers on RabbitMQ and a private redis-server.
+[[ ",$EXTRAS," == *",dev,"* ]] && APT_PACKAGES+=(rabbitmq-server redis-server)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

@@ -18,8 +18,7 @@ from collections.abc import Callable
 
 from prometheus_client import Counter, Gauge, Histogram
 
-from ocr.errors import InputRejected
-from workers.problems import Problem
+from workers.problems import Problem, problem_or_unexpected
 from workers.submission import Outcome
 
 PAGES = Counter(
@@ -32,7 +31,7 @@ DUPLICATES = Counter(
 )
 FAILURES = Counter(
     "sohoa_failures",
-    "Submissions that did not end stored, by reason (ocr.errors.Reason, or the error type).",
+    "Submissions that did not end stored, by reason (the Problem kind: workers.problems.KINDS).",
     ["reason"],
 )
 OCR_SECONDS = Histogram(
@@ -56,13 +55,6 @@ def record_outcome(outcome: Outcome, seconds: float) -> None:
     PAGES.inc(outcome.result.input_pages)
     DOCUMENTS.labels(kind=outcome.record.kind).inc()
     OCR_SECONDS.observe(seconds)
-
-
-def failure_reason(error: BaseException) -> str:
-    """A small, stable label set: rejection reasons, else the exception's class name."""
-    if isinstance(error, InputRejected):
-        return str(error.reason)
-    return type(error).__name__
 
 
 def watch_queue_depth(depth: Callable[[], float]) -> None:
@@ -89,5 +81,8 @@ def record_problem(problem: Problem) -> None:
 
 
 def record_failure(error: BaseException) -> None:
-    """A queue job failed for good (dead-lettered); retried attempts are not counted."""
-    FAILURES.labels(reason=failure_reason(error)).inc()
+    """A queue job failed for good (dead-lettered); retried attempts are not counted.
+
+    Labelled by the Problem's kind, as the embedded mode's and the job's error_kind
+    (a missing language pack is `missing_dependency` in all three)."""
+    FAILURES.labels(reason=problem_or_unexpected(error).kind).inc()

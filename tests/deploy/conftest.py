@@ -153,7 +153,7 @@ def make_deployment(
         "SOHOA_DATABASE_URL": database_url,
         "SOHOA_BROKER_URL": broker_url,
         "SOHOA_QUEUE_PREFIX": prefix,
-        "PATH": f"{gate.bin_dir}:/usr/local/bin:/usr/bin:/bin",
+        **gate.env,
         **env,
     }
     store = open_store(

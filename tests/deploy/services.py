@@ -1,10 +1,10 @@
 """Servers the deployment tests stop and start: a private redis-server, a restartable
 SeaweedFS, a RabbitMQ vhost, and worker processes (`sohoa worker`) with an OCR gate.
 
-The gate is a small shell script put first on the workers' PATH as `tesseract`:
-each OCR call waits until the test opens the gate (a file) or until enough
-distinct workers are waiting, then runs the real tesseract. It lets a test know,
-without any timing, that a worker is in the middle of a page.
+The gate is the OCR's test seam (`SOHOA_TEST_OCR_GATE`, see ocr/tesseract.py):
+a worker about to recognise a page creates `<gate>/<pid>.inside` and waits until
+the test opens the gate (`<gate>/release`). It lets a test know, without any
+timing, that a worker is in the middle of a page.
 """
 
 from __future__ import annotations
@@ -167,52 +167,35 @@ def s3_env(server: S3Server, prefix: str) -> dict[str, str]:
 
 # -- the OCR gate and the workers -----------------------------------------------------------------
 
-_GATE_SCRIPT = """#!/bin/sh
-# Test double in front of the real tesseract (see tests/deploy/services.py).
-for a in "$@"; do
-  case "$a" in --version|--list-langs|--help|--help-extra) exec "{real}" "$@";; esac
-done
-touch "{gate}/started-$PPID"
-n=0
-while [ ! -e "{gate}/open" ]; do
-  if [ -n "$GATE_WORKERS" ] && [ "$(ls "{gate}" | grep -c '^started-')" -ge "$GATE_WORKERS" ]; then
-    break
-  fi
-  n=$((n+1)); [ "$n" -gt 1200 ] && break
-  sleep 0.1
-done
-exec "{real}" "$@"
-"""
-
 
 @dataclass
 class Gate:
+    """The folder the workers' OCR gate watches (tesseract runs in the worker's process)."""
+
     directory: Path
-    bin_dir: Path
 
     @classmethod
     def make(cls, root: Path) -> Gate:
-        real = shutil.which("tesseract")
-        assert real, "tesseract is not installed"
-        gate, bin_dir = root / "gate", root / "gate-bin"
+        gate = root / "gate"
         gate.mkdir()
-        bin_dir.mkdir()
-        script = bin_dir / "tesseract"
-        script.write_text(_GATE_SCRIPT.format(real=real, gate=gate))
-        script.chmod(0o755)
-        return cls(gate, bin_dir)
+        return cls(gate)
+
+    @property
+    def env(self) -> dict[str, str]:
+        """What a worker needs in its environment to stop at this gate."""
+        return {"SOHOA_TEST_OCR_GATE": str(self.directory)}
 
     def started_by(self) -> set[int]:
         """Pids of the workers whose OCR reached the gate."""
-        return {int(p.name.split("-", 1)[1]) for p in self.directory.glob("started-*")}
+        return {int(p.name.split(".", 1)[0]) for p in self.directory.glob("*.inside")}
 
     def open(self) -> None:
-        (self.directory / "open").touch()
+        (self.directory / "release").touch()
 
 
 @dataclass
 class Workers:
-    """`sohoa worker` subprocesses, each in its own process group (so kill -9 takes its OCR)."""
+    """`sohoa worker` subprocesses, each in its own process group (kill -9 takes all of it)."""
 
     root: Path
     env: dict[str, str]

@@ -65,11 +65,13 @@ def test_end_to_end_pages_spread_over_two_workers(
     broker_url: str, s3_server: S3Server, deployment_factory
 ) -> None:
     d: Deployment = deployment_factory(broker_url, s3_server)
-    # The gate holds each OCR until two workers are in one: pages cannot all go to one worker.
-    pids = d.workers.start(2, {"GATE_WORKERS": "2"})
+    pids = d.workers.start(2)
     scan = d.scan("scan.pdf")
 
     job = d.submit(scan, CODE)
+    # The gate holds each OCR until both workers are in one: pages cannot all go to one worker.
+    wait_until(lambda: d.gate.started_by() == set(pids), "both workers to be inside an OCR")
+    d.gate.open()
     d.wait_done(job)
 
     assert_stored_once(d, job)
@@ -92,7 +94,7 @@ def test_worker_killed_mid_page_document_completes_once(
     [held] = [p for p in d.book.pages(job) if p.status == "processing"]
     assert str(held.worker).endswith(f":{first}")
 
-    d.workers.kill9(first)  # with its tesseract: nothing acked, nothing written
+    d.workers.kill9(first)  # in the middle of the page: nothing acked, nothing written
     d.gate.open()
     [second] = d.workers.start(1)
     d.wait_done(job)

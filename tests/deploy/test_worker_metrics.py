@@ -73,7 +73,7 @@ def test_worker_metrics_endpoint_counts_its_work(
     assert value(text, "sohoa_documents_stored_total", kind="intake") == 1
     assert value(text, "sohoa_ocr_seconds_count") == 1
     assert value(text, "sohoa_ocr_seconds_sum") > 0
-    assert value(text, "sohoa_failures_total", reason="ocr_failed") == 1
+    assert value(text, "sohoa_failures_total", reason="missing_dependency") == 1
     assert value(text, "sohoa_queue_depth") == 0
     assert CODE not in text and job not in text and poison not in text
     assert d.workers.stop_all() == [0]
