@@ -96,7 +96,11 @@ def recognise(
         size = opened.size
     layer = text_layer.in_reading_order(text_layer.cleaned(lines))
     pdf = text_layer.write_pdf(
-        layer, out_base.with_suffix(".pdf"), size_px=size, dpi=dpi, font_file=_font(tessdata_dir)
+        layer,
+        out_base.with_suffix(".pdf"),
+        size_px=size,
+        dpi=dpi,
+        font_file=glyphless_font(tessdata_dir),
     )
     return Recognition(pdf, text.strip(), confidence, len(scores))
 
@@ -117,7 +121,7 @@ def _wait_at_test_gate() -> None:
         time.sleep(0.05)
 
 
-def _font(tessdata_dir: Path | None) -> Path:
+def glyphless_font(tessdata_dir: Path | None) -> Path:
     """tesseract's glyphless font (`pdf.ttf`), beside the models or in the system's tessdata."""
     found = Path(tessdata_path(tessdata_dir)) / "pdf.ttf"
     if found.is_file():

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from PIL import ImageDraw
 
-from ocr.tesseract import _font
+from ocr.tesseract import glyphless_font
 from ocr.text_layer import Line, Word, cleaned, in_reading_order, write_pdf
 from tests import images
 from tests.conftest import Digitise, pdftotext
@@ -75,7 +75,7 @@ def test_pdftotext_reads_the_written_heading_column_by_column(tmp_path: Path) ->
         tmp_path / "layer.pdf",
         size_px=(1600, 400),
         dpi=200,
-        font_file=_font(None),
+        font_file=glyphless_font(None),
     )
     expected = "UBND HUYỆN LỘC BỘ PHẬN CỬA Số: 7616 TNHS CỘNG HÒA NAM Độc lập phúc Gia Lộc ngày"
     assert pdftotext(pdf).split() == expected.split()
