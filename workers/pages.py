@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
@@ -35,6 +36,18 @@ WORKER_DIED_EN = (
 )
 
 
+def _new_pool(jobs: int) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(max_workers=jobs, initializer=_leave_signals_to_the_parent)
+
+
+def _leave_signals_to_the_parent() -> None:
+    """Page workers inherit the CLI's SIGTERM-as-Ctrl-C handler; a worker that raised
+    KeyboardInterrupt mid-page would print a traceback. The parent owns shutdown (it
+    kills its workers), so workers ignore Ctrl-C and die quietly on SIGTERM."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def default_jobs() -> int:
     """One worker per core the process may use."""
     return max(1, len(os.sched_getaffinity(0)))
@@ -52,7 +65,7 @@ class PageRunner:
 
     def __enter__(self) -> PageRunner:
         if self.jobs > 1:
-            self._pool = ProcessPoolExecutor(max_workers=self.jobs)
+            self._pool = _new_pool(self.jobs)
         return self
 
     def __exit__(
@@ -137,7 +150,7 @@ class PageRunner:
             self._pool = None
             fresh: ProcessPoolExecutor | None = None
             try:
-                fresh = ProcessPoolExecutor(max_workers=self.jobs)
+                fresh = _new_pool(self.jobs)
                 fresh.submit(os.getpid).result()
             except (OSError, BrokenProcessPool) as error:  # no memory or processes left
                 if fresh is not None:
