@@ -19,7 +19,6 @@ from __future__ import annotations
 import os
 import threading
 import time
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -86,7 +85,6 @@ def recognise(
         api.SetImageFile(str(image))
         if not api.Recognize(timeout=int(timeout * 1000)):
             raise RuntimeError(f"tesseract could not read the page within {timeout:g} s")
-        text = unicodedata.normalize("NFC", _text(api))
         lines = text_layer.read_lines(api)
     finally:
         api.Clear()  # the page's results are not needed any more; the model stays
@@ -95,6 +93,7 @@ def recognise(
     with Image.open(image) as opened:
         size = opened.size
     layer = text_layer.in_reading_order(text_layer.cleaned(lines))
+    text = text_layer.plain_text(layer)  # the catalogue's text: the layer's lines, in its order
     pdf = text_layer.write_pdf(
         layer,
         out_base.with_suffix(".pdf"),
@@ -102,7 +101,7 @@ def recognise(
         dpi=dpi,
         font_file=glyphless_font(tessdata_dir),
     )
-    return Recognition(pdf, text.strip(), confidence, len(scores))
+    return Recognition(pdf, text, confidence, len(scores))
 
 
 def _wait_at_test_gate() -> None:
@@ -221,11 +220,3 @@ def _library() -> Any:
     except ImportError as e:
         raise ToolMissing(_MISSING) from e
     return tesserocr
-
-
-def _text(api: Any) -> str:
-    """The text of a page; tesserocr raises on none at all."""
-    try:
-        return str(api.GetUTF8Text() or "")
-    except RuntimeError:  # "No text returned"
-        return ""

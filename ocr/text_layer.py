@@ -218,6 +218,22 @@ def _baseline_y(line: Line, x: float) -> float:
     return y1 + slope * (x - x1)
 
 
+def plain_text(lines: Sequence[Line]) -> str:
+    """The page's text as the layer reads it: what the catalogue stores and search shows.
+
+    One line of text per line, words one space apart; a blank line where a new
+    block starts: tesseract's next block, or a line that starts above the one before
+    it (the right column of a heading, after the left). So the `.ocr.json`, search
+    snippets and the PDF's layer all read in the same order, decided here only.
+    """
+    out: list[str] = []
+    for before, line in zip([None, *lines], lines, strict=False):
+        if before is not None and (line.block != before.block or line.box[1] < before.box[1]):
+            out.append("")
+        out.append(" ".join(word.text for word in line.words))
+    return "\n".join(out)
+
+
 def content(lines: Sequence[Line], *, height_px: int, dpi: float) -> bytes:
     """The layer's content stream: one BT/ET run per line, each word fitted to its place.
 

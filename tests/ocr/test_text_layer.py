@@ -3,12 +3,13 @@ form's two-column heading, row by row in a table, without the table's rules."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from PIL import ImageDraw
 
 from ocr.tesseract import glyphless_font
-from ocr.text_layer import Line, Word, cleaned, in_reading_order, write_pdf
+from ocr.text_layer import Line, Word, cleaned, in_reading_order, plain_text, write_pdf
 from tests import images
 from tests.conftest import Digitise, pdftotext
 
@@ -64,6 +65,19 @@ def test_table_rules_and_specks_are_left_out() -> None:
     assert texts(cleaned([Line(row.box, row.baseline, words, 0)])) == ["5 Đơn 1"]
 
 
+def test_the_catalogues_text_is_the_layers_lines_with_a_blank_line_between_columns() -> None:
+    heading = [
+        line("A B C D", 100, 100, gap_after={1: 400}),
+        line("E F G H", 100, 150, gap_after={1: 400}),
+    ]
+    body = [
+        replace(line("Xin trân trọng", 100, 250), block=1),
+        replace(line("cảm ơn.", 100, 300), block=1),
+    ]
+    text = plain_text(in_reading_order([*heading, *body]))
+    assert text == "A B\nE F\n\nC D\nG H\n\nXin trân trọng\ncảm ơn."
+
+
 def test_pdftotext_reads_the_written_heading_column_by_column(tmp_path: Path) -> None:
     heading = [
         line("UBND HUYỆN LỘC CỘNG HÒA NAM", 100, 100, gap_after={2: 500}),
@@ -84,7 +98,8 @@ def test_pdftotext_reads_the_written_heading_column_by_column(tmp_path: Path) ->
 def test_a_scanned_two_column_heading_reads_column_by_column(
     tmp_path: Path, digitise: Digitise
 ) -> None:
-    """Real tesseract reads the heading as lines across both columns; the layer undoes that."""
+    """Real tesseract reads the heading as lines across both columns; the layer and the
+    catalogue's text undo that."""
     page = images.paper((1654, 1200))
     draw = ImageDraw.Draw(page)
     face = images.font(13)
@@ -95,7 +110,8 @@ def test_a_scanned_two_column_heading_reads_column_by_column(
     for n, text in enumerate(BODY):
         draw.text((827, 420 + n * 50), text, font=face, fill=images.INK, anchor="ma")
     result = digitise(images.save_png(page, tmp_path / "heading.png"))
-    text = " ".join(pdftotext(result.pdf).split())
     anchors = ["UBND", "BỘ PHẬN", "7616", "CỘNG HÒA", "Hạnh phúc", "ngày 06", "GIẤY TIẾP"]
-    where = [text.find(a) for a in anchors]
-    assert -1 not in where and where == sorted(where), text
+    # the PDF's layer, and the text the catalogue stores and search shows, in the same order
+    for text in (" ".join(pdftotext(result.pdf).split()), " ".join(result.page_texts[0].split())):
+        where = [text.find(a) for a in anchors]
+        assert -1 not in where and where == sorted(where), text
