@@ -5,13 +5,16 @@ Runs sohoa, OCRmyPDF and bare tesseract over the same scanned corpus (default
 
 How each tool is run (details in ``bench/tools.py``)
   sohoa      ``sohoa ocr --json DOC.pdf OUT.pdf``; parallel over pages itself (2 workers).
+  sohoa-process  ONE ``sohoa process --json --case CODE DOC1.pdf DOC2.pdf ...`` over the whole
+             corpus (fresh SOHOA_HOME: local store, SQLite); outputs read from the store.
   ocrmypdf   ``ocrmypdf -l vie --output-type pdfa-2 DOC.pdf OUT.pdf``, default settings,
              ``OMP_THREAD_LIMIT=1``.
   tesseract  speed floor, not a PDF/A producer: ``pdfimages`` + ``tesseract IMG OUT -l LANGS
              pdf`` on 2 pages at a time (``OMP_THREAD_LIMIT=1``) + ``pdfunite``; LANGS =
              sohoa's default languages.
-Documents are processed one after the other; tools one after the other, each tool in its own
-fresh ``python -m bench.measure`` child process (see its docstring for why).
+Documents are processed one after the other (sohoa-process: one command); tools one after
+the other, each tool in its own fresh ``python -m bench.measure`` child process (see its
+docstring for why).
 
 What is measured, per tool
   pages/min     INPUT pages / wall-clock minutes of the whole corpus pass.
@@ -157,6 +160,26 @@ def regressions(details: dict[str, dict[str, Any]], margin: float = 0.02) -> lis
     return found
 
 
+def ratios(summaries: list[dict[str, Any]]) -> list[str]:
+    """Issue 9's aims, within this run: pages/min against OCRmyPDF, CPU/page against tesseract."""
+    by_tool = {str(s["tool"]): s for s in summaries}
+    lines = []
+    for name in ("sohoa", "sohoa-process"):
+        ours = by_tool.get(name)
+        if ours is None:
+            continue
+        parts = [f"{name:13}"]
+        if "ocrmypdf" in by_tool:
+            speed = ours["pages_per_min"] / by_tool["ocrmypdf"]["pages_per_min"]
+            parts.append(f"{speed:.2f}x OCRmyPDF's pages/min")
+        if "tesseract" in by_tool:
+            cpu = ours["cpu_s_per_page"] / by_tool["tesseract"]["cpu_s_per_page"]
+            parts.append(f"{cpu:.2f}x bare tesseract's CPU s/page")
+        if len(parts) > 1:
+            lines.append("ratio       " + ", ".join(parts))
+    return lines
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     docs = corpus.load(args.corpus, args.limit)
@@ -227,6 +250,9 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(report.fixed(main_head, main_body))
     print()
+    for line in ratios(summaries):
+        print(line)
+    print()
     print("Per-document CER (content pages):")
     print(report.fixed(doc_head, doc_body))
     for note in notes:
@@ -241,6 +267,8 @@ def main(argv: list[str] | None = None) -> int:
         *(f"- {h}" for h in header),
         "",
         report.markdown(main_head, main_body),
+        "",
+        *(f"- {line}" for line in ratios(summaries)),
         "",
         "## Per-document CER (content pages)",
         "",
@@ -259,6 +287,7 @@ def main(argv: list[str] | None = None) -> int:
         "versions": versions(),
         "started": started,
         "tools": summaries,
+        "ratios": ratios(summaries),
         "per_document": doc_details,
         "errors": errors,
         "notes": notes,

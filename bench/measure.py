@@ -5,7 +5,8 @@
 Why a separate process per tool: ``getrusage(RUSAGE_CHILDREN)`` accumulates over every
 descendant the calling process has waited for, and its ``ru_maxrss`` is a running maximum
 that can never be reset. In a fresh process that only runs this tool's commands
-(sequentially, one document at a time), the end-of-run values belong to that tool alone:
+(sequentially, one document at a time; for ``sohoa-process`` one command over all of
+them), the end-of-run values belong to that tool alone:
 
 * CPU = ``ru_utime + ru_stime`` of RUSAGE_CHILDREN: every process the tool started and waited
   for (sohoa's page workers, ocrmypdf's tesseract and Ghostscript, ``pdfimages``/``pdfunite``
@@ -15,7 +16,7 @@ that can never be reset. In a fresh process that only runs this tool's commands
   thread also adds up the PSS (proportional set size, from ``/proc/PID/smaps_rollup``; shared
   pages are split between the processes sharing them) of the whole live process tree every
   0.1 s and keeps the maximum: ``tree_pss_peak_kb``, the memory the tool really needs.
-* wall = ``time.perf_counter`` around the loop over the documents.
+* wall = ``time.perf_counter`` around the loop over the documents (or the one command).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from bench import corpus
-from bench.tools import RUNNERS, DocRun
+from bench.tools import BATCH_RUNNERS, RUNNERS, DocRun
 
 PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
 
@@ -80,22 +81,10 @@ class TreeSampler(threading.Thread):
         self.join()
 
 
-def main(argv: list[str]) -> int:
-    tool, corpus_dir, outdir, result_path, *doc_ids = argv
-    docs = [d for d in corpus.load(Path(corpus_dir)) if not doc_ids or d.doc_id in doc_ids]
-    out = Path(outdir)
-    shutil.rmtree(out, ignore_errors=True)
-    out.mkdir(parents=True)
+def _one_by_one(tool: str, docs: list[corpus.Doc], out: Path) -> list[DocRun]:
+    """One command per document, one after the other (as a clerk runs `sohoa ocr IN OUT`)."""
     runner = RUNNERS[tool]
     runs: list[DocRun] = []
-
-    self0, kids0 = (
-        resource.getrusage(resource.RUSAGE_SELF),
-        resource.getrusage(resource.RUSAGE_CHILDREN),
-    )
-    sampler = TreeSampler()
-    sampler.start()
-    start = time.perf_counter()
     for i, doc in enumerate(docs, 1):
         scratch = out / f"{doc.doc_id}.work"
         scratch.mkdir()
@@ -113,6 +102,44 @@ def main(argv: list[str]) -> int:
         )
         if run.error:
             print("    " + run.error.replace("\n", "\n    "), file=sys.stderr, flush=True)
+    return runs
+
+
+def _batch(tool: str, docs: list[corpus.Doc], out: Path) -> list[DocRun]:
+    """One command over every document (``sohoa process A B C``): what a folder costs."""
+    scratch = out / "batch.work"
+    scratch.mkdir()
+    t0 = time.perf_counter()
+    runs = BATCH_RUNNERS[tool]([doc.pdf for doc in docs], out, scratch)
+    seconds = time.perf_counter() - t0
+    shutil.rmtree(scratch)
+    failed = [run for run in runs if not run.ok]
+    print(
+        f"[{tool}] {len(docs)} documents, {sum(d.n_pages for d in docs)} p in one command "
+        f"{seconds:6.1f} s  {len(failed)} failed",
+        file=sys.stderr,
+        flush=True,
+    )
+    for run in failed[:1]:  # the command's one error output, said once
+        print("    " + (run.error or "").replace("\n", "\n    "), file=sys.stderr, flush=True)
+    return runs
+
+
+def main(argv: list[str]) -> int:
+    tool, corpus_dir, outdir, result_path, *doc_ids = argv
+    docs = [d for d in corpus.load(Path(corpus_dir)) if not doc_ids or d.doc_id in doc_ids]
+    out = Path(outdir)
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+
+    self0, kids0 = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    sampler = TreeSampler()
+    sampler.start()
+    start = time.perf_counter()
+    runs = _batch(tool, docs, out) if tool in BATCH_RUNNERS else _one_by_one(tool, docs, out)
     wall = time.perf_counter() - start
     sampler.stop()
     kids, me = (

@@ -3,6 +3,11 @@
 * ``sohoa``: ``sohoa ocr --json DOC.pdf OUT.pdf`` (its own 2 page workers; it sets
   ``OMP_THREAD_LIMIT=1`` itself). Dropped blank backs go to ``OUT.dropped.pdf``, which is not
   counted in the output bytes; the ``dropped`` list maps output pages back to input pages.
+* ``sohoa-process``: ONE ``sohoa process --json --case CODE DOC1.pdf DOC2.pdf ...`` over every
+  document (as a clerk or a backlog run digitises a folder), with ``SOHOA_HOME`` in a fresh
+  folder (local object store, SQLite catalog, no broker). Its time and CPU are those of the
+  whole command; each document's PDF/A is then read from the object store's folder by the
+  key the command reported.
 * ``ocrmypdf``: ``ocrmypdf -l vie --output-type pdfa-2 DOC.pdf OUT.pdf``, default settings
   (``--jobs`` = cores), ``OMP_THREAD_LIMIT=1``.
 * ``tesseract``: the speed floor. ``pdfimages`` extracts each page's image (JPEG as is, other
@@ -27,12 +32,15 @@ from pathlib import Path
 
 from ocr.options import OcrOptions
 
-TOOLS = ("sohoa", "ocrmypdf", "tesseract")
+TOOLS = ("sohoa", "sohoa-process", "ocrmypdf", "tesseract")
+#: The dossier every document of the ``sohoa-process`` run is filed under.
+BENCH_CASE = "000.00.20.H56-240101-0001"
 WORKERS = 2
 INSTALL_HINT = {
     "ocrmypdf": "install it with `apt-get install ocrmypdf` or `pip install ocrmypdf`",
     "tesseract": "install it with `apt-get install tesseract-ocr tesseract-ocr-vie poppler-utils`",
     "sohoa": "install sohoa into this virtualenv (`pip install -e .`)",
+    "sohoa-process": "install sohoa into this virtualenv (`pip install -e .`)",
 }
 
 
@@ -50,6 +58,8 @@ class DocRun:
 
 
 Runner = Callable[[Path, Path, Path], DocRun]  # (input pdf, output pdf, scratch dir)
+#: Runs ALL documents in one go: (input pdfs, output dir, scratch dir) -> one DocRun each.
+BatchRunner = Callable[[list[Path], Path, Path], list[DocRun]]
 
 
 def _env(**extra: str) -> dict[str, str]:
@@ -84,6 +94,33 @@ def run_sohoa(pdf: Path, out: Path, scratch: Path) -> DocRun:
         return DocRun(pdf.stem, False, 0.0, str(out), "unparseable --json output:\n" + proc.stdout)
     dropped = sorted(int(d["index"]) for d in result.get("dropped", []))
     return DocRun(pdf.stem, True, 0.0, str(out), dropped=dropped, extra={"sohoa": result})
+
+
+def run_sohoa_process(pdfs: list[Path], out: Path, scratch: Path) -> list[DocRun]:
+    """One ``sohoa process`` over every document, in a fresh SOHOA_HOME (embedded mode)."""
+    home = scratch / "home"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SOHOA_")}
+    env["SOHOA_HOME"] = str(home)
+    cmd = [str(sohoa_exe()), "process", "--json", "--case", BENCH_CASE, *map(str, pdfs)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    try:
+        records = json.loads(proc.stdout) if proc.stdout.strip() else []
+    except json.JSONDecodeError:
+        records = []
+    by_name = {r["source_name"]: r for r in records if r.get("key")}
+    runs: list[DocRun] = []
+    for pdf in pdfs:
+        record = by_name.get(pdf.name)
+        stored = home / "objects" / str(record["key"]) if record else None
+        if record is None or stored is None or not stored.is_file():
+            runs.append(DocRun(pdf.stem, False, 0.0, None, _fail(pdf, proc)))
+            continue
+        target = out / f"{pdf.stem}.pdf"
+        shutil.copyfile(stored, target)
+        dropped = sorted(int(d["index"]) for d in record.get("dropped_pages") or [])
+        extra: dict[str, object] = {"name": record.get("name"), "exit_code": proc.returncode}
+        runs.append(DocRun(pdf.stem, True, 0.0, str(target), dropped=dropped, extra=extra))
+    return runs
 
 
 def run_ocrmypdf(pdf: Path, out: Path, scratch: Path) -> DocRun:
@@ -150,10 +187,14 @@ RUNNERS: dict[str, Runner] = {
 }
 
 
+BATCH_RUNNERS: dict[str, BatchRunner] = {"sohoa-process": run_sohoa_process}
+
+
 def missing(tool: str) -> str | None:
     """Why ``tool`` cannot run here (with how to install it), or None if it can."""
     needed = {
         "sohoa": [str(sohoa_exe())],
+        "sohoa-process": [str(sohoa_exe())],
         "ocrmypdf": [ocrmypdf_exe()],
         "tesseract": ["tesseract", "pdfimages", "pdfunite"],
     }[tool]
