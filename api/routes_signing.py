@@ -41,6 +41,12 @@ class VerificationOut(BaseModel):
     signer: str | None = Field(description="The signing certificate's CN (the agency).")
     signed_at: str | None = Field(description="Vietnam time, ISO 8601 with +07:00.")
     level: str | None = Field(description="PAdES level found: B-B, B-T, B-LT, B-LTA.")
+    revocation_status: str | None = Field(
+        description="The signing certificate: good, revoked or unknown (no revocation data "
+        "in the file, and none fetched). A revoked certificate's signature is never valid."
+    )
+    certificate_revoked_since: str | None = Field(description="Vietnam time, ISO 8601.")
+    certificate_revocation_reason: str | None = Field(description="As the CA gives it.")
     pdfa_valid: bool
     pdfa_report: str
     problems: list[str]

@@ -59,6 +59,21 @@ def dossier_unit(source: SessionSource, code: str) -> str:
     return unit or normalised.agency
 
 
+def units_above(source: SessionSource, code: str) -> list[str]:
+    """``code``, its parent, and so on to the top: nearest first (a setting made for a
+    unit applies below it, and the nearest one wins). The tree's parents are followed;
+    where the tree does not know a unit, the way codes nest (:func:`parent_of`) is."""
+    with source.sessions() as session:
+        rows = session.execute(select(UnitRow.code, UnitRow.parent_code))
+        tree: dict[str, str | None] = {code: parent for code, parent in rows}
+    chain: list[str] = []
+    current: str | None = code.strip().upper()
+    while current is not None and current not in chain:  # a cycle in a file stops here
+        chain.append(current)
+        current = tree[current] if current in tree else parent_of(current)
+    return chain
+
+
 def parent_of(code: str) -> str | None:
     """The unit a code nests under, or None at the top (see the module docstring)."""
     legacy = _LEGACY.match(code)

@@ -1,7 +1,9 @@
 """Per-agency signing configuration (SOHOA_SIGNING_CONFIG, a YAML file).
 
-One entry per unit code (the agency part of a dossier code, e.g. ``000.00.20.H56``)::
+One entry per unit code (e.g. ``000.00.20.H56``); an entry also applies to the units
+below it in the unit tree (the nearest configured unit above a document's unit wins)::
 
+    verify_fetch_revocation: false  # sohoa verify asks OCSP/CRL online (else: file's own data)
     units:
       000.00.20.H56:
         sign: both            # intake | result | both | none (default none)
@@ -26,7 +28,7 @@ from __future__ import annotations
 
 import getpass
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -59,14 +61,20 @@ class UnitPolicy:
 @dataclass(frozen=True)
 class SigningConfig:
     units: Mapping[str, UnitPolicy] = field(default_factory=dict)
+    #: Verification asks the certificates' OCSP responders and CRLs online.
+    fetch_revocation: bool = False
 
-    def policy(self, unit: str) -> UnitPolicy | None:
-        return self.units.get(unit)
+    def policy(self, unit: str | Sequence[str]) -> UnitPolicy | None:
+        """The policy of a unit, or of the first configured one of a chain of units
+        (the document's unit, then its parent, and so on up the tree)."""
+        chain = (unit,) if isinstance(unit, str) else unit
+        return next((self.units[u] for u in chain if u in self.units), None)
 
-    def trust_roots(self, unit: str | None = None) -> tuple[Path, ...]:
+    def trust_roots(self, unit: str | Sequence[str] | None = None) -> tuple[Path, ...]:
         """The unit's roots, or every configured root (verifying any document)."""
-        if unit is not None and unit in self.units:
-            return self.units[unit].request.trust_roots
+        policy = self.policy(unit) if unit is not None else None
+        if policy is not None:
+            return policy.request.trust_roots
         return tuple(dict.fromkeys(r for p in self.units.values() for r in p.request.trust_roots))
 
 
@@ -83,8 +91,15 @@ def load_config(path: Path, prompt: Prompt | None = None) -> SigningConfig:
     if not isinstance(units, dict):
         raise ConfigError(f"{path}: expected a 'units:' mapping of unit codes")
     base = path.parent
+    fetch = data.get("verify_fetch_revocation", False)
+    if not isinstance(fetch, bool):
+        raise ConfigError(f"{path}: verify_fetch_revocation: expected true or false")
     return SigningConfig(
-        {str(code): _unit(str(code), entry or {}, base, prompt) for code, entry in units.items()}
+        {
+            str(code).strip().upper(): _unit(str(code), entry or {}, base, prompt)
+            for code, entry in units.items()
+        },
+        fetch_revocation=fetch,
     )
 
 

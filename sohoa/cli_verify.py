@@ -2,7 +2,9 @@
 
 verify: downloads each stored document and says whether its SHA-256 matches the
 catalog, whether the agency signature is valid (signer, time, PAdES level) against
-the configured trust roots (SOHOA_SIGNING_CONFIG) and whether it is PDF/A-2b.
+the configured trust roots (SOHOA_SIGNING_CONFIG), whether the signing certificate
+is revoked (good / revoked / unknown: the file's own revocation data, and OCSP/CRL
+online when ``verify_fetch_revocation: true``) and whether it is PDF/A-2b.
 Exit 0 when all are valid, 5 otherwise.
 
 revoke (thu hồi, NĐ 45/2020 Đ15): the document is marked revoked with the time, the
@@ -30,6 +32,19 @@ from storage.codes import parse_dossier_code
 if TYPE_CHECKING:
     from storage.catalog import DocumentRecord
     from workers.signing import DocumentCheck
+
+
+#: The signing certificate's revocation status (from the file's own data or OCSP/CRL).
+REVOCATION_VI = {
+    "good": "chưa bị thu hồi",
+    "revoked": "ĐÃ BỊ THU HỒI",
+    "unknown": "không rõ (không có dữ liệu thu hồi)",
+}
+REVOCATION_EN = {
+    "good": "not revoked",
+    "revoked": "REVOKED",
+    "unknown": "unknown (no revocation data)",
+}
 
 
 def register(app: typer.Typer) -> None:
@@ -128,6 +143,11 @@ def check_dict(check: DocumentCheck) -> dict[str, Any]:
         "signer": v.signer if v else None,
         "signed_at": vietnam_time(v.signed_at).isoformat() if v and v.signed_at else None,
         "level": v.level if v else None,
+        "revocation_status": v.revocation if v else None,
+        "certificate_revoked_since": (
+            vietnam_time(v.revoked_since).isoformat() if v and v.revoked_since else None
+        ),
+        "certificate_revocation_reason": v.revocation_reason if v else None,
         "pdfa_valid": check.pdfa_valid,
         "pdfa_report": check.pdfa_report,
         "problems": list(v.problems) if v else [],
@@ -160,6 +180,9 @@ def _print(check: DocumentCheck, lang: str) -> None:
             f"  {'Chữ ký số' if vi else 'Signature'}: {state}, PAdES {data['level']}, "
             f"{data['signer']}, {data['signed_at']}"
         )
+        status = data["revocation_status"]
+        label = (REVOCATION_VI if vi else REVOCATION_EN).get(status, str(status))
+        typer.echo(f"  {'Thu hồi chứng thư' if vi else 'Certificate revocation'}: {label}")
         for item in data["problems"]:
             typer.echo(f"  ! {item}")
     typer.echo(f"  PDF/A: {check.pdfa_report}")

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sohoa.settings import Settings
-from sohoa.signing_setup import install_signing
+from sohoa.signing_setup import install_signing, use_units
 from storage.catalog import Catalog, DocumentRecord
 from storage.errors import ChecksumMismatch
 from storage.objects import ObjectStore
@@ -33,9 +33,11 @@ class Services:
         )
         install_signing(settings)
         catalog = Catalog.open(settings.resolved_database_url)
+        use_units(catalog)  # signing picks the policy of the document's unit (register, tree)
         try:
             yield cls(kept_store(settings, store), catalog)
         finally:
+            use_units(None, only=catalog)
             catalog.close()
 
     def fetch(self, record: DocumentRecord, directory: Path) -> Path:

@@ -13,6 +13,7 @@ from signing.config import ConfigError, SigningConfig, load_config
 from sohoa.exit_codes import ExitCode
 from sohoa.failures import problem
 from sohoa.settings import Settings
+from storage.database import SessionSource
 from workers import signing
 
 _loaded: dict[Path, SigningConfig] = {}
@@ -38,3 +39,10 @@ def install_signing(settings: Settings) -> SigningConfig | None:
         _loaded[path] = config
     signing.install(config)
     return config
+
+
+def use_units(source: SessionSource | None, only: SessionSource | None = None) -> None:
+    """Name the database whose register and unit tree choose a document's signing
+    policy; ``only``: forget it only if it is still that one (services closing)."""
+    if only is None or signing.units_source() is only:
+        signing.use_units(source)

@@ -7,7 +7,10 @@ checked again (signature against the configured roots, PDF/A, nothing after
 ``%%EOF``); only a file that passes is stored. Nothing rewrites it afterwards.
 
 The configuration is installed once per process by the faces
-(:func:`install`, from SOHOA_SIGNING_CONFIG); without one nothing is signed.
+(:func:`install`, from SOHOA_SIGNING_CONFIG); without one nothing is signed. The
+policy is the one of the document's unit (the register's unit of the dossier, else
+the agency part of its code) or of the nearest configured unit above it in the unit
+tree: the faces name the database that holds the register (:func:`use_units`).
 """
 
 from __future__ import annotations
@@ -18,17 +21,20 @@ from datetime import datetime
 from pathlib import Path
 
 from ocr.assemble import DocumentResult
+from register.units import dossier_unit, units_above
 from signing.config import SigningConfig, UnitPolicy
 from signing.keys import SigningKeyError
 from signing.pades import TimestampFailed, sign_pdf
 from signing.verify import Verification, check_plain_pdfa, verify_pdf
 from storage.catalog import DocumentRecord
+from storage.database import SessionSource
 from storage.objects import ObjectStore
 from workers.problems import Problem
 
 log = logging.getLogger(__name__)
 
 _config: SigningConfig | None = None
+_units: SessionSource | None = None
 
 
 @dataclass(frozen=True)
@@ -51,17 +57,34 @@ def installed() -> SigningConfig | None:
     return _config
 
 
-def unit_of(dossier_code: str) -> str:
-    """The agency part of a dossier code (before the first ``-``); the register's unit
-    and prefix matching on the unit tree are a later refinement."""
-    return dossier_code.split("-", 1)[0]
+def use_units(source: SessionSource | None) -> None:
+    """The database holding the register and the unit tree (None: codes only)."""
+    global _units
+    _units = source
+
+
+def units_source() -> SessionSource | None:
+    return _units
+
+
+def units_of(dossier_code: str) -> tuple[str, ...]:
+    """The dossier's unit, then the units above it, nearest first; then the agency
+    part of the code (before the first ``-``) and its units above, when different."""
+    agency = dossier_code.split("-", 1)[0].strip().upper()
+    if _units is None:
+        return (agency,)
+    chain = units_above(_units, dossier_unit(_units, dossier_code))
+    if agency not in chain:
+        chain += units_above(_units, agency)
+    return tuple(dict.fromkeys(chain))
 
 
 def policy_for(record: DocumentRecord) -> UnitPolicy | None:
-    """The unit's policy when it signs this kind of document."""
+    """The policy of the document's unit (or the nearest configured unit above it),
+    when it signs this kind of document."""
     if _config is None:
         return None
-    policy = _config.policy(unit_of(record.dossier_code))
+    policy = _config.policy(units_of(record.dossier_code))
     return policy if policy is not None and policy.signs(record.kind) else None
 
 
@@ -118,13 +141,16 @@ class DocumentCheck:
 
 def check_document(store: ObjectStore, record: DocumentRecord, tmp: Path) -> DocumentCheck:
     """Download the stored object, compare its SHA-256 with the catalog's, check the
-    signature (when sohoa signed it) against the unit's roots, and the PDF/A."""
+    signature (when sohoa signed it) against the unit's roots, with its revocation
+    status (online too when the configuration says ``verify_fetch_revocation``), and
+    the PDF/A."""
     path = tmp / f"{record.id}.pdf"
     got = store.get_to_file(record.stored_key, path)
-    roots = _config.trust_roots(unit_of(record.dossier_code)) if _config is not None else ()
+    roots = _config.trust_roots(units_of(record.dossier_code)) if _config is not None else ()
+    fetch = _config is not None and _config.fetch_revocation
     verification = None
     if record.signature_level:
-        verification = verify_pdf(path, roots)
+        verification = verify_pdf(path, roots, fetch_revocation=fetch)
         pdfa_ok, report = verification.pdfa_valid, verification.pdfa_report
     elif record.signed:  # a source signed by someone else, kept as received: not PDF/A
         pdfa_ok, report = True, "stored as received (signed source), not converted"

@@ -2,7 +2,9 @@
 timestamp server, OCSP and CRLs over HTTP from a thread (no internet, no Docker).
 
 The agency certificate's CN is a Vietnamese agency name, so the visible mark is
-tested with real diacritics. Keys are made fresh per run (RSA 2048).
+tested with real diacritics. Keys are made fresh per run (RSA 2048). A second agency
+certificate, ``revoked``, was revoked in 2021 (key compromise): its OCSP answer and CRL
+entry say so, for the revocation checks of ``sohoa verify``.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 AGENCY_NAME = "UBND Phường Bến Nghé"
 ARCH = "sohoa-test"
-KEYS = ("root", "interm", "interm-ocsp", "tsa", "agency")
+KEYS = ("root", "interm", "interm-ocsp", "tsa", "agency", "revoked")
+REVOKED_NAME = "UBND Phường Thu Hồi"
 
 _VALID = {"valid-from": "2020-01-01T00:00:00+0000", "valid-to": "2090-01-01T00:00:00+0000"}
 
@@ -34,6 +37,7 @@ entities:
   interm-ocsp: {{common-name: Sohoa Test OCSP}}
   tsa: {{common-name: Sohoa Test TSA}}
   agency: {{common-name: "{agency}"}}
+  revoked: {{common-name: "{revoked}"}}
 certs:
   root:
     subject: root
@@ -84,6 +88,10 @@ certs:
         smart-value: {{schema: crl-dist-url, params: {{crl-repo-names: [interm]}}}}
       - id: authority_information_access
         smart-value: {{schema: aia-urls, params: {{ocsp-responder-names: [interm]}}}}
+  revoked:
+    template: agency
+    subject: revoked
+    revocation: {{revoked-since: "2021-01-01T00:00:00+0000", reason: key_compromise}}
 services:
   ocsp:
     interm: {{for-issuer: interm, responder-cert: interm-ocsp, signing-key: interm-ocsp}}
@@ -107,6 +115,8 @@ class PkiFiles:
     agency_key: Path  # PKCS#8 PEM, unencrypted
     agency_p12: Path
     agency_p12_passphrase: Path
+    #: The same passphrase; this certificate is revoked (OCSP and CRL say so).
+    revoked_p12: Path
 
     @property
     def tsa_url(self) -> str:
@@ -127,7 +137,7 @@ def write_config(directory: Path, base_url: str) -> Path:
             )
         )
     keyset = "\n".join(f"      {n}: {{path: {n}.key.pem}}" for n in KEYS)
-    arch = _ARCH.format(arch=ARCH, agency=AGENCY_NAME, valid=_flow(_VALID))
+    arch = _ARCH.format(arch=ARCH, agency=AGENCY_NAME, revoked=REVOKED_NAME, valid=_flow(_VALID))
     (directory / "arch.yml").write_text(arch, encoding="utf-8")
     config = directory / "certomancer.yml"
     config.write_text(
@@ -199,6 +209,8 @@ def _materialise(
     passphrase.write_text("mat-khau-thu\n", encoding="utf-8")
     p12 = out / "agency.p12"
     p12.write_bytes(arch.package_pkcs12(CertLabel("agency"), password=b"mat-khau-thu"))
+    revoked_p12 = out / "revoked.p12"
+    revoked_p12.write_bytes(arch.package_pkcs12(CertLabel("revoked"), password=b"mat-khau-thu"))
     pki = PkiFiles(
         directory=directory,
         base_url=base_url,
@@ -208,6 +220,7 @@ def _materialise(
         agency_key=directory / "keys" / "agency.key.pem",
         agency_p12=p12,
         agency_p12_passphrase=passphrase,
+        revoked_p12=revoked_p12,
     )
     return pki, server_app
 

@@ -27,10 +27,12 @@ def ok(result: Result) -> Result:
 
 @pytest.fixture(scope="module")
 def signing_config(tmp_path_factory: pytest.TempPathFactory, pki: PkiFiles, softhsm: Token) -> Path:
-    """The agency signs results and intake, B-T, key on the SoftHSM token."""
+    """The agency signs results and intake, B-T, key on the SoftHSM token; verification
+    asks the test PKI's OCSP responder (a B-T file carries no revocation data)."""
     path = tmp_path_factory.mktemp("config") / "signing.yaml"
     path.write_text(
-        f"""units:
+        f"""verify_fetch_revocation: true
+units:
   {UNIT}:
     sign: both
     level: B-T
@@ -66,7 +68,10 @@ def test_process_stores_a_signed_pdfa_that_verify_calls_valid(
     [check] = json.loads(verified.output)
     assert check["valid"] and check["signature_valid"] and check["sha256_matches"]
     assert (check["signer"], check["level"]) == (AGENCY_NAME, "B-T")
+    assert check["revocation_status"] == "good"
     assert check["pdfa_valid"]
+    told = ok(cli(home)("verify", CODE, "KQ1", env={**env, "SOHOA_LANG": "vi"})).output
+    assert "Thu hồi chứng thư: chưa bị thu hồi" in told
     shown = json.loads(ok(cli(home)("show", CODE, "--json", env=env)).output)
     [doc] = shown["documents"]
     assert (doc["signature_level"], doc["signed_by"]) == ("B-T", AGENCY_NAME)
