@@ -46,6 +46,12 @@ CHANGE_LABELS = {
     "insert": N_("new scan inserted after page %(after)s"),
     "sticky": N_("second image of page %(page)s (sticky note)"),
 }
+#: The signing certificate's revocation status, from a verification.
+REVOCATION_LABELS = {
+    "good": N_("certificate not revoked"),
+    "revoked": N_("certificate REVOKED"),
+    "unknown": N_("certificate revocation unknown (no revocation data)"),
+}
 KIND_LABELS = {"intake": N_("Intake component"), "result": N_("Result")}
 #: Rows that are not stored, by state.
 STATUS_LABELS = {"pending": N_("in progress"), "rejected": N_("rejected"), "failed": N_("failed")}

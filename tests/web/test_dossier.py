@@ -124,6 +124,7 @@ def test_a_clerk_of_another_unit_is_refused_every_route(served: Served, dossier:
         forms: dict[str, dict[str, str]] = {
             "rotate": {"page": "1", "degrees": "90"},
             "restore": {"scanned": "2"},
+            "verify": {},
         }
         for action, form in forms.items():
             answer = other.post(f"{doc}/{action}", data={"csrf_token": token, **form})
@@ -138,6 +139,25 @@ def test_a_clerk_of_another_unit_is_refused_every_route(served: Served, dossier:
             assert answer.status_code == 403, action
     with signed_in(served, CLERK) as clerk:  # nothing changed
         assert "v2" not in clerk.get(dossier.page).text
+
+
+def test_check_signature_verifies_the_stored_file_and_records_it_in_the_trail(
+    served: Served, dossier: Dossier
+) -> None:
+    with signed_in(served, CLERK) as clerk:
+        page = clerk.get(dossier.page).text
+        assert "Kiểm tra chữ ký" in page and "Kết quả kiểm tra" not in page  # not on every view
+        answer = clerk.post(
+            f"{dossier.doc(dossier.scanned)}/verify", data={"csrf_token": csrf_of(page)}
+        )
+    assert answer.status_code == 200
+    shown = answer.text
+    card = shown[shown.index(f'id="doc-{dossier.scanned.id}"') :]
+    result = card[card.index("Kết quả kiểm tra") : card.index("</dl>", card.index("Kết quả"))]
+    assert "hợp lệ" in result and "khớp với danh mục" in result and "chưa ký số" in result
+    assert "PDF/A-2B valid" in result
+    trail = shown[shown.index('id="trail"') :]
+    assert "đã kiểm tra" in trail and CLERK in trail
 
 
 def test_the_ocr_text_route_is_plain_text(served: Served, dossier: Dossier) -> None:

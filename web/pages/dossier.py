@@ -2,6 +2,10 @@
 PDF/A in the browser's own viewer, OCR text, checks, the event trail, downloads, and the
 fixes (turn, restore, replace, insert, sticky note) as small forms.
 
+A document's signature is shown as stored (level, signer, time); checking it (SHA-256,
+signature against the trust roots, certificate revocation, PDF/A) downloads the object
+and runs pyHanko, so it runs when asked ("Kiểm tra chữ ký"), not on every page view.
+
 Every route checks the dossier against the user's units before anything is looked up
 (a clerk of another unit gets 403, never a 404 that would confirm the dossier exists);
 fixes need write access (clerks and archivists of the unit; supervisors read only).
@@ -15,7 +19,7 @@ import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
@@ -98,6 +102,23 @@ def document_pdf(
             actor=user.username, detail={"via": "web", "version": version},
         )  # fmt: skip
     return _stream(request, found.key, "application/pdf", headers=headers)
+
+
+@router.post("/{code}/documents/{doc_id}/verify")
+def verify_document(request: Request, user: Reader, code: str, doc_id: int) -> Response:
+    """Check the stored document now and show the page with the verdict (and record it)."""
+    from sohoa.cli_verify import check_dict
+    from workers.signing import check_document
+
+    checked = _open(request, user, code)
+    record = _document(request, checked, doc_id)
+    with tempfile.TemporaryDirectory(prefix="sohoa-web-verify-") as tmp:
+        check = check_document(_store(request), record, Path(tmp))
+    try_record_event(
+        _catalog(request), "verified", dossier_code=checked, document_id=record.id,
+        actor=user.username, detail={"via": "web", "valid": check.valid},
+    )  # fmt: skip
+    return _page(request, user, checked, checks={record.id: check_dict(check)})
 
 
 @router.get("/{code}/documents/{doc_id}/text")
@@ -258,6 +279,7 @@ def _page(
     notice: str = "",
     error: str = "",
     status_code: int = 200,
+    checks: dict[int, dict[str, Any]] | None = None,
 ) -> Response:
     view = views.dossier_view(_catalog(request), _store(request), code)
     if view is None:
@@ -280,6 +302,8 @@ def _page(
         event_labels=views.EVENT_LABELS,
         kind_labels=views.KIND_LABELS,
         status_labels=views.STATUS_LABELS,
+        checks=checks or {},
+        revocation_labels=views.REVOCATION_LABELS,
     )
 
 
