@@ -51,7 +51,7 @@ class QueueSubmitter:
             submission.source.unlink(missing_ok=True)  # uploaded to the store, or refused
         record = self._book().get(queued.job_id)
         assert record is not None, f"job {queued.job_id} vanished right after it was recorded"
-        return view_of(record, duplicate=True if queued.duplicate else None)
+        return view_of(record)  # a duplicate's own job is done with nothing assembled
 
     def job(self, job_id: str) -> JobView | None:
         record = self._book().get(job_id)

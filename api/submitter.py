@@ -131,7 +131,7 @@ class EmbeddedSubmitter:
         book = self._book()
         if record.status == "stored":  # a duplicate: answered at once, nothing redone
             submission.source.unlink(missing_ok=True)
-            return view_of(book.create(new, status="done"), duplicate=True)
+            return view_of(book.create(new, status="done"))  # done, nothing assembled
         job, created = book.open(new)
         if not created:  # the same source is being digitised for this dossier already
             submission.source.unlink(missing_ok=True)
@@ -235,11 +235,9 @@ _STATES: dict[str, JobState] = {
 }
 
 
-def view_of(record: JobRecord, duplicate: bool | None = None) -> JobView:
+def view_of(record: JobRecord) -> JobView:
     """A job row as clients see it; its error is the Problem the row carries, field by field."""
     state = _STATES.get(record.status, "queued")
-    if duplicate is None and state == "done":
-        duplicate = record.assemblies == 0
     return JobView(
         id=record.id,
         state=state,
@@ -251,7 +249,7 @@ def view_of(record: JobRecord, duplicate: bool | None = None) -> JobView:
         started_at=record.touched_at if state != "queued" else None,
         finished_at=record.finished_at,
         document_id=record.document_id if state == "done" else None,
-        duplicate=duplicate,
+        duplicate=record.duplicate if state == "done" else None,
         error=_job_error(record) if state == "failed" else None,
     )
 

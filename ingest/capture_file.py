@@ -23,7 +23,9 @@ def pages_to_pdf(pages: Sequence[Path], output: Path, *, jpeg_quality: int, dpi:
     """Write `output`; `dpi` is used for pages whose file does not say their resolution."""
     encoded = [encode_page(page, jpeg_quality=jpeg_quality, dpi=dpi) for page in pages]
     with output.open("wb") as out:
-        img2pdf.convert(encoded, outputstream=out, nodate=True)
+        # img2pdf's own writer: the same pages give the same bytes (its pikepdf writer's
+        # trailer /ID changes every second), so the same batch sent twice is a duplicate.
+        img2pdf.convert(encoded, outputstream=out, nodate=True, engine=img2pdf.Engine.internal)
     return output
 
 

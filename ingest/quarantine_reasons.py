@@ -51,7 +51,7 @@ def why_rejected(error: BaseException) -> Why | None:
         )
     if isinstance(error, DossierCodeError):
         return Why(
-            "invalid_code",
+            "invalid_dossier_code",  # the same kind the API, the job and the row carry
             f"Mã hồ sơ không hợp lệ: {error.message_vi}",
             f"Invalid dossier code: {error}",
             f"Kiểm tra giấy tờ (mã QR in sai?), rồi chạy: {RETRY} --case <mã hồ sơ đúng>",

@@ -103,37 +103,47 @@ def process(
 
     Each file becomes one document of the dossier (<code>.<n>, or <code>-KQ<n> for
     results). The same file twice is not stored twice. A rejected file is reported
-    and the others go on; the exit code is then that of the first failure.
+    and the others go on; the exit code is then that of the first failure. With a
+    queue (SOHOA_BROKER_URL) each file is queued and its job id printed; --wait
+    follows the jobs to the same end as without a queue.
     """
-    from ingest.submit import make_submission
     from ocr import tesseract
     from scanner_profiles import load as load_profile
     from sohoa.progress import page_progress
 
     settings = with_dpi(load_settings(), dpi)
-    if settings.queue_config() is not None:  # deployment: enqueue, print job ids, maybe --wait
-        cli_queue.process_queued(
-            files, case, kind.value, profile, settings, wait, as_json, sheets=sheets
-        )
-        return
+    queued = settings.queue_config() is not None
     with guard(settings), open_services(settings) as services:
         code = str(parse_dossier_code(case))
         chosen = load_profile(profile or settings.profile)
         options = settings.ocr_options(chosen)
-        tesseract.check_installed(options.languages, options.tessdata_dir)
+        if not queued:  # with a queue, tesseract runs on the workers' machines
+            tesseract.check_installed(options.languages, options.tessdata_dir)
+        failures: list[list[Failure]] = [[] for _ in files]  # per file, in file order
         outcomes: list[Outcome] = []
-        failures: list[Failure] = []
         with open_lifecycle(settings, services) as lifecycle:
-            for path in files:
-                with reported(settings, failures), page_progress(path.name) as progress:
-                    submission = make_submission(path, code, kind.value)
-                    outcomes.append(lifecycle.digitise(submission, options, progress))
+            handed = cli_queue.hand_over(
+                lifecycle, files, code, kind.value, options, settings, failures, as_json=as_json
+            )
+            if queued and not wait:  # the job ids are the answer; the workers go on
+                cli_queue.print_not_waited(services.catalog, handed, sheets, settings, as_json)
+                _exit_on_first(failures)
+                return
+            for index, path, submitted in handed:
+                with reported(settings, failures[index]), page_progress(path.name) as progress:
+                    outcomes.append(submitted.finish(progress))
         views.print_outcomes(outcomes, services.store.describe(), settings.lang, as_json)
         mismatch = cli_capture.check_sheets(outcomes, sheets, chosen, settings, as_json=as_json)
-        if failures:
-            raise typer.Exit(failures[0].exit_code)
+        _exit_on_first(failures)
         if mismatch:
             raise typer.Exit(ExitCode.RECONCILE_MISMATCH)
+
+
+def _exit_on_first(failures: list[list[Failure]]) -> None:
+    """The exit code of the first file that failed, in the order the files were given."""
+    for failed in failures:
+        if failed:
+            raise typer.Exit(failed[0].exit_code)
 
 
 @app.command(epilog="Ví dụ: sohoa show 000.00.20.H56-240101-0001 --json")

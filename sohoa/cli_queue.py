@@ -1,4 +1,5 @@
-"""Commands of the deployment's queue: worker, status, reconcile, redrive (and queued `process`).
+"""Commands of the deployment's queue: worker, status, reconcile, redrive (and the queue's side
+of `process`: job ids printed as files are handed over, the answer when not waiting).
 
 They need SOHOA_BROKER_URL (amqp://… or redis://…). dramatiq is imported only
 here, on use, so the embedded mode and `--help` never load it.
@@ -8,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
-import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import timedelta
@@ -22,7 +22,6 @@ from sohoa.exit_codes import ExitCode
 from sohoa.failures import Failure, problem
 from sohoa.runtime import (
     JsonOption,
-    complain,
     fail,
     guard,
     load_settings,
@@ -32,12 +31,12 @@ from sohoa.runtime import (
 from storage.codes import parse_dossier_code
 
 if TYPE_CHECKING:
+    from ocr.options import OcrOptions
     from sohoa.settings import Settings
-    from storage.jobs import JobBook, JobRecord
+    from storage.catalog import Catalog
+    from workers.lifecycle import Digitiser, Handed
     from workers.queue import JobQueue
     from workers.queue_config import QueueConfig
-
-_POLL_SECONDS = 0.5
 
 WaitOption = Annotated[
     bool,
@@ -158,89 +157,50 @@ def redrive(
             fail(_no_job(f"{job} (failed)"), settings)
 
 
-def process_queued(
+def hand_over(
+    lifecycle: Digitiser,
     files: Sequence[Path],
-    case: str,
+    code: str,
     kind: str,
-    profile: str | None,
+    options: OcrOptions,
     settings: Settings,
-    wait: bool,
+    failures: list[list[Failure]],
+    *,
     as_json: bool,
-    sheets: int | None = None,
-) -> None:
-    """`sohoa process` with a broker: upload and enqueue each file, print job ids, maybe wait.
-
-    ``--sheets`` is checked once the jobs are done (only with ``--wait``: before,
-    nothing has been counted), exactly as the embedded mode checks it.
-    """
+) -> list[tuple[int, Path, Handed]]:
+    """`sohoa process`, first half: hand every file to the lifecycle before following any,
+    so a queue's workers start on all of them at once. A queued file prints its job id
+    (``queued: FILE -> job ID``); a file refused here is reported in ``failures[i]``."""
     from ingest.submit import make_submission
-    from scanner_profiles import load as load_profile
-    from sohoa.cli_capture import check_sheets_records, sheets_need_wait
+
+    handed: list[tuple[int, Path, Handed]] = []
+    for index, path in enumerate(files):
+        with reported(settings, failures[index]):
+            submitted = lifecycle.submit(make_submission(path, code, kind), options)
+            handed.append((index, path, submitted))
+            if submitted.job_id is not None and not as_json:
+                typer.echo(f"queued: {path.name} -> job {submitted.job_id}")
+    return handed
+
+
+def print_not_waited(
+    catalog: Catalog,
+    handed: Sequence[tuple[int, Path, Handed]],
+    sheets: int | None,
+    settings: Settings,
+    as_json: bool,
+) -> None:
+    """Queued without --wait: the jobs as they are now (--json), and a note that --sheets
+    cannot be checked before the pages are counted."""
+    from sohoa.cli_capture import sheets_need_wait
     from storage.jobs import JobBook
-    from workers.jobs import submit
-    from workers.lifecycle import problem_of_job
 
-    config = _require_queue(settings)
-    with guard(settings), open_services(settings) as services, _queue(config) as queue:
-        code = str(parse_dossier_code(case))
-        chosen = load_profile(profile or settings.profile)
-        options = settings.ocr_options(chosen)
-        book = JobBook(services.catalog)
-        submitted: list[tuple[Path, str]] = []
-        failures: list[Failure] = []
-        for path in files:
-            with reported(settings, failures):
-                submission = make_submission(path, code, kind)
-                job_id = submit(
-                    submission,
-                    store=services.store,
-                    catalog=services.catalog,
-                    options=options,
-                    queue=queue,
-                    book=book,
-                )
-                submitted.append((path, job_id))
-                if not as_json:
-                    typer.echo(f"queued: {path.name} -> job {job_id}")
-        records = [_follow(book, p.name, j) if wait else book.get(j) for p, j in submitted]
-        finished = [r for r in records if r is not None]
-        if as_json:
-            queue_views.print_jobs(finished, None, settings.lang, as_json=True)
-        elif wait:
-            queue_views.print_jobs(finished, None, settings.lang, as_json=False)
-        failed = [r for r in finished if r.status == "failed"]
-        mismatch = False
-        if sheets is not None and not wait:
-            sheets_need_wait(settings)
-        elif sheets is not None:
-            done = [
-                services.catalog.document(r.document_id) for r in finished if r.status == "done"
-            ]
-            stored = [r for r in done if r is not None]
-            mismatch = check_sheets_records(stored, sheets, chosen, settings, as_json)
-        problems = [problem_of_job(r) for r in failed]
-        for problem in problems:  # the same line the embedded mode prints
-            complain(problem, settings)
-        if failures:
-            raise typer.Exit(failures[0].exit_code)
-        if problems:
-            raise typer.Exit(problems[0].exit_code)
-        if mismatch:
-            raise typer.Exit(ExitCode.RECONCILE_MISMATCH)
-
-
-def _follow(book: JobBook, label: str, job_id: str) -> JobRecord | None:
-    """Poll the job book until the job is done or failed, with a progress bar on a tty."""
-    from sohoa.progress import page_progress
-
-    with page_progress(label) as progress:
-        while True:
-            record = book.get(job_id)
-            if record is None or record.status in ("done", "failed"):
-                return record
-            if record.pages_total:
-                progress(record.pages_done, record.pages_total)
-            time.sleep(_POLL_SECONDS)
+    if as_json:
+        book = JobBook(catalog)
+        jobs = [book.get(h.job_id) for _, _, h in handed if h.job_id is not None]
+        queue_views.print_jobs([j for j in jobs if j is not None], None, settings.lang, True)
+    if sheets is not None:
+        sheets_need_wait(settings)
 
 
 def _require_queue(settings: Settings) -> QueueConfig:

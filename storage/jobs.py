@@ -60,6 +60,14 @@ class JobRecord:
     error_kind: str | None = None
     error_vi: str | None = None
 
+    @property
+    def duplicate(self) -> bool:
+        """Done with nothing assembled: the source was already stored when this job came.
+
+        Each submission has its own job row (a duplicate's is created done), so every
+        reader (the 202 answer, ``/jobs/{id}``, a waiting CLI) gives the same answer."""
+        return self.status == "done" and self.assemblies == 0
+
 
 @dataclass(frozen=True)
 class PageRecord:

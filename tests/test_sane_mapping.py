@@ -174,3 +174,14 @@ def test_a_damaged_page_from_the_scanner_is_a_capture_failure(tmp_path: Path) ->
     (tmp_path / "p0001.tif").write_bytes(b"II*\x00garbage")
     with pytest.raises(CaptureFailed, match=r"p0001\.tif"):
         pages_to_pdf([tmp_path / "p0001.tif"], tmp_path / "scan.pdf", jpeg_quality=85, dpi=300)
+
+
+def test_the_same_pages_give_the_same_bytes(tmp_path: Path) -> None:
+    """The same batch sent twice is one source (a duplicate), not two documents: nothing in
+    the wrapper depends on the clock (no dates, no trailer /ID)."""
+    page = tiff(images.text_page().image, tmp_path / "p0001.tif")
+    first = pages_to_pdf([page], tmp_path / "scan-1.pdf", jpeg_quality=85, dpi=300)
+    second = pages_to_pdf([page], tmp_path / "scan-2.pdf", jpeg_quality=85, dpi=300)
+    assert first.read_bytes() == second.read_bytes()
+    with pikepdf.open(first) as pdf:
+        assert "/ID" not in pdf.trailer and "/CreationDate" not in pdf.docinfo

@@ -89,7 +89,7 @@ def test_a_qr_code_with_an_impossible_date_is_quarantined_with_that_reason(
 
     assert "Quarantined: scan0002.pdf - Invalid dossier code" in result.stdout
     (note,) = quarantine_notes(sohoa_home)
-    assert note["why"]["reason"] == "invalid_code"  # type: ignore[index]
+    assert note["why"]["reason"] == "invalid_dossier_code"  # type: ignore[index]
     assert "241345 is not a real date" in note["why"]["message_en"]  # type: ignore[index]
     assert "không phải ngày hợp lệ" in note["why"]["message_vi"]  # type: ignore[index]
     assert not list(hot.glob("*.pdf"))

@@ -73,7 +73,8 @@ def enqueue(
     """Queue ``submission``: its job id, and ``duplicate`` when the source was already stored.
 
     Idempotent: the same source for the same dossier and kind returns the job
-    already running (or the one that stored it); a failed job is redriven (a
+    already running; once stored, each submission gets its own job row ended "done"
+    with no assembly, the duplicate answer every reader derives; a failed job is redriven (a
     rejected or failed document row is reopened by ``reserve``).
     Raises DossierCodeError/ValueError for a bad code or kind, StorageError when
     the store or catalog is unavailable (then nothing was queued).
@@ -86,8 +87,8 @@ def enqueue(
     stored = record.status == "stored"
     trail.received(catalog, record)
     latest = book.latest_for_document(record.id)
-    if latest is not None and (latest.status in ACTIVE or stored):
-        return Enqueued(latest.id, stored)
+    if latest is not None and latest.status in ACTIVE and not stored:
+        return Enqueued(latest.id, False)
     if latest is not None and latest.status == "failed":
         redrive(latest.id, book=book, queue=queue)
         return Enqueued(latest.id, False)
@@ -100,8 +101,13 @@ def enqueue(
         source_key=key,
         options=options_to_json(options),
     )
-    if stored:  # stored earlier without the queue (embedded mode)
-        return Enqueued(book.create(new, status="done").id, True)
+    if stored:  # a duplicate: its own job, done with nothing assembled (as the embedded API
+        # records it), so `/jobs/{id}` answers duplicate as the 202 did (assemblies == 0)
+        from workers.lifecycle import release_inbox
+
+        done = book.create(new, status="done")
+        release_inbox(store, book, submission.source_sha256)  # uploaded again for nothing
+        return Enqueued(done.id, True)
     job, created = book.open(new)
     if created:  # else a concurrent submit of the same document made it: its job is ours
         send_document(queue, job.id)

@@ -12,6 +12,11 @@ deployment's queue and waits for its job. Both end the same way:
   never be digitised as it is, "failed" otherwise. A later retry of the same source
   reuses the row (:meth:`storage.catalog.Catalog.reserve`).
 
+:meth:`Digitiser.submit` hands a submission over and returns a :class:`Handed` (its queue
+job, if any) whose ``finish`` follows it to that end; :meth:`Digitiser.digitise` is both at
+once. An entrance that must not wait (``sohoa process`` queued without ``--wait``) stops
+after ``submit``; embedded, ``submit`` does nothing yet and ``finish`` does the work.
+
 Order matters for "nothing is lost, nothing twice": the catalog reserves the
 document (idempotent on the source's SHA-256) before any work; objects are
 uploaded and verified before the row is marked stored.
@@ -26,6 +31,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
@@ -46,6 +52,7 @@ from workers.submission import Outcome, Submission
 __all__ = [
     "Digitiser",
     "EmbeddedDigitiser",
+    "Handed",
     "Outcome",
     "QueuedDigitiser",
     "Submission",
@@ -62,8 +69,20 @@ log = logging.getLogger(__name__)
 POLL_SECONDS = 0.5
 
 
+@dataclass(frozen=True)
+class Handed:
+    """A submission handed to the lifecycle, not yet followed to its end."""
+
+    #: Its job in the deployment's queue; None embedded (nothing runs until ``finish``).
+    job_id: str | None
+    #: Follows it to its end: the stored Outcome, or raises its Problem.
+    finish: Callable[[Progress | None], Outcome]
+
+
 class Digitiser(Protocol):
     """Digitises one submission to its end: returns the stored Outcome or raises a Problem."""
+
+    def submit(self, submission: Submission, options: OcrOptions) -> Handed: ...
 
     def digitise(
         self, submission: Submission, options: OcrOptions, progress: Progress | None = None
@@ -77,6 +96,10 @@ class EmbeddedDigitiser:
         self.store = store
         self.catalog = catalog
         self.runner = runner
+
+    def submit(self, submission: Submission, options: OcrOptions) -> Handed:
+        """Nothing to hand over in this process: the work is done by ``finish``."""
+        return Handed(None, lambda progress: self.digitise(submission, options, progress))
 
     def digitise(
         self, submission: Submission, options: OcrOptions, progress: Progress | None = None
@@ -177,21 +200,27 @@ class QueuedDigitiser:
     def close(self) -> None:
         self.queue.close()
 
-    def digitise(
-        self, submission: Submission, options: OcrOptions, progress: Progress | None = None
-    ) -> Outcome:
+    def submit(self, submission: Submission, options: OcrOptions) -> Handed:
+        """Upload the source and queue it (see workers.jobs.enqueue); ``finish`` waits."""
         from workers.jobs import enqueue
 
-        queued = enqueue(
+        job_id = enqueue(
             submission,
             store=self.store,
             catalog=self.catalog,
             options=options,
             queue=self.queue,
             book=self.book,
+        ).job_id
+        return Handed(
+            job_id,
+            lambda progress: outcome_of_job(self.catalog, follow(self.book, job_id, progress)),
         )
-        job = follow(self.book, queued.job_id, progress)
-        return outcome_of_job(self.catalog, job, duplicate=queued.duplicate)
+
+    def digitise(
+        self, submission: Submission, options: OcrOptions, progress: Progress | None = None
+    ) -> Outcome:
+        return self.submit(submission, options).finish(progress)
 
 
 def follow(book: JobBook, job_id: str, progress: Progress | None = None) -> JobRecord:
@@ -211,7 +240,7 @@ def follow(book: JobBook, job_id: str, progress: Progress | None = None) -> JobR
         time.sleep(POLL_SECONDS)
 
 
-def outcome_of_job(catalog: Catalog, job: JobRecord, *, duplicate: bool = False) -> Outcome:
+def outcome_of_job(catalog: Catalog, job: JobRecord) -> Outcome:
     """A finished job as the lifecycle's answer: its stored document, or its Problem."""
     if job.status == "failed":
         raise problem_of_job(job)
@@ -222,7 +251,7 @@ def outcome_of_job(catalog: Catalog, job: JobRecord, *, duplicate: bool = False)
             f"Tài liệu của công việc {job.id} chưa được lưu",
             f"The document of job {job.id} is not stored",
         )
-    return Outcome(record, None, duplicate=duplicate)
+    return Outcome(record, None, duplicate=job.duplicate)
 
 
 def named(error: BaseException, source_name: str) -> BaseException:

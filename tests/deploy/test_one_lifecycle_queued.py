@@ -1,11 +1,14 @@
 """One lifecycle, queued: with SOHOA_BROKER_URL every entrance queues, and a rejected scan ends
 exactly as in the embedded mode (tests/test_one_lifecycle.py): the document row "rejected"
 with the same kind and the same Vietnamese and English message, the same exit code, and the
-clerk reads the Vietnamese reason (not "processing_failed")."""
+clerk reads the Vietnamese reason (not "processing_failed"). `sohoa scan` and an API upload
+are compared field by field with the embedded `sohoa process` of the same inputs."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -13,12 +16,27 @@ import pytest
 from ocr.errors import InputRejected, Reason
 from sohoa.exit_codes import ExitCode
 from storage.catalog import DocumentRecord
+from tests.api.conftest import running
 from tests.conftest_services import S3Server
 from tests.deploy.conftest import Deployment
-from tests.deploy.services import RedisServer
+from tests.deploy.services import SOHOA, RedisServer
 from tests.deploy.test_queue_workers import sohoa_cli
 from tests.hot_folder_helpers import CODE
-from tests.test_one_lifecycle import good, low_resolution
+from tests.test_one_lifecycle import (
+    CANNOT,
+    INPUTS,
+    REJECTED,
+    WRONG_CODE,
+    Row,
+    Seen,
+    fake_scanimage,
+    good,
+    low_resolution,
+    rows_by_id,
+    scan_each,
+    through_process,
+    upload_each,
+)
 from workers.wire import inbox_key
 
 pytestmark = [pytest.mark.deploy, pytest.mark.s3, pytest.mark.postgres]
@@ -76,3 +94,77 @@ def test_every_entrance_queues_and_a_rejection_reads_as_embedded(
     assert retried.returncode == ExitCode.LOW_RESOLUTION
     assert row(d, low.name).id == rejected.id
     assert row(d, low.name).error_vi == rejected.error_vi
+
+
+def rows_of(d: Deployment) -> dict[str, Row]:
+    return {
+        r.source_name: Row(r.status, r.error_kind, r.error_vi, r.error)
+        for r in d.catalog.documents(CODE)
+    }
+
+
+def test_scan_and_api_upload_queue_and_answer_exactly_as_embedded(
+    redis_server: RedisServer,
+    s3_server: S3Server,
+    deployment_factory: object,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    embedded = through_process(tmp_path / "embedded")  # the reference: no broker, SQLite
+    d: Deployment = deployment_factory(redis_server.url, s3_server)  # type: ignore[operator]
+    d.gate.open()
+    d.workers.start(1)
+
+    def scan(args: list[str], env: dict[str, str]) -> tuple[int, str, str]:
+        ran = run_with(d, args, env)
+        return ran.returncode, ran.stdout, ran.stderr
+
+    scanned = scan_each(tmp_path / "scan", scan, lambda: rows_by_id(d.catalog))
+    for name, value in d.workers.env.items():  # the API of this deployment, in this process
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("SOHOA_API_KEY_PEPPER", "one secret every host of this deployment shares")
+    from sohoa.settings import Settings
+
+    with running(Settings(home=tmp_path / "api-home", lang="en")) as api:
+        uploaded = upload_each(api, tmp_path / "api", lambda: rows_of(d))
+        wrong = api.upload(good(tmp_path), api.auth(), code=WRONG_CODE)
+
+    jobs = d.book.for_dossier(CODE)
+    assert jobs and all(j.status in ("done", "failed") for j in jobs)  # every one was queued
+    assert not [j for j in jobs if d.store.head(inbox_key(j.source_sha256))]  # no inbox left
+    for entrance, seen in (("scan", scanned), ("api", uploaded)):
+        assert seen["good"].row == Row("stored", None, None, None)
+        assert (seen["good"].duplicate, seen["duplicate"].duplicate) == (False, True), entrance
+        for name in REJECTED:
+            if (entrance, name) in CANNOT:
+                continue
+            answer: Seen = seen[name]
+            assert answer.row is not None, (entrance, name)
+            assert answer.row == embedded[name].row, (entrance, name)
+            assert answer.told == (answer.row.error_vi, answer.row.error), (entrance, name)
+    assert [uploaded[n].code for n in INPUTS] == [None, None, *REJECTED.values()]
+    assert [scanned[n].code for n in ("good", "duplicate", "low_resolution")] == [
+        0,
+        0,
+        ExitCode.LOW_RESOLUTION,
+    ]
+    assert scanned["corrupt"].row is None and scanned["corrupt"].code not in (0, None)
+    assert wrong.status_code == 400
+    assert wrong.json()["error"]["code"] == "invalid_dossier_code"
+    scanner = {"SOHOA_SCANIMAGE": str(fake_scanimage(tmp_path))}
+    refused = run_with(d, ["scan", "--device", "fake:counter", "--case", WRONG_CODE], scanner)
+    assert refused.returncode == ExitCode.USAGE
+    assert wrong.json()["error"]["message_en"] in refused.stderr
+
+
+def run_with(
+    d: Deployment, args: list[str], extra: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
+    """`sohoa ARGS` with the deployment's settings and ``extra`` variables (a fake scanner)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SOHOA_")}
+    env.update(d.workers.env)
+    env["SOHOA_HOME"] = str(d.root / "cli-home")
+    env.update(extra)
+    return subprocess.run(
+        [SOHOA, *args], env=env, capture_output=True, text=True, timeout=300, check=False
+    )
