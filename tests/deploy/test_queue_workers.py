@@ -79,7 +79,8 @@ def test_end_to_end_pages_spread_over_two_workers(
     assert [p.status for p in pages] == ["done"] * 3
     assert {int(str(p.worker).rsplit(":", 1)[1]) for p in pages} == set(pids)
     assert len(d.catalog.documents(CODE)) == 1
-    assert d.submit(scan, CODE) == job  # the same scan again: same job, nothing redone
+    again = d.book.get(d.submit(scan, CODE))  # the same scan again: nothing redone, its own
+    assert again is not None and again.id != job and again.duplicate  # job says duplicate
     assert d.book.get(job).assemblies == 1  # type: ignore[union-attr]
     assert d.workers.stop_all() == [0, 0]  # SIGTERM stops a worker cleanly
 
