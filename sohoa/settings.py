@@ -114,6 +114,9 @@ class Settings(BaseSettings):
     #: can come from a secret file (SOHOA_DATABASE_PASSWORD_FILE) while the URL stays plain.
     database_password: SecretStr | None = None
     broker_password: SecretStr | None = None
+    #: Dossier register: keep applicants' names (personal data, NĐ 13/2023); the report
+    #: does not need them, so by default they are not stored.
+    register_keep_applicant: bool = False
     #: Web app (`sohoa serve`): session cookies carry `Secure` (set true behind HTTPS).
     web_secure_cookies: bool = False
     #: Web app: addresses of the reverse proxy whose X-Forwarded-For/-Proto are believed
@@ -125,9 +128,6 @@ class Settings(BaseSettings):
     #: Web archive page: server folders archive staff may start a backlog batch on
     #: (comma-separated; ``UNIT=PATH`` limits a root to that unit and the units below it).
     archive_roots: str | None = None
-    #: Dossier register: keep applicants' names (personal data, NĐ 13/2023); the report
-    #: does not need them, so by default they are not stored.
-    register_keep_applicant: bool = False
     #: Per-agency signing (YAML: units → what to sign, key, level); unset: nothing signed.
     signing_config: Path | None = None
     #: Second copy of every stored object (same URL forms as SOHOA_STORAGE_URL, on another

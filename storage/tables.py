@@ -13,17 +13,23 @@ from sqlalchemy import MetaData
 
 def metadata() -> MetaData:
     """The shared ``Base.metadata`` with every table module loaded."""
-    from storage import account_models, api_keys, job_models, keeping_models, register_models
-    from storage import version_models, webhook_models
+    from storage import (
+        account_models,
+        api_keys,
+        job_models,
+        keeping_models,
+        register_models,
+        search_models,
+        version_models,
+        webhook_models,
+    )
     from storage.models import Base
 
     assert api_keys.ApiKeyRow.metadata is job_models.Job.metadata is Base.metadata
     assert register_models.DossierRow.metadata is Base.metadata
-    assert keeping_models.EventRow.metadata is Base.metadata
     assert account_models.UserRow.metadata is Base.metadata
-    from storage import search_models
-
-    assert search_models.DocumentTextRow.metadata is Base.metadata
+    assert keeping_models.EventRow.metadata is Base.metadata
     assert version_models.DocumentVersionRow.metadata is Base.metadata
+    assert search_models.DocumentTextRow.metadata is Base.metadata
     assert webhook_models.WebhookRow.metadata is Base.metadata
     return Base.metadata
