@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
@@ -21,7 +21,8 @@ from api.context import backends_of, opened
 from api.errors import ApiError
 from api.responses import errors
 from api.schemas import API_PREFIX
-from storage.clock import vietnam_time
+from sohoa.clock import vietnam_time
+from sohoa.values import Kind
 from storage.codes import normalise_code_text
 from storage.search import MAX_LIMIT, SearchPage, search
 
@@ -34,7 +35,7 @@ _CODE_PREFIX = re.compile(r"^[0-9A-Z.\-]*$")
 class SearchHitOut(BaseModel):
     document_id: int = Field(description="Catalog id (also addressable as #<id>).")
     dossier_code: str
-    kind: Literal["intake", "result"]
+    kind: Kind
     name: str = Field(description="<code>.<n> for intake components, <code>-KQ<n> for results.")
     pages: int | None
     created: datetime = Field(description="Received, Vietnam time, ISO 8601 with +07:00.")
@@ -69,7 +70,7 @@ async def search_documents(
     date_to: Annotated[
         date | None, Query(alias="to", description="Received on or before (Vietnam time).")
     ] = None,
-    kind: Literal["intake", "result"] | None = None,
+    kind: Kind | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> SearchOut:

@@ -13,8 +13,9 @@ from urllib.parse import quote
 from pydantic import BaseModel, Field
 
 from api.submitter import JobView
+from sohoa.clock import vietnam_time
+from sohoa.values import Kind
 from storage.catalog import DocumentRecord
-from storage.clock import vietnam_time
 
 API_PREFIX = "/api/v1"
 
@@ -42,7 +43,7 @@ class JobRef(BaseModel):
 
 class DocumentOut(BaseModel):
     id: int = Field(description="Catalog id (also addressable as #<id>).")
-    kind: Literal["intake", "result"]
+    kind: Kind
     number: int | None = Field(description="Null once a rejected document gave its number back.")
     name: str = Field(description="<code>.<n> for intake components, <code>-KQ<n> for results.")
     result_code: str | None = Field(description="<code>-KQ<n> for results (spec §4), else null.")
@@ -86,7 +87,7 @@ class JobOut(BaseModel):
     id: str
     state: Literal["queued", "running", "done", "failed"]
     dossier_code: str
-    kind: Literal["intake", "result"]
+    kind: Kind
     source_name: str
     source_sha256: str
     submitted: datetime
@@ -162,7 +163,7 @@ def job_out(job: JobView, document: DocumentRecord | None) -> JobOut:
         id=job.id,
         state=job.state,
         dossier_code=job.dossier_code,
-        kind="result" if job.kind == "result" else "intake",
+        kind=Kind(job.kind),
         source_name=job.source_name,
         source_sha256=job.source_sha256,
         submitted=vietnam_time(job.submitted_at),

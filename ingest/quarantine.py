@@ -24,7 +24,7 @@ from pathlib import Path
 
 from ingest.names import fit_name
 from ingest.quarantine_reasons import Why
-from storage.clock import utc_now, vietnam_time
+from sohoa.clock import utc_now, vietnam_time
 from storage.files import sha256_file
 from storage.permissions import make_dir, open_private, restrict
 

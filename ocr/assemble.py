@@ -22,12 +22,7 @@ from ocr.images import ImageEmbedder
 from ocr.page import PageResult
 from ocr.pdfa import DocumentMetadata, save_pdfa
 from ocr.sources import SourceInfo
-
-
-@dataclass(frozen=True)
-class DroppedPage:
-    index: int  # 1-based, as a clerk counts
-    reason: str
+from sohoa.values import DroppedPage
 
 
 @dataclass(frozen=True)

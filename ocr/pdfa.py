@@ -11,15 +11,15 @@ import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pikepdf
 import pikepdf.pdfa
 
 from ocr.errors import InputRejected, Reason
+from sohoa import __version__
+from sohoa.clock import VIETNAM
 
-VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
-PRODUCER = "sohoa 0.1.0"
+PRODUCER = f"sohoa {__version__}"
 
 
 @dataclass(frozen=True)

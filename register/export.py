@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from register.report import Figures, Indicator, Report
-from storage.clock import vietnam_time
+from sohoa.clock import vietnam_time
 from storage.permissions import open_private
 
 HEADERS = [

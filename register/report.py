@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from register.digitised import digitised_of, flags, month_key
 from register.units import units_below_in
-from storage.clock import utc_now
+from sohoa.clock import utc_now
 from storage.database import SessionSource
 from storage.register_models import UnitRow
 

@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 
 from register.db import dialect_insert
 from register.units import ensure_units
+from sohoa.clock import utc_now
 from storage import dossier_flags
-from storage.clock import utc_now
 from storage.register_models import DossierRow, RegisterEventRow
 
 #: Columns the one-stop system owns (everything but the bookkeeping times).

@@ -19,7 +19,7 @@ from sqlalchemy import and_, false, or_, select, true, tuple_
 
 from register.digitised import D
 from register.units import units_below_in
-from storage.clock import utc_now, vietnam_time
+from sohoa.clock import utc_now, vietnam_time
 from storage.database import SessionSource
 
 PAGE_SIZE = 50

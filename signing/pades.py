@@ -13,19 +13,19 @@ import os
 import threading
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
 from signing.font import stamp_font
 from signing.keys import KeySource, signer_for, token_lock
 from signing.prepare import prepare_for_signing
+from sohoa.clock import VIETNAM
 
 Level = Literal["B-B", "B-T", "B-LT"]
 LEVELS: tuple[Level, ...] = ("B-B", "B-T", "B-LT")
 
 #: Vietnam has kept UTC+7 without daylight saving since 1975: the offset is exact.
-VIETNAM = timezone(timedelta(hours=7), "+07:00")
 TIME_FORMAT = "%d/%m/%Y %H:%M:%S"
 DEFAULT_MARK = "Ký số bởi: {agency}\nThời gian ký: {time}"
 FIELD = "SohoaSignature"

@@ -116,7 +116,7 @@ def _pepper(settings: Settings) -> str:
 
 
 def _row(key: ApiKey) -> dict[str, str | None]:
-    from storage.clock import vietnam_time
+    from sohoa.clock import vietnam_time
 
     return {
         "name": key.name,

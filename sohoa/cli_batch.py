@@ -5,17 +5,17 @@ Only options and printing live here; the work is ingest.batch.
 
 from __future__ import annotations
 
-from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from ingest.batch_report import ReportRow, Summary, report_dir, write_report
+from sohoa.clock import utc_now, vietnam_time
 from sohoa.exit_codes import ExitCode
 from sohoa.failures import describe
 from sohoa.runtime import ProfileOption, guard, load_settings, open_lifecycle, open_services
-from storage.clock import utc_now, vietnam_time
+from sohoa.values import Kind
 from storage.codes import parse_dossier_code
 
 if TYPE_CHECKING:
@@ -51,11 +51,6 @@ _WORDS = {
         "quarantined": "quarantined",
     },
 }
-
-
-class Kind(StrEnum):
-    intake = "intake"
-    result = "result"
 
 
 def register(app: typer.Typer) -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Sequence
-from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -16,6 +15,7 @@ import typer
 
 from ingest.page_count import PageCounts, Reconciliation, compare_sheets
 from sohoa import capture_views, views
+from sohoa.clock import utc_now, vietnam_time
 from sohoa.exit_codes import ExitCode
 from sohoa.runtime import (
     JsonOption,
@@ -25,7 +25,7 @@ from sohoa.runtime import (
     open_lifecycle,
     open_services,
 )
-from storage.clock import utc_now, vietnam_time
+from sohoa.values import Kind
 from storage.codes import parse_dossier_code
 
 # Profiles (pydantic, YAML), tesseract and the progress bar are imported by the commands.
@@ -49,11 +49,6 @@ profiles_app = typer.Typer(
     help="Scanner profiles (hồ sơ máy quét): one YAML per device in scanner_profiles/.",
     no_args_is_help=True,
 )
-
-
-class DocumentKind(StrEnum):
-    intake = "intake"
-    result = "result"
 
 
 @profiles_app.command("list", epilog="Ví dụ: sohoa profiles list")
@@ -91,9 +86,9 @@ def scan(
         ),
     ] = None,
     kind: Annotated[
-        DocumentKind,
+        Kind,
         typer.Option(help="intake = thành phần hồ sơ, result = kết quả giải quyết."),
-    ] = DocumentKind.intake,
+    ] = Kind.intake,
     sheets: SheetsOption = None,
     source: Annotated[
         str | None,

@@ -50,7 +50,7 @@ def events(
     as_json: JsonOption = False,
 ) -> None:
     """Nhật ký sự kiện của hồ sơ. / The dossier's event trail (oldest first)."""
-    from storage.clock import vietnam_time
+    from sohoa.clock import vietnam_time
     from storage.events import events_for
 
     settings = load_settings()

@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from sohoa.cli_keeping import cli_actor
+from sohoa.clock import vietnam_time
 from sohoa.exit_codes import ExitCode
 from sohoa.failures import not_found, problem
 from sohoa.runtime import JsonOption, ProfileOption, fail, guard, load_settings, open_services
-from storage.clock import vietnam_time
 from storage.codes import parse_dossier_code
 
 # The catalog, the versions and the fixes are imported by the commands that use them:

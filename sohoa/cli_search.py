@@ -22,10 +22,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from sohoa.clock import vietnam_time
 from sohoa.exit_codes import ExitCode
 from sohoa.failures import problem
 from sohoa.runtime import JsonOption, fail, guard, load_settings, open_services
-from storage.clock import vietnam_time
 
 # rich and the catalog are imported where they print or search.
 if TYPE_CHECKING:

@@ -22,10 +22,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from sohoa import views
+from sohoa.clock import vietnam_time
 from sohoa.exit_codes import ExitCode
 from sohoa.failures import not_found, problem
 from sohoa.runtime import JsonOption, fail, guard, load_settings, open_services
-from storage.clock import vietnam_time
 from storage.codes import parse_dossier_code
 
 # Signing (pyHanko) and the catalog are imported by `verify` when it runs.

@@ -18,6 +18,7 @@ from sohoa import watch_views
 from sohoa.exit_codes import ExitCode
 from sohoa.failures import Failure, not_found, problem
 from sohoa.runtime import JsonOption, ProfileOption, fail, guard, load_settings
+from sohoa.values import Kind
 from storage.codes import parse_dossier_code
 
 # The folder configuration (pydantic), the quarantine and the watcher (pikepdf) are
@@ -26,11 +27,6 @@ if TYPE_CHECKING:
     from ingest.folder_config import FolderConfigError, WatchConfig
     from ingest.hot_file import FileReport
     from sohoa.settings import Settings
-
-
-class Kind(StrEnum):
-    intake = "intake"
-    result = "result"
 
 
 class After(StrEnum):

@@ -25,7 +25,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Literal
 
-from storage.clock import vietnam_time
+from sohoa.clock import vietnam_time
 
 Lang = Literal["vi", "en"]
 LANGS: tuple[Lang, ...] = ("vi", "en")

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from sohoa.clock import vietnam_time
 from sohoa.exit_codes import ExitCode
-from storage.clock import vietnam_time
 
 if TYPE_CHECKING:
     from storage.jobs import JobRecord, PageRecord

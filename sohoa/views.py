@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from storage.clock import vietnam_time
+from sohoa.clock import vietnam_time
 
 if TYPE_CHECKING:
     from ocr.assemble import DocumentResult

@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.clock import utc_now
+from sohoa.clock import utc_now
 from storage.models import Base, UTCDateTime
 
 

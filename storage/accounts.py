@@ -20,8 +20,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from sohoa.clock import utc_now
 from storage.account_models import UserRow, WebSessionRow
-from storage.clock import utc_now
 from storage.database import SessionSource
 from storage.errors import StorageError
 

@@ -28,7 +28,7 @@ from typing import Literal
 from sqlalchemy import String, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from storage.clock import utc_now
+from sohoa.clock import utc_now
 from storage.database import SessionSource
 from storage.errors import StorageError
 from storage.models import Base, UTCDateTime

@@ -19,13 +19,14 @@ from sqlalchemy import CursorResult, Engine, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from sohoa.clock import utc_now, vietnam_time
+from sohoa.values import DroppedPage, Kind
 from storage import document_hooks, search
 from storage.claims import DEFAULT_LEASE, ClaimState, claim_state, owner_alive
-from storage.clock import utc_now, vietnam_time
 from storage.codes import parse_dossier_code
 from storage.database import Database
 from storage.errors import DocumentNotFound, StorageError
-from storage.keys import DocumentKind, check_kind, document_key, document_name, sidecar_key
+from storage.keys import check_kind, document_key, document_name, sidecar_key
 from storage.models import Document
 from storage.objects import check_sha256
 from storage.refs import parse_document_ref
@@ -47,14 +48,6 @@ DocumentStatus = Literal["pending", "stored", "rejected", "failed"]
 _STATUSES: tuple[DocumentStatus, ...] = ("pending", "stored", "rejected", "failed")
 
 _RESERVE_ATTEMPTS = 8
-
-
-@dataclass(frozen=True)
-class DroppedPage:
-    """A scanned page left out of the PDF/A (blank, duplicate…), kept recoverable elsewhere."""
-
-    index: int
-    reason: str
 
 
 @dataclass(frozen=True)
@@ -88,7 +81,7 @@ class DocumentRecord:
 
     id: int
     dossier_code: str
-    kind: DocumentKind
+    kind: Kind
     #: None once a rejected row gave its number (and key) back.
     number: int | None
     result_code: str | None
@@ -500,7 +493,7 @@ class Catalog:
         return record
 
     def _reserve_once(
-        self, code: str, kind: DocumentKind, source_name: str, source_sha256: str
+        self, code: str, kind: Kind, source_name: str, source_sha256: str
     ) -> tuple[DocumentRecord, bool]:
         with self._sessions.begin() as session:
             _lock_dossier(session, code, kind)

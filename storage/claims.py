@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Literal
 
-from storage.clock import utc_now
+from sohoa.clock import utc_now
 
 #: A claim held by another host is trusted this long (no way to ask that host).
 DEFAULT_LEASE = timedelta(hours=2)

@@ -22,7 +22,7 @@ from typing import Any, Literal, get_args
 
 from sqlalchemy import select
 
-from storage.clock import utc_now
+from sohoa.clock import utc_now
 from storage.database import SessionSource
 from storage.keeping_models import EventRow
 

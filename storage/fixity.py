@@ -27,8 +27,8 @@ from typing import Literal
 from prometheus_client import Counter
 from sqlalchemy import ColumnElement, func, or_, select
 
+from sohoa.clock import utc_now
 from storage.catalog import Catalog
-from storage.clock import utc_now
 from storage.errors import ChecksumMismatch, ObjectNotFound, StorageError, StorageUnavailable
 from storage.events import try_record_event
 from storage.keeping import (

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.clock import utc_now
+from sohoa.clock import utc_now
 from storage.models import Base, UTCDateTime
 
 _ACTIVE_SQL = "('queued', 'processing', 'assembling')"

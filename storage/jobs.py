@@ -23,8 +23,8 @@ from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from sohoa.clock import utc_now
 from storage.catalog import Catalog
-from storage.clock import utc_now
 from storage.job_models import Job, JobPage
 
 log = logging.getLogger(__name__)

@@ -22,8 +22,8 @@ from typing import Protocol, runtime_checkable
 
 from sqlalchemy import select
 
+from sohoa.clock import utc_now
 from storage.catalog import Catalog, DocumentRecord
-from storage.clock import utc_now
 from storage.errors import ChecksumMismatch, DocumentNotFound, RetentionRefused, StorageError
 from storage.events import try_record_event
 from storage.keeping_models import StoredObjectRow

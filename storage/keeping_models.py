@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import JSON, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.clock import utc_now
+from sohoa.clock import utc_now
 from storage.models import Base, UTCDateTime
 
 

@@ -6,16 +6,15 @@ to the same key, which is what lets a crashed upload be redone in place.
 
 from __future__ import annotations
 
-from typing import Literal
+from sohoa.values import Kind
 
-DocumentKind = Literal["intake", "result"]
-DOCUMENT_KINDS: tuple[DocumentKind, ...] = ("intake", "result")
+DOCUMENT_KINDS: tuple[Kind, ...] = tuple(Kind)
 
 TEXT_SUFFIX = ".ocr.json"
 DROPPED_SUFFIX = ".dropped.pdf"
 
 
-def check_kind(kind: str) -> DocumentKind:
+def check_kind(kind: str) -> Kind:
     """Narrow a caller's string to a document kind, with a helpful error."""
     for known in DOCUMENT_KINDS:
         if kind == known:
@@ -23,7 +22,7 @@ def check_kind(kind: str) -> DocumentKind:
     raise ValueError(f"document kind must be one of {', '.join(DOCUMENT_KINDS)}, got {kind!r}")
 
 
-def document_name(code: str, kind: DocumentKind, number: int) -> str:
+def document_name(code: str, kind: Kind, number: int) -> str:
     """``<code>.<n>`` for the n-th intake component (spec §7), ``<code>-KQ<n>`` for results (§4)."""
     if number < 1:
         raise ValueError(f"document numbers start at 1, got {number}")

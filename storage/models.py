@@ -14,7 +14,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
-from storage.clock import utc_now
+from sohoa.clock import utc_now
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -23,11 +23,12 @@ from typing import Any
 from sqlalchemy import ColumnElement, Float, Integer, Select, func, literal, select, text
 from sqlalchemy.orm import Session
 
-from storage.clock import VIETNAM
+from sohoa.clock import VIETNAM
+from sohoa.values import Kind
 from storage.codes import normalise_code_text
 from storage.database import SessionSource
 from storage.folding import fold, nfc, query_terms
-from storage.keys import DocumentKind, check_kind, document_name
+from storage.keys import check_kind, document_name
 from storage.models import Document
 from storage.register_models import DossierRow
 from storage.search_models import DocumentTextRow
@@ -58,7 +59,7 @@ class SearchHit:
 
     document_id: int
     dossier_code: str
-    kind: DocumentKind
+    kind: Kind
     number: int | None
     name: str
     pages: int | None

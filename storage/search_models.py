@@ -16,7 +16,7 @@ from datetime import datetime
 from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.clock import utc_now
+from sohoa.clock import utc_now
 from storage.models import Base, UTCDateTime
 
 #: Names of the full-text objects the migration makes beside the table (not in the models).

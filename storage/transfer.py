@@ -16,8 +16,8 @@ from typing import Any
 
 import bagit
 
+from sohoa.clock import utc_now, vietnam_time
 from storage.catalog import Catalog, DocumentRecord
-from storage.clock import utc_now, vietnam_time
 from storage.errors import ChecksumMismatch, DocumentNotFound, StorageError
 from storage.events import events_for
 from storage.objects import ObjectStore

@@ -21,8 +21,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select
 
+from sohoa.clock import utc_now
 from storage.account_models import LoginAttemptRow, UserRow, WebSessionRow
-from storage.clock import utc_now
 from storage.database import SessionSource
 
 #: A seen session's last_seen_at is written at most this often (one UPDATE per minute, not

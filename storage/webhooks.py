@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from storage.clock import utc_now
+from sohoa.clock import utc_now
 from storage.database import SessionSource
 from storage.keys import check_kind, document_name
 from storage.models import Document

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -15,6 +14,7 @@ import yaml
 from pydantic import ValidationError
 from typer.testing import CliRunner
 
+import sohoa
 from ingest.folder_config import load_watch_config
 from sohoa.cli import app
 from sohoa.settings import Settings
@@ -111,7 +111,7 @@ def test_every_service_restarts_unless_stopped(compose: dict[str, Any]) -> None:
 
 
 def test_every_image_is_pinned_to_an_exact_version(compose: dict[str, Any]) -> None:
-    version = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]["version"]
+    version = sohoa.__version__  # the one version string (pyproject reads it too)
     for name, service in compose["services"].items():
         image = service["image"]
         repository, _, tag = image.rpartition(":")

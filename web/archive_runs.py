@@ -24,11 +24,11 @@ from typing import Any
 from ingest.batch_report import ReportRow, Summary, write_report
 from ingest.quarantine import Quarantine
 from scanner_profiles import load as load_profile
+from sohoa.clock import utc_now, vietnam_time
 from sohoa.exit_codes import ExitCode
 from sohoa.failures import describe
 from sohoa.settings import Settings
 from storage.catalog import Catalog
-from storage.clock import utc_now, vietnam_time
 from storage.objects import ObjectStore
 from storage.permissions import make_dir
 

@@ -16,8 +16,8 @@ from sqlalchemy import select
 
 from register.parse import parse_date
 from register.units import unit_names
+from sohoa.clock import utc_now, vietnam_time
 from storage.accounts import User
-from storage.clock import utc_now, vietnam_time
 from storage.register_models import UnitRow
 from web.context import web_of
 from web.errors import Forbidden

@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from storage.clock import utc_now
+from sohoa.clock import utc_now
 from storage.database import SessionSource
 from storage.webhook_models import WebhookDeliveryRow, WebhookRow
 

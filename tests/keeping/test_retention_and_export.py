@@ -13,8 +13,8 @@ import pytest
 from minio.error import S3Error
 
 from bench.services import WeedS3
+from sohoa.clock import utc_now
 from storage.catalog import Catalog
-from storage.clock import utc_now
 from storage.errors import RetentionRefused
 from storage.events import events_for
 from storage.keeping import Keeper, RetentionPolicy, delete_document

@@ -19,8 +19,8 @@ import pytest
 
 from register.importer import ImportOptions, import_records
 from register.sync import dossier_sync_fields
+from sohoa.clock import utc_now
 from storage.catalog import Catalog
-from storage.clock import utc_now
 from storage.webhook_models import WebhookDeliveryRow
 from storage.webhooks import REVOKED, STORED, add_webhook, list_webhooks, remove_webhook
 from tests.register.conftest import DISTRICT, store_document

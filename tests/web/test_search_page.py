@@ -20,8 +20,8 @@ from urllib.parse import urlencode
 
 import pytest
 
+from sohoa.clock import utc_now, vietnam_time
 from storage.catalog import Catalog, DocumentRecord
-from storage.clock import utc_now, vietnam_time
 from tests.born_digital import save_text_pdf
 from tests.images import save_jpeg_pdf, text_page
 from tests.web.conftest import (
