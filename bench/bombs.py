@@ -118,24 +118,32 @@ class Refusal:
     seconds: float
 
 
+#: Runs one command and prints its exit code and peak RSS (KiB). A small process in
+#: between, because a child's peak RSS starts at its parent's at exec time: measured
+#: straight from a big pytest process it would be pytest's size, not the refusal's.
+_MEASURE = (
+    "import os, subprocess, sys\n"
+    "child = subprocess.Popen(sys.argv[1:], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)\n"
+    "_, status, usage = os.wait4(child.pid, 0)\n"
+    "print(os.waitstatus_to_exitcode(status), usage.ru_maxrss)\n"
+)
+
+
 def refuse(source: Path, env: dict[str, str]) -> Refusal:
     """Run `sohoa ocr SOURCE OUT.pdf` and measure that child alone (not earlier children)."""
     out = source.with_suffix(".out.pdf")
-    with tempfile.TemporaryFile() as errors:
-        started = time.monotonic()
-        child = subprocess.Popen(
-            [str(SOHOA), "ocr", str(source), str(out)],
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=errors,
-        )
-        _, status, usage = os.wait4(child.pid, 0)
-        seconds = time.monotonic() - started
-        child.returncode = os.waitstatus_to_exitcode(status)
-        errors.seek(0)
-        stderr = errors.read().decode("utf-8", "replace")
-    return Refusal(child.returncode, stderr, usage.ru_maxrss / 1024, seconds)
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-c", _MEASURE, str(SOHOA), "ocr", str(source), str(out)],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    seconds = time.monotonic() - started
+    exit_code, rss_kib = (int(v) for v in done.stdout.split())
+    return Refusal(exit_code, done.stderr, rss_kib / 1024, seconds)
 
 
 BOMBS: dict[str, Callable[[Path], Path]] = {

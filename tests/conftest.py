@@ -3,9 +3,11 @@
 import json
 import logging
 import os
+import shutil
 import subprocess
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner, Result
@@ -122,3 +124,35 @@ def stored_files(home: Path) -> list[Path]:
     """Every file in the local object store under SOHOA_HOME (checksum records included)."""
     root = home / "objects"
     return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
+
+
+
+
+#: Debian's chromium (never a downloaded browser: `playwright install` cannot run here).
+CHROMIUM = "/usr/bin/chromium"
+
+
+# One browser for the whole session, defined here so every directory's browser tests share
+# it: a second session-scoped Playwright started while the first is open fails ("Sync API
+# inside the asyncio loop").
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists() or shutil.which("chromium") is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("Debian's chromium is not installed (scripts/install.sh installs it)")
+        pytest.skip("Debian's chromium is not installed")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-gpu",
+            ],
+        )
+        yield browser
+        browser.close()

@@ -20,7 +20,7 @@ from playwright.sync_api import expect
 
 from tests.conftest_services import S3Server
 from tests.deploy.conftest import Deployment
-from tests.web.conftest import (  # noqa: F401  (chromium and page are fixtures)
+from tests.web.conftest import (  # noqa: F401  (page is a fixture)
     CLERK,
     SOHOA,
     UNIT,
@@ -28,7 +28,6 @@ from tests.web.conftest import (  # noqa: F401  (chromium and page are fixtures)
     _wait_until_serving,
     add_user,
     browser_login,
-    chromium,
     free_port,
     page,
 )

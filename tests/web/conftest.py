@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import socket
 import subprocess
 import sys
@@ -24,7 +23,6 @@ from typing import Any
 import httpx
 import pytest
 
-CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).with_name("artifacts")
 PASSWORD = "mat-khau-thu-nghiem"
 ADMIN, CLERK, OTHER_CLERK, LOCKED = "quantri", "canbo", "canbo-khac", "bi-khoa"
@@ -127,27 +125,6 @@ def signed_in(served: Served, username: str) -> Iterator[httpx.Client]:
         yield client
 
 
-@pytest.fixture(scope="session")
-def chromium() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists() or shutil.which("chromium") is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("Debian's chromium is not installed (scripts/install.sh installs it)")
-        pytest.skip("Debian's chromium is not installed")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-gpu",
-            ],
-        )
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
