@@ -41,7 +41,6 @@ from sohoa.runtime import (
     load_settings,
     open_lifecycle,
     open_services,
-    reported,
 )
 from storage.codes import parse_dossier_code
 
@@ -50,7 +49,6 @@ from storage.codes import parse_dossier_code
 if TYPE_CHECKING:
     from sohoa.settings import Settings
     from storage.catalog import DocumentRecord
-    from workers.submission import Outcome
 
 app = typer.Typer(
     help="sohoa: số hóa hồ sơ TTHC - scans become validated, searchable PDF/A-2b "
@@ -109,7 +107,7 @@ def process(
     """
     from ocr import tesseract
     from scanner_profiles import load as load_profile
-    from sohoa.progress import page_progress
+    from sohoa.overlap import finish_in_order
 
     settings = with_dpi(load_settings(), dpi)
     queued = settings.queue_config() is not None
@@ -120,7 +118,6 @@ def process(
         if not queued:  # with a queue, tesseract runs on the workers' machines
             tesseract.check_installed(options.languages, options.tessdata_dir)
         failures: list[list[Failure]] = [[] for _ in files]  # per file, in file order
-        outcomes: list[Outcome] = []
         with open_lifecycle(settings, services) as lifecycle:
             handed = cli_queue.hand_over(
                 lifecycle, files, code, kind.value, options, settings, failures, as_json=as_json
@@ -129,9 +126,8 @@ def process(
                 cli_queue.print_not_waited(services.catalog, handed, sheets, settings, as_json)
                 _exit_on_first(failures)
                 return
-            for index, path, submitted in handed:
-                with reported(settings, failures[index]), page_progress(path.name) as progress:
-                    outcomes.append(submitted.finish(progress))
+            # embedded: the next files start while one finishes (sohoa/overlap.py)
+            outcomes = finish_in_order(lifecycle, handed, settings, failures)
         views.print_outcomes(outcomes, services.store.describe(), settings.lang, as_json)
         mismatch = cli_capture.check_sheets(outcomes, sheets, chosen, settings, as_json=as_json)
         _exit_on_first(failures)

@@ -62,6 +62,8 @@ class PageRunner:
         self._lock = threading.Lock()
         #: Why the pool is gone and could not be replaced; empty while it works.
         self._dead = ""
+        #: Set by `interrupt`: no page runs any more, no pool is started again.
+        self._interrupted = False
 
     def __enter__(self) -> PageRunner:
         if self.jobs > 1:
@@ -78,10 +80,18 @@ class PageRunner:
             self._pool.shutdown(wait=True, cancel_futures=True)
 
     def run(self, jobs: Sequence[PageJob], progress: Progress | None = None) -> list[PageResult]:
-        """All pages' results, in page order; the first failure stops the document."""
+        """All pages' results, in page order; the first failure stops the document.
+
+        ``progress`` hears (0, pages) as the pages are handed to the workers: a bar shows
+        the count at once, and `sohoa process` knows the document is past the checks that
+        reject a file and starts the next one (sohoa.overlap).
+        """
+        if progress is not None:
+            progress(0, len(jobs))
         if self.jobs <= 1:
             return [
-                _tick(process_page(job), i + 1, len(jobs), progress) for i, job in enumerate(jobs)
+                _tick(process_page(self._go_on(job)), i + 1, len(jobs), progress)
+                for i, job in enumerate(jobs)
             ]
         for attempt in (1, 2):
             pool = self._current_pool()
@@ -91,12 +101,33 @@ class PageRunner:
                 self._stop(pool)
                 raise
             except BrokenProcessPool:
+                if self._interrupted:  # killed by `interrupt`, not by a crash
+                    raise KeyboardInterrupt from None
                 log.warning(
                     "page worker died; replacing the page-worker pool",
                     extra={"attempt": attempt, "pages": len(jobs)},
                 )
                 self._replace(pool)
         raise Problem("worker_died", WORKER_DIED_VI, WORKER_DIED_EN)
+
+    def interrupt(self) -> None:
+        """Stop every document running on this runner, from the thread that saw Ctrl-C or
+        SIGTERM while others run documents (`sohoa process` digitising two at a time).
+
+        The page workers are killed at once; each document's `run` then raises
+        KeyboardInterrupt in its own thread, so that thread records the interruption
+        on its row and removes its temporary files. No pool is started again.
+        """
+        self._interrupted = True
+        pool = self._pool
+        if pool is not None:
+            self._stop(pool)
+
+    def _go_on(self, job: PageJob) -> PageJob:
+        """`job`, unless the runner was interrupted (one worker: checked between pages)."""
+        if self._interrupted:
+            raise KeyboardInterrupt
+        return job
 
     def ready(self) -> str:
         """Empty when pages can be run; else why not (a broken pool is replaced here first)."""
@@ -111,9 +142,13 @@ class PageRunner:
         return sorted(int(pid) for pid in processes)
 
     def _current_pool(self) -> ProcessPoolExecutor:
+        if self._interrupted:
+            raise KeyboardInterrupt
         if self._pool is None:
             self._replace(None)  # the last replacement failed: try again for this document
         with self._lock:
+            if self._interrupted:
+                raise KeyboardInterrupt
             if self._pool is None:
                 raise Problem(
                     "worker_died",
@@ -143,8 +178,8 @@ class PageRunner:
         that cannot start processes any more is known here, not on a client's page.
         """
         with self._lock:
-            if self._pool is not broken:
-                return  # another document already replaced it
+            if self._pool is not broken or self._interrupted:
+                return  # another document already replaced it, or all is stopping
             if broken is not None:
                 broken.shutdown(wait=False, cancel_futures=True)
             self._pool = None
