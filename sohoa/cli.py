@@ -6,7 +6,6 @@ environment variables (see README); exit codes are listed in sohoa.exit_codes.
 
 from __future__ import annotations
 
-from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -42,6 +41,7 @@ from sohoa.runtime import (
     open_lifecycle,
     open_services,
 )
+from sohoa.values import Kind
 from storage.codes import parse_dossier_code
 
 # Only typer and light modules at start-up: each command imports what it needs when it
@@ -74,11 +74,6 @@ DpiOption = Annotated[
         help="Resolution of the scans in dpi, when the files state a wrong one (SOHOA_ASSUME_DPI).",
     ),
 ]
-
-
-class Kind(StrEnum):
-    intake = "intake"
-    result = "result"
 
 
 @app.command(
