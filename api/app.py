@@ -13,7 +13,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, Response
 
-from api import (
+from sohoa.api import (
     docs_page,
     errors,
     routes_cases,
@@ -26,14 +26,14 @@ from api import (
     routes_signing,
     routes_upload,
 )
-from api.backends import Backends
-from api.context import ApiContext
-from api.schemas import API_PREFIX
-from api.submitter import Submitter, make_submitter
+from sohoa.api.backends import Backends
+from sohoa.api.context import ApiContext
+from sohoa.api.schemas import API_PREFIX
+from sohoa.api.submitter import Submitter, make_submitter
 from sohoa.settings import Settings
-from storage.permissions import configure as configure_permissions
+from sohoa.storage.permissions import configure as configure_permissions
 
-log = logging.getLogger("api.access")
+log = logging.getLogger("sohoa.api.access")
 
 DESCRIPTION = """\
 Digitised dossiers (hồ sơ TTHC) for other systems: list a dossier's documents, fetch their

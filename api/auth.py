@@ -15,9 +15,9 @@ from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
-from api.context import backends_of, opened
-from api.errors import ApiError
-from storage.api_keys import ApiKey, Scope
+from sohoa.api.context import backends_of, opened
+from sohoa.api.errors import ApiError
+from sohoa.storage.api_keys import ApiKey, Scope
 
 _bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer <key>`")
 _header = APIKeyHeader(

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from sohoa.pepper import api_key_pepper
 from sohoa.services import Services
 from sohoa.settings import Settings
-from storage.api_keys import ApiKeyStore
-from storage.local_store import LocalStore
-from storage.objects import ObjectStore
-from storage.store_url import redact_url
+from sohoa.storage.api_keys import ApiKeyStore
+from sohoa.storage.local_store import LocalStore
+from sohoa.storage.objects import ObjectStore
+from sohoa.storage.store_url import redact_url
 
 log = logging.getLogger(__name__)
 

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 from fastapi import Request
 
-from api.backends import Backends, BackendUnavailable, Opened
-from api.errors import unavailable
-from api.submitter import Submitter
+from sohoa.api.backends import Backends, BackendUnavailable, Opened
+from sohoa.api.errors import unavailable
+from sohoa.api.submitter import Submitter
 from sohoa.settings import Settings
 
 

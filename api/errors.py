@@ -17,9 +17,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException
 
 from sohoa.failures import describe
-from storage.codes import DossierCodeError
-from storage.errors import StorageError
-from workers.problems import Problem
+from sohoa.storage.codes import DossierCodeError
+from sohoa.storage.errors import StorageError
+from sohoa.workers.problems import Problem
 
 log = logging.getLogger(__name__)
 

@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import logging
 
-from api.backends import Backends
-from api.submitter import JobView, job_for_source, view_of
-from scanner_profiles import load as load_profile
+from sohoa.api.backends import Backends
+from sohoa.api.submitter import JobView, job_for_source, view_of
+from sohoa.scanner_profiles import load as load_profile
 from sohoa.settings import Settings
-from storage.jobs import JobBook
-from workers.jobs import enqueue
-from workers.metrics import watch_queue_depth
-from workers.queue import JobQueue
-from workers.queue_config import QueueConfig
-from workers.submission import Submission
+from sohoa.storage.jobs import JobBook
+from sohoa.workers.jobs import enqueue
+from sohoa.workers.metrics import watch_queue_depth
+from sohoa.workers.queue import JobQueue
+from sohoa.workers.queue_config import QueueConfig
+from sohoa.workers.submission import Submission
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from api.schemas import ErrorBody
+from sohoa.api.schemas import ErrorBody
 
 _TEXT = {
     400: "Invalid dossier code or document reference (Vietnamese and English messages).",

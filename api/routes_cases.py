@@ -15,16 +15,16 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from starlette.background import BackgroundTask
 
-from api.auth import ReadKey
-from api.context import ApiContext, context_of, opened
-from api.errors import ApiError, not_found
-from api.params import CodeParam
-from api.responses import errors
-from api.routes_events import note_download
-from api.schemas import CaseOut, document_out
-from storage.catalog import DocumentRecord
-from storage.codes import parse_dossier_code
-from storage.errors import ObjectNotFound
+from sohoa.api.auth import ReadKey
+from sohoa.api.context import ApiContext, context_of, opened
+from sohoa.api.errors import ApiError, not_found
+from sohoa.api.params import CodeParam
+from sohoa.api.responses import errors
+from sohoa.api.routes_events import note_download
+from sohoa.api.schemas import CaseOut, document_out
+from sohoa.storage.catalog import DocumentRecord
+from sohoa.storage.codes import parse_dossier_code
+from sohoa.storage.errors import ObjectNotFound
 
 router = APIRouter(prefix="/cases", tags=["cases"])
 

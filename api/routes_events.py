@@ -9,14 +9,14 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
-from api.auth import ReadKey
-from api.context import ApiContext, context_of, opened
-from api.errors import not_found
-from api.params import CodeParam
-from api.responses import errors
-from storage.catalog import DocumentRecord
-from storage.codes import parse_dossier_code
-from storage.events import Event, events_for, try_record_event
+from sohoa.api.auth import ReadKey
+from sohoa.api.context import ApiContext, context_of, opened
+from sohoa.api.errors import not_found
+from sohoa.api.params import CodeParam
+from sohoa.api.responses import errors
+from sohoa.storage.catalog import DocumentRecord
+from sohoa.storage.codes import parse_dossier_code
+from sohoa.storage.events import Event, events_for, try_record_event
 
 router = APIRouter(prefix="/cases", tags=["cases"])
 

@@ -14,9 +14,9 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from api.backends import BackendUnavailable
-from api.context import context_of
-from api.schemas import Health
+from sohoa.api.backends import BackendUnavailable
+from sohoa.api.context import context_of
+from sohoa.api.schemas import Health
 
 router = APIRouter(tags=["health"])
 

@@ -8,11 +8,11 @@ from fastapi import APIRouter, Request
 from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
 
-from api.auth import ReadKey
-from api.context import context_of, opened
-from api.errors import not_found
-from api.responses import errors
-from api.schemas import JobOut, job_out
+from sohoa.api.auth import ReadKey
+from sohoa.api.context import context_of, opened
+from sohoa.api.errors import not_found
+from sohoa.api.responses import errors
+from sohoa.api.schemas import JobOut, job_out
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
 

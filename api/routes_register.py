@@ -14,12 +14,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
-from api.auth import ReadKey, require
-from api.context import context_of, opened
-from api.errors import ApiError
-from api.responses import errors
-from storage.api_keys import ApiKey
-from storage.database import Database
+from sohoa.api.auth import ReadKey, require
+from sohoa.api.context import context_of, opened
+from sohoa.api.errors import ApiError
+from sohoa.api.responses import errors
+from sohoa.storage.api_keys import ApiKey
+from sohoa.storage.database import Database
 
 router = APIRouter(tags=["register"])
 
@@ -39,7 +39,7 @@ def _bad(what_vi: str, what_en: str) -> ApiError:
 
 
 def _day(text: str, name: str) -> date:
-    from register.parse import parse_date
+    from sohoa.register.parse import parse_date
 
     try:
         parsed = parse_date(text)
@@ -68,8 +68,8 @@ async def push_dossiers(
 ) -> dict[str, Any]:
     """Upsert dossiers by code (idempotent: pushing the same batch again changes nothing).
     Bad rows are refused one by one with their position and reason; the rest is kept."""
-    from register.errors import RegisterError
-    from register.importer import ImportOptions, import_records
+    from sohoa.register.errors import RegisterError
+    from sohoa.register.importer import ImportOptions, import_records
 
     records = body.get("dossiers") if isinstance(body, dict) else body
     if not isinstance(records, list) or len(records) > MAX_PUSH:
@@ -109,8 +109,8 @@ async def digitisation(
     """QĐ 766 rates (numerator, denominator, rate %, points; null = N/A) for the unit and
     its sub-units, by reception date, with the per-unit, per-procedure and per-month
     breakdowns and the 12-month trend."""
-    from register.export import report_json
-    from register.report import digitisation_report
+    from sohoa.register.export import report_json
+    from sohoa.register.report import digitisation_report
 
     first, last = _day(start, "from"), _day(end, "to")
     if last < first:
@@ -132,7 +132,7 @@ async def worklist(
 ) -> dict[str, Any]:
     """ "Hồ sơ chưa số hóa": dossiers whose intake or paper result is not digitised, oldest
     first, with the days since reception."""
-    from register.worklist import worklist as page_of
+    from sohoa.register.worklist import worklist as page_of
 
     cursor = None
     if after:
@@ -160,7 +160,7 @@ async def sync_dossiers(
 ) -> dict[str, Any]:
     """Dossiers changed since a time, with the national sync fields (DuocSoHoa,
     DuocTaiSuDung, MaGiayToKetQua, DuongDanTepTinKetQua); poll with ``next``."""
-    from register.sync import sync_page
+    from sohoa.register.sync import sync_page
 
     since = _moment(changed_since, "changed_since")
     cursor = None

@@ -7,13 +7,13 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
-from api.auth import UploadKey
-from api.context import context_of, opened
-from api.errors import ApiError
-from api.params import CodeParam
-from api.responses import errors
-from api.schemas import DocumentOut, document_out
-from storage.catalog import DocumentRecord
+from sohoa.api.auth import UploadKey
+from sohoa.api.context import context_of, opened
+from sohoa.api.errors import ApiError
+from sohoa.api.params import CodeParam
+from sohoa.api.responses import errors
+from sohoa.api.schemas import DocumentOut, document_out
+from sohoa.storage.catalog import DocumentRecord
 
 router = APIRouter(prefix="/cases", tags=["documents"])
 
@@ -41,8 +41,8 @@ async def attach_document(
 ) -> DocumentOut:
     """File the source dossier's stored document under ``code`` (same object, no rescan);
     attaching the same document again returns the same component."""
-    from register.errors import RegisterError
-    from register.reuse import attach
+    from sohoa.register.errors import RegisterError
+    from sohoa.register.reuse import attach
 
     context = context_of(request)
 

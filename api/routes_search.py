@@ -16,15 +16,15 @@ from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
-from api.auth import ReadKey
-from api.context import backends_of, opened
-from api.errors import ApiError
-from api.responses import errors
-from api.schemas import API_PREFIX
+from sohoa.api.auth import ReadKey
+from sohoa.api.context import backends_of, opened
+from sohoa.api.errors import ApiError
+from sohoa.api.responses import errors
+from sohoa.api.schemas import API_PREFIX
 from sohoa.clock import vietnam_time
+from sohoa.storage.codes import normalise_code_text
+from sohoa.storage.search import MAX_LIMIT, SearchPage, search
 from sohoa.values import Kind
-from storage.codes import normalise_code_text
-from storage.search import MAX_LIMIT, SearchPage, search
 
 router = APIRouter(tags=["search"])
 

@@ -16,17 +16,17 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
-from api.auth import ReadKey, UploadKey
-from api.context import ApiContext, context_of, opened
-from api.errors import ApiError, not_found
-from api.params import CodeParam
-from api.responses import errors
-from api.routes_cases import DocParam
-from api.schemas import DocumentOut, document_out
+from sohoa.api.auth import ReadKey, UploadKey
+from sohoa.api.context import ApiContext, context_of, opened
+from sohoa.api.errors import ApiError, not_found
+from sohoa.api.params import CodeParam
+from sohoa.api.responses import errors
+from sohoa.api.routes_cases import DocParam
+from sohoa.api.schemas import DocumentOut, document_out
 from sohoa.cli_verify import check_dict
-from storage.catalog import DocumentRecord
-from storage.codes import parse_dossier_code
-from workers.signing import check_document
+from sohoa.storage.catalog import DocumentRecord
+from sohoa.storage.codes import parse_dossier_code
+from sohoa.workers.signing import check_document
 
 router = APIRouter(prefix="/cases", tags=["signatures"])
 

@@ -10,22 +10,22 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from starlette.datastructures import UploadFile
 
-from api.auth import UploadKey
-from api.context import ApiContext, context_of, opened
-from api.errors import ApiError
-from api.params import CodeParam
-from api.responses import errors
-from api.schemas import JobOut, job_href, job_out
-from api.submitter import JobView
-from api.uploads import (
+from sohoa.api.auth import UploadKey
+from sohoa.api.context import ApiContext, context_of, opened
+from sohoa.api.errors import ApiError
+from sohoa.api.params import CodeParam
+from sohoa.api.responses import errors
+from sohoa.api.schemas import JobOut, job_href, job_out
+from sohoa.api.submitter import JobView
+from sohoa.api.uploads import (
     check_declared_length,
     client_file_name,
     land,
     limited,
 )
-from ingest.submit import make_submission
-from storage.codes import parse_dossier_code
-from workers.metrics import UPLOAD_BYTES
+from sohoa.ingest.submit import make_submission
+from sohoa.storage.codes import parse_dossier_code
+from sohoa.workers.metrics import UPLOAD_BYTES
 
 router = APIRouter(prefix="/cases", tags=["uploads"])
 

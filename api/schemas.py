@@ -12,10 +12,10 @@ from urllib.parse import quote
 
 from pydantic import BaseModel, Field
 
-from api.submitter import JobView
+from sohoa.api.submitter import JobView
 from sohoa.clock import vietnam_time
+from sohoa.storage.catalog import DocumentRecord
 from sohoa.values import Kind
-from storage.catalog import DocumentRecord
 
 API_PREFIX = "/api/v1"
 

@@ -23,17 +23,17 @@ from datetime import datetime
 from pathlib import Path
 from typing import Literal, Protocol
 
-from api.backends import Backends
-from ocr.options import OcrOptions
-from scanner_profiles import load as load_profile
+from sohoa.api.backends import Backends
+from sohoa.ocr.options import OcrOptions
+from sohoa.scanner_profiles import load as load_profile
 from sohoa.settings import Settings
-from storage.jobs import ACTIVE, JobBook, JobRecord, NewJob
-from workers.lifecycle import EmbeddedDigitiser
-from workers.metrics import watch_queue_depth
-from workers.pages import PageRunner
-from workers.problems import Problem, problem_or_unexpected
-from workers.submission import Submission
-from workers.wire import options_to_json
+from sohoa.storage.jobs import ACTIVE, JobBook, JobRecord, NewJob
+from sohoa.workers.lifecycle import EmbeddedDigitiser
+from sohoa.workers.metrics import watch_queue_depth
+from sohoa.workers.pages import PageRunner
+from sohoa.workers.problems import Problem, problem_or_unexpected
+from sohoa.workers.submission import Submission
+from sohoa.workers.wire import options_to_json
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +92,7 @@ def make_submitter(settings: Settings, backends: Backends) -> Submitter:
     config = settings.queue_config()
     if config is None:
         return EmbeddedSubmitter(settings, backends)
-    from api.queue_submitter import QueueSubmitter
+    from sohoa.api.queue_submitter import QueueSubmitter
 
     return QueueSubmitter(settings, backends, config, queue=None)
 
@@ -209,7 +209,7 @@ class EmbeddedSubmitter:
         log.info("job done", extra={"job_id": job_id, "document": outcome.record.name})
 
     def _end(self, job_id: str, document_id: int, problem: Problem) -> None:
-        from workers.lifecycle import record_problem
+        from sohoa.workers.lifecycle import record_problem
 
         services = self._backends.get().services
         record_problem(services.catalog, document_id, problem)
@@ -255,7 +255,7 @@ def view_of(record: JobRecord) -> JobView:
 
 
 def _job_error(record: JobRecord) -> JobError:
-    from workers.lifecycle import problem_of_job
+    from sohoa.workers.lifecycle import problem_of_job
 
     problem = problem_of_job(record)
     return JobError(problem.kind, problem.message_vi, problem.message_en)

@@ -21,8 +21,8 @@ from typing import BinaryIO
 
 from starlette.types import Message
 
-from api.errors import ApiError
-from storage.permissions import file_mode, make_dir
+from sohoa.api.errors import ApiError
+from sohoa.storage.permissions import file_mode, make_dir
 
 _CHUNK = 1024 * 1024
 #: Magic bytes of what a counter scanner produces (the pipeline re-checks the content).

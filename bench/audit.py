@@ -11,11 +11,11 @@ import tempfile
 from pathlib import Path
 
 from bench.services import WeedS3
-from storage.catalog import Catalog
-from storage.fixity import audit
-from storage.keeping import Keeper
-from storage.local_store import LocalStore
-from storage.s3_store import S3Config, S3Store
+from sohoa.storage.catalog import Catalog
+from sohoa.storage.fixity import audit
+from sohoa.storage.keeping import Keeper
+from sohoa.storage.local_store import LocalStore
+from sohoa.storage.s3_store import S3Config, S3Store
 from tests.keeping.helpers import store_doc
 
 

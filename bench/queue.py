@@ -338,13 +338,13 @@ def deployment(s3: WeedS3, work: Path, label: str, workers: int) -> Iterator[Dep
 @contextlib.contextmanager
 def submitter(dep: Deployment) -> Iterator[Any]:
     """This process's side: store, catalog, job book and queue of ``dep``."""
-    from scanner_profiles import load as load_profile
+    from sohoa.scanner_profiles import load as load_profile
     from sohoa.settings import Settings
-    from storage.catalog import Catalog
-    from storage.jobs import JobBook
-    from storage.store_url import open_store
-    from workers.queue import JobQueue
-    from workers.queue_config import QueueConfig
+    from sohoa.storage.catalog import Catalog
+    from sohoa.storage.jobs import JobBook
+    from sohoa.storage.store_url import open_store
+    from sohoa.workers.queue import JobQueue
+    from sohoa.workers.queue_config import QueueConfig
 
     store = open_store(
         dep.s3.env(dep.prefix)["SOHOA_STORAGE_URL"],
@@ -363,8 +363,8 @@ def submitter(dep: Deployment) -> Iterator[Any]:
 
 
 def submit_one(side: Any, pdf: Path, code: str) -> str:
-    from ingest.submit import make_submission
-    from workers.jobs import submit
+    from sohoa.ingest.submit import make_submission
+    from sohoa.workers.jobs import submit
 
     store, catalog, book, queue, options = side
     return submit(

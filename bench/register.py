@@ -26,14 +26,14 @@ from typing import Any
 from sqlalchemy import insert
 
 from bench.services import postgres_db
-from register.export import write_xlsx
-from register.importer import ImportOptions, import_file
-from register.report import digitisation_report
-from register.units import ensure_units
-from register.worklist import worklist
-from storage.database import Database
-from storage.models import Document
-from storage.register_models import DossierRow
+from sohoa.register.export import write_xlsx
+from sohoa.register.importer import ImportOptions, import_file
+from sohoa.register.report import digitisation_report
+from sohoa.register.units import ensure_units
+from sohoa.register.worklist import worklist
+from sohoa.storage.database import Database
+from sohoa.storage.models import Document
+from sohoa.storage.register_models import DossierRow
 
 PROVINCE = "000.00.00.H99"
 YEAR = 2025

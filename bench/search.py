@@ -22,11 +22,11 @@ from typing import Any
 from sqlalchemy import insert
 
 from bench.services import postgres_db
-from storage.database import Database
-from storage.folding import fold, nfc
-from storage.models import Document
-from storage.search import PAGE_BREAK, SearchPage, search
-from storage.search_models import DocumentTextRow
+from sohoa.storage.database import Database
+from sohoa.storage.folding import fold, nfc
+from sohoa.storage.models import Document
+from sohoa.storage.search import PAGE_BREAK, SearchPage, search
+from sohoa.storage.search_models import DocumentTextRow
 
 UNITS = [f"000.00.{d:02d}.H99" for d in range(1, 10)]
 SURNAMES = ("Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi",

@@ -14,9 +14,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from signing.keys import Pkcs12Key, Secret, close_all
-from signing.pades import SignRequest, sign_pdf
-from signing.verify import verify_pdf
+from sohoa.signing.keys import Pkcs12Key, Secret, close_all
+from sohoa.signing.pades import SignRequest, sign_pdf
+from sohoa.signing.verify import verify_pdf
 from tests.signing.conftest import make_pdfa
 from tests.signing.pki import PkiServer
 from tests.signing.softhsm import init_token

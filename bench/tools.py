@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
-from ocr.options import OcrOptions
+from sohoa.ocr.options import OcrOptions
 
 TOOLS = ("sohoa", "sohoa-process", "ocrmypdf", "tesseract")
 #: The dossier every document of the ``sohoa-process`` run is filed under.

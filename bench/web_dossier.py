@@ -28,10 +28,10 @@ import httpx
 import img2pdf
 from PIL import Image, ImageDraw
 
-from storage.catalog import Catalog, StoredDocument
-from storage.keys import TEXT_SUFFIX, sidecar_key
-from storage.local_store import LocalStore
-from workers.thumbnails import store_thumbnails
+from sohoa.storage.catalog import Catalog, StoredDocument
+from sohoa.storage.keys import TEXT_SUFFIX, sidecar_key
+from sohoa.storage.local_store import LocalStore
+from sohoa.workers.thumbnails import store_thumbnails
 
 CODE = "000.00.20.H56-240101-0200"
 PASSWORD = "mat-khau-do-hieu-nang"

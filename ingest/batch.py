@@ -29,25 +29,25 @@ from pathlib import Path
 import pikepdf
 from PIL import Image
 
-from ingest.batch_report import ReportRow
-from ingest.folder_config import FIXED_PREFIX
-from ingest.links import LinkOutside, leaves
-from ingest.page_codes import code_from_filename
-from ingest.parts import PlannedPart, Separator, plan_parts, separators
-from ingest.quarantine import Origin, Quarantine
-from ingest.quarantine_reasons import RETRY, Why, why_rejected
-from ingest.separators import PageCodes, classify
-from ingest.split import PageRange, as_pdf, write_part
-from ocr.blank import blank_reason
-from ocr.errors import InputRejected, Reason
-from ocr.images import load_pixels
-from ocr.options import OcrOptions
-from ocr.sources import SourceKind, inspect_source, sniff
-from storage.catalog import Catalog
-from storage.files import sha256_file
-from storage.objects import ObjectStore
-from workers.lifecycle import Digitiser, Outcome, Submission
-from workers.problems import Problem
+from sohoa.ingest.batch_report import ReportRow
+from sohoa.ingest.folder_config import FIXED_PREFIX
+from sohoa.ingest.links import LinkOutside, leaves
+from sohoa.ingest.page_codes import code_from_filename
+from sohoa.ingest.parts import PlannedPart, Separator, plan_parts, separators
+from sohoa.ingest.quarantine import Origin, Quarantine
+from sohoa.ingest.quarantine_reasons import RETRY, Why, why_rejected
+from sohoa.ingest.separators import PageCodes, classify
+from sohoa.ingest.split import PageRange, as_pdf, write_part
+from sohoa.ocr.blank import blank_reason
+from sohoa.ocr.errors import InputRejected, Reason
+from sohoa.ocr.images import load_pixels
+from sohoa.ocr.options import OcrOptions
+from sohoa.ocr.sources import SourceKind, inspect_source, sniff
+from sohoa.storage.catalog import Catalog
+from sohoa.storage.files import sha256_file
+from sohoa.storage.objects import ObjectStore
+from sohoa.workers.lifecycle import Digitiser, Outcome, Submission
+from sohoa.workers.problems import Problem
 
 #: A backlog file may hold far more pages than one document may; each part is still held
 #: to the profile's page limit when it is digitised.

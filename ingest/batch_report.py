@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
-from storage.permissions import make_dir, open_private
+from sohoa.storage.permissions import make_dir, open_private
 
 RowKind = Literal["source", "separator", "part"]
 #: source rows: done | error; separator rows: separator; part rows: stored | duplicate | error.

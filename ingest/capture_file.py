@@ -16,7 +16,7 @@ import img2pdf
 import numpy as np
 from PIL import Image
 
-from ingest.capture_errors import CaptureFailed
+from sohoa.ingest.capture_errors import CaptureFailed
 
 
 def pages_to_pdf(pages: Sequence[Path], output: Path, *, jpeg_quality: int, dpi: int) -> Path:

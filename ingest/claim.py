@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from ingest.names import fit_name
+from sohoa.ingest.names import fit_name
 
 log = logging.getLogger(__name__)
 

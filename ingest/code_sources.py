@@ -14,12 +14,17 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from ingest.folder_config import FIXED_PREFIX
-from ingest.page_codes import barcode_texts, code_from_filename
-from ocr.images import load_pixels
-from ocr.options import OcrOptions
-from ocr.sources import inspect_source
-from storage.codes import DossierCode, DossierCodeError, find_dossier_codes, parse_dossier_code
+from sohoa.ingest.folder_config import FIXED_PREFIX
+from sohoa.ingest.page_codes import barcode_texts, code_from_filename
+from sohoa.ocr.images import load_pixels
+from sohoa.ocr.options import OcrOptions
+from sohoa.ocr.sources import inspect_source
+from sohoa.storage.codes import (
+    DossierCode,
+    DossierCodeError,
+    find_dossier_codes,
+    parse_dossier_code,
+)
 
 #: Something shaped like a dossier code (…-YYMMDD-serial), valid or not.
 _CODE_SHAPED = re.compile(r"[0-9A-Z.]{7,}-\d{6}-\d{4,}")

@@ -13,7 +13,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from storage.codes import DossierCodeError, parse_dossier_code
+from sohoa.storage.codes import DossierCodeError, parse_dossier_code
 
 #: Where a dossier code may come from, tried in the order configured.
 CODE_SOURCES = ("qr", "filename")

@@ -17,16 +17,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from ingest.claim import Claim, put_back
-from ingest.code_sources import find_code
-from ingest.folder_config import FIXED_PREFIX, FolderConfig
-from ingest.quarantine import Origin, Quarantine
-from ingest.quarantine_reasons import Why
-from ingest.submit import make_submission
-from ocr.errors import InputRejected
-from ocr.options import OcrOptions
-from workers.problems import Problem
-from workers.submission import Outcome, Submission
+from sohoa.ingest.claim import Claim, put_back
+from sohoa.ingest.code_sources import find_code
+from sohoa.ingest.folder_config import FIXED_PREFIX, FolderConfig
+from sohoa.ingest.quarantine import Origin, Quarantine
+from sohoa.ingest.quarantine_reasons import Why
+from sohoa.ingest.submit import make_submission
+from sohoa.ocr.errors import InputRejected
+from sohoa.ocr.options import OcrOptions
+from sohoa.workers.problems import Problem
+from sohoa.workers.submission import Outcome, Submission
 
 log = logging.getLogger(__name__)
 

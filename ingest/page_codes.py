@@ -12,7 +12,7 @@ from pathlib import Path
 import zxingcpp
 from PIL import Image
 
-from storage.codes import DossierCode, find_dossier_codes
+from sohoa.storage.codes import DossierCode, find_dossier_codes
 
 _FORMATS = (
     zxingcpp.BarcodeFormat.QRCode,

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ingest.separators import PageCodes
-from ingest.split import PageRange
+from sohoa.ingest.separators import PageCodes
+from sohoa.ingest.split import PageRange
 
 NO_LEADING_CODE = (
     "các trang trước phiếu phân tách đầu tiên không có mã hồ sơ; "

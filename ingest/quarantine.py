@@ -22,11 +22,11 @@ from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ingest.names import fit_name
-from ingest.quarantine_reasons import Why
 from sohoa.clock import utc_now, vietnam_time
-from storage.files import sha256_file
-from storage.permissions import make_dir, open_private, restrict
+from sohoa.ingest.names import fit_name
+from sohoa.ingest.quarantine_reasons import Why
+from sohoa.storage.files import sha256_file
+from sohoa.storage.permissions import make_dir, open_private, restrict
 
 log = logging.getLogger(__name__)
 

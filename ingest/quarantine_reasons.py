@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ingest.code_sources import CodeNotFound
-from ocr.errors import InputRejected
-from storage.codes import DossierCodeError
-from workers.problems import Problem, problem_or_unexpected
+from sohoa.ingest.code_sources import CodeNotFound
+from sohoa.ocr.errors import InputRejected
+from sohoa.storage.codes import DossierCodeError
+from sohoa.workers.problems import Problem, problem_or_unexpected
 
 RETRY = "sohoa quarantine retry {name}"
 

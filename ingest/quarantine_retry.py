@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ingest.hot_file import Context, digitise_found
-from ingest.quarantine import Entry
-from workers.submission import Outcome
+from sohoa.ingest.hot_file import Context, digitise_found
+from sohoa.ingest.quarantine import Entry
+from sohoa.workers.submission import Outcome
 
 
 @dataclass(frozen=True)

@@ -23,9 +23,9 @@ from pathlib import Path
 
 from PIL import Image
 
-from ocr.errors import InputRejected, Reason
-from ocr.options import OcrOptions
-from ocr.sources import SourceKind, inspect_source, sniff
+from sohoa.ocr.errors import InputRejected, Reason
+from sohoa.ocr.options import OcrOptions
+from sohoa.ocr.sources import SourceKind, inspect_source, sniff
 
 #: Rejections a still-growing file produces; anything else is final.
 _MAYBE_UNFINISHED = {Reason.EMPTY, Reason.CORRUPT}

@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ingest.capture_errors import CaptureFailed
+from sohoa.ingest.capture_errors import CaptureFailed
 
 _OPTION_LINE = re.compile(r"^\s+--(?P<name>[a-z0-9-]+) (?P<values>.+) \[(?P<current>[^\]]*)\]$")
 

@@ -15,9 +15,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ingest.capture_errors import CaptureFailed
-from ingest.sane_options import choose_mode, choose_source, parse_options, source_kind
-from ocr.errors import ToolMissing
+from sohoa.ingest.capture_errors import CaptureFailed
+from sohoa.ingest.sane_options import choose_mode, choose_source, parse_options, source_kind
+from sohoa.ocr.errors import ToolMissing
 
 #: Seconds for listing devices or reading a device's options (network scanners are slow).
 QUERY_TIMEOUT = 60.0

@@ -28,8 +28,8 @@ import pikepdf
 import zxingcpp
 from pikepdf import Dictionary, Name
 
-from ingest.pdf_font import SANS, SANS_BOLD, PdfFont, clean
-from storage.codes import DossierCode, DossierCodeError, parse_dossier_code
+from sohoa.ingest.pdf_font import SANS, SANS_BOLD, PdfFont, clean
+from sohoa.storage.codes import DossierCode, DossierCodeError, parse_dossier_code
 
 MM = 72 / 25.4
 #: ISO A4 portrait, in points.

@@ -29,7 +29,12 @@ import numpy as np
 import zxingcpp
 from PIL import Image
 
-from storage.codes import DossierCode, DossierCodeError, find_dossier_codes, parse_dossier_code
+from sohoa.storage.codes import (
+    DossierCode,
+    DossierCodeError,
+    find_dossier_codes,
+    parse_dossier_code,
+)
 
 _MATRIX = {zxingcpp.BarcodeFormat.QRCode, zxingcpp.BarcodeFormat.DataMatrix}
 _FORMATS = zxingcpp.barcode_formats_from_str("QRCode,DataMatrix,Code128,Code39")

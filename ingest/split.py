@@ -16,8 +16,8 @@ from pathlib import Path
 import img2pdf
 import pikepdf
 
-from ocr.errors import InputRejected, Reason
-from ocr.sources import SourceKind
+from sohoa.ocr.errors import InputRejected, Reason
+from sohoa.ocr.sources import SourceKind
 
 
 @dataclass(frozen=True)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ocr.errors import InputRejected, Reason
-from ocr.sources import check_regular_file
-from storage.codes import parse_dossier_code
-from storage.files import sha256_file
-from storage.keys import check_kind
-from workers.submission import Submission
+from sohoa.ocr.errors import InputRejected, Reason
+from sohoa.ocr.sources import check_regular_file
+from sohoa.storage.codes import parse_dossier_code
+from sohoa.storage.files import sha256_file
+from sohoa.storage.keys import check_kind
+from sohoa.workers.submission import Submission
 
 
 def make_submission(source: Path, dossier_code: str, kind: str) -> Submission:

@@ -18,12 +18,12 @@ from pathlib import Path
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
-from ingest.claim import Claim, candidates, claim, put_back, recover
-from ingest.folder_config import FolderConfig
-from ingest.hot_file import Context, FileReport, handle_claim
-from ingest.links import LinkOutside, leaves
-from ingest.readiness import Ready, Settler, Timing
-from ocr.errors import InputRejected
+from sohoa.ingest.claim import Claim, candidates, claim, put_back, recover
+from sohoa.ingest.folder_config import FolderConfig
+from sohoa.ingest.hot_file import Context, FileReport, handle_claim
+from sohoa.ingest.links import LinkOutside, leaves
+from sohoa.ingest.readiness import Ready, Settler, Timing
+from sohoa.ocr.errors import InputRejected
 
 log = logging.getLogger(__name__)
 

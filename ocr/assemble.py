@@ -17,11 +17,11 @@ from pathlib import Path
 import pikepdf
 from pikepdf import Dictionary, Name
 
-from ocr.geometry import place, to_pdf
-from ocr.images import ImageEmbedder
-from ocr.page import PageResult
-from ocr.pdfa import DocumentMetadata, save_pdfa
-from ocr.sources import SourceInfo
+from sohoa.ocr.geometry import place, to_pdf
+from sohoa.ocr.images import ImageEmbedder
+from sohoa.ocr.page import PageResult
+from sohoa.ocr.pdfa import DocumentMetadata, save_pdfa
+from sohoa.ocr.sources import SourceInfo
 from sohoa.values import DroppedPage
 
 

@@ -19,10 +19,10 @@ from pdf2image.exceptions import PDFPageCountError, PDFSyntaxError
 from pikepdf import AccessMode, Name
 from PIL import Image
 
-from ocr.decode_limits import inspected_limits
-from ocr.errors import InputRejected, Reason, ToolMissing
-from ocr.pdf_images import JBIG2_MISSING, find_page_image
-from ocr.sources import PageInfo, SourceInfo, SourceKind
+from sohoa.ocr.decode_limits import inspected_limits
+from sohoa.ocr.errors import InputRejected, Reason, ToolMissing
+from sohoa.ocr.pdf_images import JBIG2_MISSING, find_page_image
+from sohoa.ocr.sources import PageInfo, SourceInfo, SourceKind
 
 
 def load_pixels(source: SourceInfo, page: PageInfo) -> Image.Image:

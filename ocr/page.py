@@ -12,14 +12,14 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from ocr import tesseract
-from ocr.blank import blank_reason
-from ocr.errors import InputRejected, Reason
-from ocr.images import load_pixels
-from ocr.options import OcrOptions
-from ocr.pdf_text import page_text
-from ocr.sources import PageInfo, SourceInfo
-from ocr.straighten import estimate_skew, turn_and_straighten
+from sohoa.ocr import tesseract
+from sohoa.ocr.blank import blank_reason
+from sohoa.ocr.errors import InputRejected, Reason
+from sohoa.ocr.images import load_pixels
+from sohoa.ocr.options import OcrOptions
+from sohoa.ocr.pdf_text import page_text
+from sohoa.ocr.sources import PageInfo, SourceInfo
+from sohoa.ocr.straighten import estimate_skew, turn_and_straighten
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,8 @@ import pikepdf
 import pikepdf.jbig2
 from pikepdf import Name
 
-from ocr.errors import ToolMissing
-from ocr.geometry import Matrix, multiply
+from sohoa.ocr.errors import ToolMissing
+from sohoa.ocr.geometry import Matrix, multiply
 
 #: Filters PDF/A-2 allows and any viewer decodes; LZW is forbidden in PDF/A.
 #: JBIG2 is allowed (globals included): a JBIG2 scan stays JBIG2 in the output.

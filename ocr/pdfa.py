@@ -15,9 +15,9 @@ from pathlib import Path
 import pikepdf
 import pikepdf.pdfa
 
-from ocr.errors import InputRejected, Reason
 from sohoa import __version__
 from sohoa.clock import VIETNAM
+from sohoa.ocr.errors import InputRejected, Reason
 
 PRODUCER = f"sohoa {__version__}"
 

@@ -17,13 +17,13 @@ from pathlib import Path
 import pikepdf
 from PIL import Image, ImageSequence, UnidentifiedImageError
 
-from ocr.decode_limits import inspected_limits
-from ocr.errors import InputRejected, Reason
-from ocr.options import OcrOptions
-from ocr.pdf_images import find_page_image, require_decoder
-from ocr.pdf_text import has_text, is_signed, unembedded_fonts
-from ocr.resolution import resolve
-from ocr.stream_bounds import StreamBomb, check_page_images
+from sohoa.ocr.decode_limits import inspected_limits
+from sohoa.ocr.errors import InputRejected, Reason
+from sohoa.ocr.options import OcrOptions
+from sohoa.ocr.pdf_images import find_page_image, require_decoder
+from sohoa.ocr.pdf_text import has_text, is_signed, unembedded_fonts
+from sohoa.ocr.resolution import resolve
+from sohoa.ocr.stream_bounds import StreamBomb, check_page_images
 
 #: The smallest page worth a document: a side under 100 px or 1.5 cm is a crop or a strip.
 MIN_SIDE_PX = 100

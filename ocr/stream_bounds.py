@@ -22,7 +22,7 @@ from collections.abc import Iterator
 import pikepdf
 from pikepdf import Name
 
-from ocr.pdf_images import filter_names
+from sohoa.ocr.pdf_images import filter_names
 
 #: Filters that end in pixels of their own size, told by their own header.
 _SIZED_CODECS = {"/DCTDecode", "/JPXDecode"}

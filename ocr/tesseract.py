@@ -25,8 +25,8 @@ from typing import TYPE_CHECKING, Any
 
 from PIL import Image
 
-from ocr import text_layer
-from ocr.errors import ToolMissing
+from sohoa.ocr import text_layer
+from sohoa.ocr.errors import ToolMissing
 
 if TYPE_CHECKING:
     import tesserocr

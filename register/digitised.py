@@ -24,8 +24,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, bindparam, case, exists, func, select, true
 from sqlalchemy.sql import Subquery
 
-from storage.models import Document
-from storage.register_models import DossierRow
+from sohoa.storage.models import Document
+from sohoa.storage.register_models import DossierRow
 
 D = DossierRow
 

@@ -15,9 +15,9 @@ from typing import Literal, get_args
 from sqlalchemy import ColumnElement, and_, select, tuple_
 from sqlalchemy.sql import Subquery
 
-from register.digitised import digitised_of, flags
-from register.units import units_below_in
-from storage.database import SessionSource
+from sohoa.register.digitised import digitised_of, flags
+from sohoa.register.units import units_below_in
+from sohoa.storage.database import SessionSource
 
 Measure = Literal["received", "digitised", "paper", "result_digitised", "reused", "not_digitised"]
 MEASURES: tuple[Measure, ...] = get_args(Measure)

@@ -13,9 +13,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from register.report import Figures, Indicator, Report
 from sohoa.clock import vietnam_time
-from storage.permissions import open_private
+from sohoa.register.report import Figures, Indicator, Report
+from sohoa.storage.permissions import open_private
 
 HEADERS = [
     "Mã",

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from register.errors import RegisterError
+from sohoa.register.errors import RegisterError
 
 #: field → the headers it is read from by default (spec §8, then the national sync names).
 DEFAULT_HEADERS: dict[str, tuple[str, ...]] = {

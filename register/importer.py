@@ -12,13 +12,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from register.fields import DEFAULT_HEADERS, UNIT_HEADERS, fold, resolve_columns
-from register.parse import RowProblem, parse_row
-from register.readers import Table, open_table, records_table
-from register.units import import_units
-from register.upsert import BATCH_ROWS, Counts, write_batch
-from storage.database import SessionSource
-from storage.permissions import open_private
+from sohoa.register.fields import DEFAULT_HEADERS, UNIT_HEADERS, fold, resolve_columns
+from sohoa.register.parse import RowProblem, parse_row
+from sohoa.register.readers import Table, open_table, records_table
+from sohoa.register.units import import_units
+from sohoa.register.upsert import BATCH_ROWS, Counts, write_batch
+from sohoa.storage.database import SessionSource
+from sohoa.storage.permissions import open_private
 
 #: progress(done, total) after each batch.
 Progress = Callable[[int, int | None], None]

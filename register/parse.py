@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from register.fields import fold
-from storage.codes import DossierCodeError, parse_dossier_code
+from sohoa.register.fields import fold
+from sohoa.storage.codes import DossierCodeError, parse_dossier_code
 
 #: mã TTHC (spec §5), optionally with the localised suffix (``1.001612.000.00.00.H48``).
 PROCEDURE_CODE = re.compile(r"^[1-3]\.\d{6}(?:\.[0-9A-Z]+)*$")

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from register.errors import RegisterError
+from sohoa.register.errors import RegisterError
 
 #: One data row: (row number in the file, its cells in header order).
 Row = tuple[int, list[Any]]

@@ -24,11 +24,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlalchemy import case, func, literal, select, text, tuple_, union_all
 from sqlalchemy.orm import Session
 
-from register.digitised import digitised_of, flags, month_key
-from register.units import units_below_in
 from sohoa.clock import utc_now
-from storage.database import SessionSource
-from storage.register_models import UnitRow
+from sohoa.register.digitised import digitised_of, flags, month_key
+from sohoa.register.units import units_below_in
+from sohoa.storage.database import SessionSource
+from sohoa.storage.register_models import UnitRow
 
 HUNDRED = Decimal(100)
 #: Full points from this rate up (spec §6).

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from fpdf import FPDF
 
-from register.export import HEADERS, NOT_APPLICABLE, row_of, sections, title_lines
-from register.report import Figures, Indicator, Report
+from sohoa.register.export import HEADERS, NOT_APPLICABLE, row_of, sections, title_lines
+from sohoa.register.report import Figures, Indicator, Report
 
 DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
 #: Short column titles for the printed tables (the XLSX/CSV keep the long ones).

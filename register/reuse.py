@@ -7,10 +7,10 @@ The API and the web page both call :func:`attach`; who may do it is their busine
 
 from __future__ import annotations
 
-from register.errors import RegisterError
-from storage.catalog import Catalog, DocumentRecord
-from storage.codes import DossierCodeError, parse_dossier_code
-from storage.keys import check_kind
+from sohoa.register.errors import RegisterError
+from sohoa.storage.catalog import Catalog, DocumentRecord
+from sohoa.storage.codes import DossierCodeError, parse_dossier_code
+from sohoa.storage.keys import check_kind
 
 
 def attach(

@@ -17,10 +17,10 @@ from typing import Any
 from sqlalchemy import func, select, tuple_, union_all
 from sqlalchemy.orm import Session
 
-from storage.database import SessionSource
-from storage.models import Document
-from storage.register_models import DossierRow
-from storage.sync_fields import StoredFile, document_url, stored_files, sync_fields
+from sohoa.storage.database import SessionSource
+from sohoa.storage.models import Document
+from sohoa.storage.register_models import DossierRow
+from sohoa.storage.sync_fields import StoredFile, document_url, stored_files, sync_fields
 
 PAGE_SIZE = 200
 

@@ -16,12 +16,12 @@ from typing import Any
 from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import Session
 
-from register.db import dialect_insert
-from register.errors import RegisterError
-from register.parse import AGENCY_CODE
-from storage.codes import parse_dossier_code
-from storage.database import SessionSource
-from storage.register_models import DossierRow, UnitRow
+from sohoa.register.db import dialect_insert
+from sohoa.register.errors import RegisterError
+from sohoa.register.parse import AGENCY_CODE
+from sohoa.storage.codes import parse_dossier_code
+from sohoa.storage.database import SessionSource
+from sohoa.storage.register_models import DossierRow, UnitRow
 
 _LEGACY = re.compile(r"^([0-9A-Z]{3})\.([0-9A-Z]{2})\.([0-9A-Z]{2})\.([A-Z][0-9]{2})$")
 

@@ -16,11 +16,11 @@ from typing import Any
 from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import Session
 
-from register.db import dialect_insert
-from register.units import ensure_units
 from sohoa.clock import utc_now
-from storage import dossier_flags
-from storage.register_models import DossierRow, RegisterEventRow
+from sohoa.register.db import dialect_insert
+from sohoa.register.units import ensure_units
+from sohoa.storage import dossier_flags
+from sohoa.storage.register_models import DossierRow, RegisterEventRow
 
 #: Columns the one-stop system owns (everything but the bookkeeping times).
 COLUMNS: tuple[str, ...] = (

@@ -17,10 +17,10 @@ from datetime import date
 
 from sqlalchemy import and_, false, or_, select, true, tuple_
 
-from register.digitised import D
-from register.units import units_below_in
 from sohoa.clock import utc_now, vietnam_time
-from storage.database import SessionSource
+from sohoa.register.digitised import D
+from sohoa.register.units import units_below_in
+from sohoa.storage.database import SessionSource
 
 PAGE_SIZE = 50
 

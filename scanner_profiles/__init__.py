@@ -4,6 +4,6 @@ One YAML file per device, validated at load so a bad field is named, not
 discovered halfway through a batch.
 """
 
-from scanner_profiles.profiles import Profile, ProfileError, available, load, load_all
+from sohoa.scanner_profiles.profiles import Profile, ProfileError, available, load, load_all
 
 __all__ = ["Profile", "ProfileError", "available", "load", "load_all"]

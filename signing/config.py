@@ -35,8 +35,8 @@ from typing import Any, Literal
 
 import yaml
 
-from signing.keys import SOFTHSM_MODULE, KeySource, Pkcs11Key, Pkcs12Key, Secret
-from signing.pades import DEFAULT_MARK, LEVELS, SignRequest
+from sohoa.signing.keys import SOFTHSM_MODULE, KeySource, Pkcs11Key, Pkcs12Key, Secret
+from sohoa.signing.pades import DEFAULT_MARK, LEVELS, SignRequest
 
 What = Literal["intake", "result", "both", "none"]
 _WHAT: tuple[What, ...] = ("intake", "result", "both", "none")

@@ -17,10 +17,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from signing.font import stamp_font
-from signing.keys import KeySource, signer_for, token_lock
-from signing.prepare import prepare_for_signing
 from sohoa.clock import VIETNAM
+from sohoa.signing.font import stamp_font
+from sohoa.signing.keys import KeySource, signer_for, token_lock
+from sohoa.signing.prepare import prepare_for_signing
 
 Level = Literal["B-B", "B-T", "B-LT"]
 LEVELS: tuple[Level, ...] = ("B-B", "B-T", "B-LT")

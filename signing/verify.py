@@ -32,8 +32,8 @@ from typing import Any, Literal
 import pikepdf
 import pikepdf.pdfa
 
-from signing.pades import load_cert
 from sohoa.clock import VIETNAM
+from sohoa.signing.pades import load_cert
 
 #: good: revocation data found and the certificates are not revoked; revoked: a
 #: certificate of the chain is; unknown: no revocation data could be had.

@@ -12,10 +12,10 @@ import typer
 from sohoa.views import record_dict
 
 if TYPE_CHECKING:
-    from ingest.page_count import Reconciliation
-    from ingest.scanimage import Capture
-    from scanner_profiles import Profile
-    from workers.submission import Outcome
+    from sohoa.ingest.page_count import Reconciliation
+    from sohoa.ingest.scanimage import Capture
+    from sohoa.scanner_profiles import Profile
+    from sohoa.workers.submission import Outcome
 
 _WORDS = {
     "vi": {

@@ -41,14 +41,14 @@ from sohoa.runtime import (
     open_lifecycle,
     open_services,
 )
+from sohoa.storage.codes import parse_dossier_code
 from sohoa.values import Kind
-from storage.codes import parse_dossier_code
 
 # Only typer and light modules at start-up: each command imports what it needs when it
 # runs, so `sohoa --help` and `sohoa ocr` do not pay for SQLAlchemy, the API, signing...
 if TYPE_CHECKING:
     from sohoa.settings import Settings
-    from storage.catalog import DocumentRecord
+    from sohoa.storage.catalog import DocumentRecord
 
 app = typer.Typer(
     help="sohoa: số hóa hồ sơ TTHC - scans become validated, searchable PDF/A-2b "
@@ -100,9 +100,9 @@ def process(
     queue (SOHOA_BROKER_URL) each file is queued and its job id printed; --wait
     follows the jobs to the same end as without a queue.
     """
-    from ocr import tesseract
-    from scanner_profiles import load as load_profile
+    from sohoa.ocr import tesseract
     from sohoa.overlap import finish_in_order
+    from sohoa.scanner_profiles import load as load_profile
 
     settings = with_dpi(load_settings(), dpi)
     queued = settings.queue_config() is not None
@@ -203,12 +203,12 @@ def ocr(
     dpi: DpiOption = None,
 ) -> None:
     """Digitise one file to a PDF/A-2b, with no dossier and no storage (like `ocrmypdf IN OUT`)."""
-    from ocr import tesseract
-    from ocr.pdfa import DocumentMetadata
-    from scanner_profiles import load as load_profile
+    from sohoa.ocr import tesseract
+    from sohoa.ocr.pdfa import DocumentMetadata
     from sohoa.progress import page_progress
-    from workers.pages import PageRunner
-    from workers.single_file import digitise_file
+    from sohoa.scanner_profiles import load as load_profile
+    from sohoa.workers.pages import PageRunner
+    from sohoa.workers.single_file import digitise_file
 
     settings = with_dpi(load_settings(), dpi)
     with guard(settings):

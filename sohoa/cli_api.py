@@ -20,7 +20,7 @@ from sohoa.runtime import JsonOption, fail, guard, load_settings
 
 if TYPE_CHECKING:
     from sohoa.settings import Settings
-    from storage.api_keys import ApiKey, ApiKeyStore
+    from sohoa.storage.api_keys import ApiKey, ApiKeyStore
 
 keys_app = typer.Typer(
     help="API keys for other systems: read (integrators) or upload (counter clients, "
@@ -92,8 +92,8 @@ def register(app: typer.Typer) -> None:
 @contextmanager
 def _keys(settings: Settings) -> Iterator[ApiKeyStore]:
     """The key table; a refused name or scope is a usage error (exit 2), not a storage one."""
-    from storage.api_keys import ApiKeyError, ApiKeyStore
-    from storage.catalog import Catalog
+    from sohoa.storage.api_keys import ApiKeyError, ApiKeyStore
+    from sohoa.storage.catalog import Catalog
 
     settings.home.mkdir(parents=True, exist_ok=True)
     with Catalog.open(settings.resolved_database_url) as catalog:

@@ -10,13 +10,13 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ingest.batch_report import ReportRow, Summary, report_dir, write_report
 from sohoa.clock import utc_now, vietnam_time
 from sohoa.exit_codes import ExitCode
 from sohoa.failures import describe
+from sohoa.ingest.batch_report import ReportRow, Summary, report_dir, write_report
 from sohoa.runtime import ProfileOption, guard, load_settings, open_lifecycle, open_services
+from sohoa.storage.codes import parse_dossier_code
 from sohoa.values import Kind
-from storage.codes import parse_dossier_code
 
 if TYPE_CHECKING:
     from sohoa.settings import Settings
@@ -92,7 +92,8 @@ def batch(
     A report (CSV + JSON) lists every file, separator and part; the exit code is that of
     the first error, if any.
     """
-    from ingest.batch import (
+    from sohoa.batch_progress import batch_progress
+    from sohoa.ingest.batch import (
         Batch,
         BatchHooks,
         PartProblem,
@@ -100,11 +101,10 @@ def batch(
         count_pages,
         links_outside,
     )
-    from ingest.links import LinkOutside
-    from ingest.quarantine import Quarantine
-    from ocr import tesseract
-    from scanner_profiles import load as load_profile
-    from sohoa.batch_progress import batch_progress
+    from sohoa.ingest.links import LinkOutside
+    from sohoa.ingest.quarantine import Quarantine
+    from sohoa.ocr import tesseract
+    from sohoa.scanner_profiles import load as load_profile
 
     settings = load_settings()
     w = _WORDS[settings.lang]

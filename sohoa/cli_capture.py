@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ingest.page_count import PageCounts, Reconciliation, compare_sheets
 from sohoa import capture_views, views
 from sohoa.clock import utc_now, vietnam_time
 from sohoa.exit_codes import ExitCode
+from sohoa.ingest.page_count import PageCounts, Reconciliation, compare_sheets
 from sohoa.runtime import (
     JsonOption,
     ProfileOption,
@@ -25,15 +25,15 @@ from sohoa.runtime import (
     open_lifecycle,
     open_services,
 )
+from sohoa.storage.codes import parse_dossier_code
 from sohoa.values import Kind
-from storage.codes import parse_dossier_code
 
 # Profiles (pydantic, YAML), tesseract and the progress bar are imported by the commands.
 if TYPE_CHECKING:
-    from scanner_profiles import Profile
+    from sohoa.scanner_profiles import Profile
     from sohoa.settings import Settings
-    from storage.catalog import DocumentRecord
-    from workers.submission import Outcome
+    from sohoa.storage.catalog import DocumentRecord
+    from sohoa.workers.submission import Outcome
 
 SheetsOption = Annotated[
     int | None,
@@ -54,7 +54,7 @@ profiles_app = typer.Typer(
 @profiles_app.command("list", epilog="Ví dụ: sohoa profiles list")
 def list_profiles(as_json: JsonOption = False) -> None:
     """List the bundled scanner profiles (name and description)."""
-    from scanner_profiles import load_all
+    from sohoa.scanner_profiles import load_all
 
     settings = load_settings()
     with guard(settings):
@@ -67,7 +67,7 @@ def show_profile(
     as_json: JsonOption = False,
 ) -> None:
     """Show every setting of one profile (also validates a YAML file of your own)."""
-    from scanner_profiles import load
+    from sohoa.scanner_profiles import load
 
     settings = load_settings()
     with guard(settings):
@@ -106,12 +106,12 @@ def scan(
     go through the same pipeline as `sohoa process`. With --sheets the page count is
     checked against the sheets fed.
     """
-    from ingest.capture_file import pages_to_pdf
-    from ingest.scanimage import ScanRequest, capture
-    from ingest.submit import make_submission
-    from ocr import tesseract
-    from scanner_profiles import load
+    from sohoa.ingest.capture_file import pages_to_pdf
+    from sohoa.ingest.scanimage import ScanRequest, capture
+    from sohoa.ingest.submit import make_submission
+    from sohoa.ocr import tesseract
     from sohoa.progress import page_progress
+    from sohoa.scanner_profiles import load
 
     settings = load_settings()
     with guard(settings), open_services(settings) as services:

@@ -18,7 +18,7 @@ from sohoa.runtime import JsonOption, guard, load_settings
 
 if TYPE_CHECKING:
     from sohoa.settings import Settings
-    from storage.database import Database
+    from sohoa.storage.database import Database
 
 db_app = typer.Typer(
     help="Cơ sở dữ liệu danh mục: phiên bản lược đồ và nâng cấp. / "
@@ -69,7 +69,7 @@ def register(app: typer.Typer) -> None:
 @contextmanager
 def _database(settings: Settings) -> Iterator[Database]:
     """The catalog's database, not yet upgraded (imported on use: SQLAlchemy and Alembic)."""
-    from storage.database import Database
+    from sohoa.storage.database import Database
 
     with Database(settings.resolved_database_url) as database:
         yield database

@@ -19,12 +19,12 @@ import typer
 from sohoa.exit_codes import ExitCode
 from sohoa.failures import not_found
 from sohoa.runtime import JsonOption, fail, guard, load_settings, open_services
-from storage.codes import parse_dossier_code
+from sohoa.storage.codes import parse_dossier_code
 
 if TYPE_CHECKING:
     from sohoa.settings import Settings
-    from storage.catalog import Catalog, DocumentRecord
-    from storage.fixity import AuditReport, Throttle
+    from sohoa.storage.catalog import Catalog, DocumentRecord
+    from sohoa.storage.fixity import AuditReport, Throttle
 
 
 def cli_actor() -> str:
@@ -37,7 +37,7 @@ def cli_actor() -> str:
 
 def note_download(catalog: Catalog, record: DocumentRecord, actor: str, via: str) -> None:
     """A ``downloaded`` event for ``record`` (CLI ``get`` and the API download route)."""
-    from storage.events import try_record_event
+    from sohoa.storage.events import try_record_event
 
     try_record_event(
         catalog, "downloaded", dossier_code=record.dossier_code, document_id=record.id,
@@ -51,7 +51,7 @@ def events(
 ) -> None:
     """Nhật ký sự kiện của hồ sơ. / The dossier's event trail (oldest first)."""
     from sohoa.clock import vietnam_time
-    from storage.events import events_for
+    from sohoa.storage.events import events_for
 
     settings = load_settings()
     with guard(settings), open_services(settings) as services:
@@ -97,8 +97,8 @@ def audit(
     """Kiểm tra toàn vẹn (SHA-256) các bản lưu. / Fixity audit: re-read stored objects on every
     copy and check their SHA-256 against the catalog; resumable, rate-limited."""
     from sohoa.progress import page_progress
-    from storage.fixity import audit as run_audit
-    from storage.keeping import keeper_of
+    from sohoa.storage.fixity import audit as run_audit
+    from sohoa.storage.keeping import keeper_of
 
     settings = load_settings()
     with guard(settings), open_services(settings) as services:
@@ -126,7 +126,12 @@ def replicate(
 ) -> None:
     """Chép các bản còn thiếu sang kho thứ hai. / Catch up the second copy: copy every
     object not yet on SOHOA_REPLICA_URL (verified by SHA-256)."""
-    from storage.keeping import enroll_unlisted, keeper_of, pending_replication, replicate_pending
+    from sohoa.storage.keeping import (
+        enroll_unlisted,
+        keeper_of,
+        pending_replication,
+        replicate_pending,
+    )
 
     settings = load_settings()
     with guard(settings), open_services(settings) as services:
@@ -151,7 +156,7 @@ def export(
 ) -> None:
     """Gói chuyển giao BagIt, mỗi hồ sơ một gói. / Write one BagIt bag per dossier (PDF/A,
     OCR text, metadata, event trail, SHA-256 manifests) for the archive."""
-    from storage.transfer import export_dossier
+    from sohoa.storage.transfer import export_dossier
 
     settings = load_settings()
     with guard(settings), open_services(settings) as services:
@@ -161,7 +166,7 @@ def export(
 
 
 def _throttle(settings: Settings) -> Throttle:
-    from storage.fixity import Throttle
+    from sohoa.storage.fixity import Throttle
 
     mb = settings.audit_max_mb_per_s
     return Throttle(mb * 1_000_000 or None, settings.audit_max_objects_per_s or None)

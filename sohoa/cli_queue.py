@@ -28,15 +28,15 @@ from sohoa.runtime import (
     open_services,
     reported,
 )
-from storage.codes import parse_dossier_code
+from sohoa.storage.codes import parse_dossier_code
 
 if TYPE_CHECKING:
-    from ocr.options import OcrOptions
+    from sohoa.ocr.options import OcrOptions
     from sohoa.settings import Settings
-    from storage.catalog import Catalog
-    from workers.lifecycle import Digitiser, Handed
-    from workers.queue import JobQueue
-    from workers.queue_config import QueueConfig
+    from sohoa.storage.catalog import Catalog
+    from sohoa.workers.lifecycle import Digitiser, Handed
+    from sohoa.workers.queue import JobQueue
+    from sohoa.workers.queue_config import QueueConfig
 
 WaitOption = Annotated[
     bool,
@@ -96,7 +96,7 @@ def status(
     """Show queued jobs: queued, processing, assembling, done or failed (with the reason)."""
     settings = load_settings()
     with guard(settings), open_services(settings) as services:
-        from storage.jobs import JobBook
+        from sohoa.storage.jobs import JobBook
 
         book = JobBook(services.catalog)
         if job is not None:
@@ -121,8 +121,8 @@ def reconcile(
     settings = load_settings()
     config = _require_queue(settings)
     with guard(settings), open_services(settings) as services, _queue(config) as queue:
-        from storage.jobs import JobBook
-        from workers.resend_stuck import resend_stuck as run
+        from sohoa.storage.jobs import JobBook
+        from sohoa.workers.resend_stuck import resend_stuck as run
 
         deadline = timedelta(seconds=config.stuck_after if older_than is None else older_than)
         resent = run(JobBook(services.catalog), queue, deadline)
@@ -145,8 +145,8 @@ def redrive(
             settings,
         )
     with guard(settings), open_services(settings) as services, _queue(config) as queue:
-        from storage.jobs import JobBook
-        from workers.jobs import redrive as run
+        from sohoa.storage.jobs import JobBook
+        from sohoa.workers.jobs import redrive as run
 
         book = JobBook(services.catalog)
         ids = book.ids("failed") if all_failed else [job or ""]
@@ -171,7 +171,7 @@ def hand_over(
     """`sohoa process`, first half: hand every file to the lifecycle before following any,
     so a queue's workers start on all of them at once. A queued file prints its job id
     (``queued: FILE -> job ID``); a file refused here is reported in ``failures[i]``."""
-    from ingest.submit import make_submission
+    from sohoa.ingest.submit import make_submission
 
     handed: list[tuple[int, Path, Handed]] = []
     for index, path in enumerate(files):
@@ -193,7 +193,7 @@ def print_not_waited(
     """Queued without --wait: the jobs as they are now (--json), and a note that --sheets
     cannot be checked before the pages are counted."""
     from sohoa.cli_capture import sheets_need_wait
-    from storage.jobs import JobBook
+    from sohoa.storage.jobs import JobBook
 
     if as_json:
         book = JobBook(catalog)
@@ -219,7 +219,7 @@ def _require_queue(settings: Settings) -> QueueConfig:
 
 @contextmanager
 def _queue(config: QueueConfig) -> Iterator[JobQueue]:
-    from workers.queue import JobQueue
+    from sohoa.workers.queue import JobQueue
 
     with JobQueue(config) as queue:
         yield queue
@@ -239,8 +239,8 @@ def _no_job(what: str) -> Failure:
 
 def _run_one_worker(threads: int, metrics_port: int | None) -> None:
     """One worker in this process (also the body of each pool child)."""
-    from workers.worker_metrics import metrics_endpoint
-    from workers.worker_process import run_worker
+    from sohoa.workers.worker_metrics import metrics_endpoint
+    from sohoa.workers.worker_process import run_worker
 
     settings = load_settings()
     config = _require_queue(settings)
@@ -267,7 +267,7 @@ def _run_worker_pool(processes: int, threads: int, metrics_port: int | None) -> 
     Each child serves its own metrics (port + n): counters live in the process
     that did the work, and Prometheus sums the targets.
     """
-    from workers.worker_pool import run_pool
+    from sohoa.workers.worker_pool import run_pool
 
     def args_of(n: int) -> tuple[object, ...]:
         return (threads, None if metrics_port is None else metrics_port + n)

@@ -25,7 +25,7 @@ from sohoa.progress_log import ProgressLog
 from sohoa.runtime import JsonOption, fail, guard, load_settings, open_services
 
 if TYPE_CHECKING:
-    from register.importer import ImportResult
+    from sohoa.register.importer import ImportResult
     from sohoa.settings import Settings
 
 register_app = typer.Typer(
@@ -65,9 +65,9 @@ def import_command(
 ) -> None:
     """Nhập sổ hồ sơ (cập nhật theo mã hồ sơ). / Import the register: upsert by dossier
     code, refuse bad rows with their row number and reason, import the rest."""
-    from register.errors import RegisterError
-    from register.fields import DEFAULT_HEADERS, load_mapping
-    from register.importer import ImportOptions, import_file, import_unit_file
+    from sohoa.register.errors import RegisterError
+    from sohoa.register.fields import DEFAULT_HEADERS, load_mapping
+    from sohoa.register.importer import ImportOptions, import_file, import_unit_file
 
     settings = load_settings()
     with guard(settings), _register_errors(settings, RegisterError), open_services(settings) as s:
@@ -101,7 +101,7 @@ def worklist_command(
     as_json: JsonOption = False,
 ) -> None:
     """Hồ sơ chưa số hóa, cũ nhất trước. / Dossiers not digitised yet, oldest first."""
-    from register.worklist import worklist
+    from sohoa.register.worklist import worklist
 
     settings = load_settings()
     cursor = None
@@ -151,8 +151,8 @@ def report_command(
 ) -> None:
     """Báo cáo tỷ lệ số hóa (QĐ 766). / The digitisation report for a unit and its
     sub-units over a reception-date period: rates, points, per unit, procedure and month."""
-    from register.export import report_json, write_csv, write_xlsx
-    from register.report import digitisation_report
+    from sohoa.register.export import report_json, write_csv, write_xlsx
+    from sohoa.register.report import digitisation_report
 
     settings = load_settings()
     first, last = _date(settings, start, "--from"), _date(settings, end, "--to")
@@ -182,7 +182,7 @@ def register(app: typer.Typer) -> None:
 
 
 def _date(settings: Settings, text: str, option: str) -> date:
-    from register.parse import parse_date
+    from sohoa.register.parse import parse_date
 
     try:
         parsed = parse_date(text)
@@ -256,8 +256,8 @@ def _summary(result: ImportResult, as_json: bool) -> None:
 
 
 def _print_report(report: object) -> None:
-    from register.export import HEADERS, row_of, sections, title_lines
-    from register.report import Report
+    from sohoa.register.export import HEADERS, row_of, sections, title_lines
+    from sohoa.register.report import Report
 
     assert isinstance(report, Report)
     for line in title_lines(report):

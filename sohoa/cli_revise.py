@@ -21,15 +21,15 @@ from sohoa.clock import vietnam_time
 from sohoa.exit_codes import ExitCode
 from sohoa.failures import not_found, problem
 from sohoa.runtime import JsonOption, ProfileOption, fail, guard, load_settings, open_services
-from storage.codes import parse_dossier_code
+from sohoa.storage.codes import parse_dossier_code
 
 # The catalog, the versions and the fixes are imported by the commands that use them:
 # `sohoa` starts without SQLAlchemy (see tests/test_cli_imports.py).
 if TYPE_CHECKING:
     from sohoa.services import Services
     from sohoa.settings import Settings
-    from storage.catalog import DocumentRecord
-    from storage.versions import VersionRecord
+    from sohoa.storage.catalog import DocumentRecord
+    from sohoa.storage.versions import VersionRecord
 
 
 def register(app: typer.Typer) -> None:
@@ -74,9 +74,9 @@ def revise(
 ) -> None:
     """Sửa một tài liệu đã lưu thành phiên bản mới. / Fix a stored document of CASE (turn,
     restore, replace or insert one page); it becomes a new version, earlier ones are kept."""
-    from scanner_profiles import load as load_profile
-    from storage.versions import versions
-    from workers import revise as fixes
+    from sohoa.scanner_profiles import load as load_profile
+    from sohoa.storage.versions import versions
+    from sohoa.workers import revise as fixes
 
     settings = load_settings()
     chosen = [o for o in (rotate, restore_dropped, replace, insert_after, sticky) if o is not None]
@@ -114,7 +114,7 @@ def versions_command(
     as_json: JsonOption = False,
 ) -> None:
     """Các phiên bản của một tài liệu. / List the versions of a document of CASE."""
-    from storage.versions import versions
+    from sohoa.storage.versions import versions
 
     settings = load_settings()
     with guard(settings), open_services(settings) as services:
@@ -130,8 +130,8 @@ def thumbnails(
     limit: Annotated[int, typer.Option(min=1, help="At most this many documents.")] = 100_000,
 ) -> None:
     """Tạo ảnh thu nhỏ còn thiếu. / Make the page thumbnails of documents stored without them."""
-    from storage.versions import missing_thumbnails, set_thumbnails
-    from workers.thumbnails import store_thumbnails
+    from sohoa.storage.versions import missing_thumbnails, set_thumbnails
+    from sohoa.workers.thumbnails import store_thumbnails
 
     settings = load_settings()
     if not missing:
@@ -192,7 +192,7 @@ def _scan_operation(
     insert_after: tuple[int, Path] | None,
     sticky: tuple[int, Path] | None,
 ) -> tuple[Any, tuple[int, Path]]:
-    from workers import revise as fixes
+    from sohoa.workers import revise as fixes
 
     if replace is not None:
         return fixes.replace_page, replace

@@ -33,8 +33,8 @@ if TYPE_CHECKING:
 
     from sohoa.services import Services
     from sohoa.settings import Settings
-    from storage.catalog import DocumentRecord
-    from storage.search import SearchPage
+    from sohoa.storage.catalog import DocumentRecord
+    from sohoa.storage.search import SearchPage
 
 _MARK = re.compile(r"<mark>(.*?)</mark>")
 
@@ -64,7 +64,7 @@ def search(
     """Tìm tài liệu đã lưu theo chữ trong văn bản (không cần dấu), mã hồ sơ, ngày, loại. /
     Find stored documents by words of their OCR text (no diacritics needed), dossier code
     (exact or prefix), dates and kind."""
-    from storage.search import search as run_search
+    from sohoa.storage.search import search as run_search
 
     settings = load_settings()
     with guard(settings):
@@ -149,8 +149,8 @@ def _to_index(services: Services, every: bool) -> list[DocumentRecord]:
     ``every`` (what makes an interrupted run resume where it stopped)."""
     from sqlalchemy import select
 
-    from storage.models import Document
-    from storage.search import indexed_ids
+    from sohoa.storage.models import Document
+    from sohoa.storage.search import indexed_ids
 
     skip = set() if every else indexed_ids(services.catalog)
     with services.catalog.sessions() as session:
@@ -165,8 +165,8 @@ def _to_index(services: Services, every: bool) -> list[DocumentRecord]:
 
 def _reindex_one(services: Services, record: DocumentRecord) -> bool:
     """Index one document from its ``.ocr.json``; False when the sidecar is not in the store."""
-    from storage.errors import ObjectNotFound
-    from storage.search import index_document
+    from sohoa.storage.errors import ObjectNotFound
+    from sohoa.storage.search import index_document
 
     assert record.text_key is not None
     with tempfile.TemporaryDirectory(prefix="sohoa-reindex-") as tmp:
@@ -204,7 +204,7 @@ def _bar(total: int) -> Iterator[Callable[[], None]]:
 
 
 def _day(text: str | None, settings: Settings) -> date | None:
-    from storage.search import parse_day
+    from sohoa.storage.search import parse_day
 
     if not text:
         return None

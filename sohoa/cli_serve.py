@@ -51,8 +51,8 @@ def serve(
 
 def create_server(settings: Settings) -> FastAPI:
     """The API application with the web pages installed on it."""
-    from api.app import create_app
-    from web.app import install
+    from sohoa.api.app import create_app
+    from sohoa.web.app import install
 
     app = create_app(settings)
     install(app, settings)
@@ -63,8 +63,8 @@ def create_server(settings: Settings) -> FastAPI:
 def _webhook_loop(settings: Settings) -> Iterator[None]:
     """Send the webhook outbox every few seconds while the server runs (workers.webhooks).
     The catalog is opened at the first round, so a database still starting is no error."""
-    from storage.catalog import Catalog
-    from workers.webhooks import DeliveryLoop
+    from sohoa.storage.catalog import Catalog
+    from sohoa.workers.webhooks import DeliveryLoop
 
     opened: list[Catalog] = []
 

@@ -18,7 +18,7 @@ from sohoa.runtime import fail, guard, load_settings
 
 # The sheet writer (barcodes, fonts) is imported when `sheets` runs.
 if TYPE_CHECKING:
-    from ingest.separator_sheets import SheetLabel
+    from sohoa.ingest.separator_sheets import SheetLabel
     from sohoa.settings import Settings
 
 _EPILOG = (
@@ -90,7 +90,7 @@ def sheets(
     that blank back and it is dropped); use --simplex for one-sided printing/scanning.
     Every code is checked before anything is written: a bad code stops with exit 2.
     """
-    from ingest.separator_sheets import write_separator_sheets
+    from sohoa.ingest.separator_sheets import write_separator_sheets
 
     settings = load_settings()
     with guard(settings):
@@ -127,7 +127,7 @@ def sheets(
 
 def _labels(codes: list[str], from_file: Path | None, settings: Settings) -> list[SheetLabel]:
     """Codes from the command line first, then the list file's, in order; all checked."""
-    from ingest.separator_sheets import label, read_code_list
+    from sohoa.ingest.separator_sheets import label, read_code_list
 
     labels = [label(code) for code in codes]
     if from_file is None:
@@ -148,7 +148,7 @@ def _labels(codes: list[str], from_file: Path | None, settings: Settings) -> lis
 
 def _with_lines(sheet: SheetLabel, unit: str | None, procedure: str | None) -> SheetLabel:
     """The --unit/--procedure given on the command line, where the list file gave none."""
-    from ingest.separator_sheets import SheetLabel
+    from sohoa.ingest.separator_sheets import SheetLabel
 
     return SheetLabel(
         sheet.code, unit=sheet.unit or (unit or ""), procedure=sheet.procedure or (procedure or "")

@@ -22,7 +22,7 @@ from sohoa.runtime import JsonOption, fail, guard, load_settings
 
 if TYPE_CHECKING:
     from sohoa.settings import Settings
-    from storage.accounts import Accounts, User
+    from sohoa.storage.accounts import Accounts, User
 
 users_app = typer.Typer(
     help="Accounts of the web app (sohoa serve): add, list, disable, reset a password.",
@@ -133,8 +133,8 @@ def _password(path: Path | None, settings: Settings) -> str:
 @contextmanager
 def _accounts(settings: Settings) -> Iterator[Accounts]:
     """The accounts table; a refused name, role, unit or password is a usage error (exit 2)."""
-    from storage.accounts import AccountError, Accounts
-    from storage.catalog import Catalog
+    from sohoa.storage.accounts import AccountError, Accounts
+    from sohoa.storage.catalog import Catalog
 
     settings.home.mkdir(parents=True, exist_ok=True)
     with Catalog.open(settings.resolved_database_url) as catalog:

@@ -26,12 +26,12 @@ from sohoa.clock import vietnam_time
 from sohoa.exit_codes import ExitCode
 from sohoa.failures import not_found, problem
 from sohoa.runtime import JsonOption, fail, guard, load_settings, open_services
-from storage.codes import parse_dossier_code
+from sohoa.storage.codes import parse_dossier_code
 
 # Signing (pyHanko) and the catalog are imported by `verify` when it runs.
 if TYPE_CHECKING:
-    from storage.catalog import DocumentRecord
-    from workers.signing import DocumentCheck
+    from sohoa.storage.catalog import DocumentRecord
+    from sohoa.workers.signing import DocumentCheck
 
 
 #: The signing certificate's revocation status (from the file's own data or OCSP/CRL).
@@ -63,7 +63,7 @@ def verify(
 ) -> None:
     """Kiểm tra chữ ký số, PDF/A và mã băm. / Check the signature, PDF/A and SHA-256 of
     the stored documents of CASE."""
-    from workers.signing import check_document
+    from sohoa.workers.signing import check_document
 
     settings = load_settings()
     with guard(settings), open_services(settings) as services:

@@ -18,14 +18,14 @@ from sohoa import watch_views
 from sohoa.exit_codes import ExitCode
 from sohoa.failures import Failure, not_found, problem
 from sohoa.runtime import JsonOption, ProfileOption, fail, guard, load_settings
+from sohoa.storage.codes import parse_dossier_code
 from sohoa.values import Kind
-from storage.codes import parse_dossier_code
 
 # The folder configuration (pydantic), the quarantine and the watcher (pikepdf) are
 # imported by the commands that use them.
 if TYPE_CHECKING:
-    from ingest.folder_config import FolderConfigError, WatchConfig
-    from ingest.hot_file import FileReport
+    from sohoa.ingest.folder_config import FolderConfigError, WatchConfig
+    from sohoa.ingest.hot_file import FileReport
     from sohoa.settings import Settings
 
 
@@ -87,7 +87,7 @@ def watch(
     code found on it (QR code, file name, or --case); a scan that cannot be is moved
     to quarantine with the reason. The source leaves the folder only once stored.
     """
-    from ingest.folder_config import FolderConfigError
+    from sohoa.ingest.folder_config import FolderConfigError
 
     settings = load_settings()
     with guard(settings):
@@ -107,8 +107,8 @@ def _run(
     settle: float | None,
     rescan: float | None,
 ) -> None:
-    from ingest.readiness import Timing
-    from ingest.watch import Watcher
+    from sohoa.ingest.readiness import Timing
+    from sohoa.ingest.watch import Watcher
     from sohoa.watch_context import open_context
 
     timing = Timing(
@@ -146,7 +146,7 @@ def _watch_config(
     case: str | None,
     after: After,
 ) -> WatchConfig:
-    from ingest.folder_config import (
+    from sohoa.ingest.folder_config import (
         FIXED_PREFIX,
         FolderConfigError,
         load_watch_config,
@@ -190,7 +190,7 @@ def _config_failure(error: FolderConfigError) -> Failure:
 @quarantine_app.command("list", epilog="Ví dụ: sohoa quarantine list --json")
 def list_quarantine(as_json: JsonOption = False) -> None:
     """Show each quarantined file: when, why, and what to do."""
-    from ingest.quarantine import Quarantine
+    from sohoa.ingest.quarantine import Quarantine
 
     settings = load_settings()
     with guard(settings):
@@ -213,8 +213,8 @@ def retry_quarantine(
     ] = None,
 ) -> None:
     """Send quarantined files through the pipeline again; stored ones leave the quarantine."""
-    from ingest.quarantine import NotInQuarantine, Quarantine
-    from ingest.quarantine_retry import retry
+    from sohoa.ingest.quarantine import NotInQuarantine, Quarantine
+    from sohoa.ingest.quarantine_retry import retry
     from sohoa.watch_context import open_context
 
     settings = load_settings()

@@ -39,8 +39,8 @@ def add(
     ] = "document.stored,document.revoked",
 ) -> None:
     """Subscribe URL; every event is signed with the secret (X-Sohoa-Signature)."""
-    from storage.catalog import Catalog
-    from storage.webhooks import EVENT_TYPES, add_webhook
+    from sohoa.storage.catalog import Catalog
+    from sohoa.storage.webhooks import EVENT_TYPES, add_webhook
 
     settings = load_settings()
     chosen = tuple(e.strip() for e in events.split(",") if e.strip())
@@ -74,8 +74,8 @@ def add(
 @webhooks_app.command("list", epilog="Ví dụ: sohoa webhooks list --json")
 def list_(as_json: JsonOption = False) -> None:
     """The subscriptions (the secret only as a fingerprint)."""
-    from storage.catalog import Catalog
-    from storage.webhooks import list_webhooks
+    from sohoa.storage.catalog import Catalog
+    from sohoa.storage.webhooks import list_webhooks
 
     settings = load_settings()
     with guard(settings), Catalog.open(settings.resolved_database_url) as catalog:
@@ -99,8 +99,8 @@ def list_(as_json: JsonOption = False) -> None:
 @webhooks_app.command("remove", epilog="Ví dụ: sohoa webhooks remove 3")
 def remove(webhook_id: Annotated[int, typer.Argument(help="The number `list` shows.")]) -> None:
     """Unsubscribe (its undelivered events are dropped)."""
-    from storage.catalog import Catalog
-    from storage.webhooks import remove_webhook
+    from sohoa.storage.catalog import Catalog
+    from sohoa.storage.webhooks import remove_webhook
 
     settings = load_settings()
     with guard(settings), Catalog.open(settings.resolved_database_url) as catalog:
@@ -121,8 +121,8 @@ def deliver(
     """Send the deliveries that are due (retries wait with exponential backoff)."""
     import threading
 
-    from storage.catalog import Catalog
-    from workers.webhooks import deliver_due
+    from sohoa.storage.catalog import Catalog
+    from sohoa.workers.webhooks import deliver_due
 
     settings = load_settings()
     with guard(settings), Catalog.open(settings.resolved_database_url) as catalog:

@@ -6,6 +6,6 @@ the API and the queue workers agree on it; this name stays for the faces.
 
 from __future__ import annotations
 
-from workers.problems import ExitCode
+from sohoa.workers.problems import ExitCode
 
 __all__ = ["ExitCode"]

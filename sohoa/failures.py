@@ -7,9 +7,9 @@ adds what only the faces know (configuration, scanner profiles, the scanner).
 
 from __future__ import annotations
 
-from ingest.capture_errors import CaptureFailed
 from sohoa.exit_codes import ExitCode
-from workers.problems import Problem, problem, problem_of
+from sohoa.ingest.capture_errors import CaptureFailed
+from sohoa.workers.problems import Problem, problem, problem_of
 
 __all__ = ["Failure", "describe", "not_found", "problem"]
 
@@ -23,7 +23,7 @@ def describe(error: BaseException) -> Problem | None:
     does not load them."""
     from pydantic import ValidationError
 
-    from scanner_profiles import ProfileError
+    from sohoa.scanner_profiles import ProfileError
 
     known = problem_of(error)
     if known is not None:

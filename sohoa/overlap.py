@@ -35,8 +35,8 @@ from sohoa.runtime import reported
 
 if TYPE_CHECKING:
     from sohoa.settings import Settings
-    from workers.lifecycle import Digitiser, Handed
-    from workers.submission import Outcome
+    from sohoa.workers.lifecycle import Digitiser, Handed
+    from sohoa.workers.submission import Outcome
 
 #: How often the progress shown for the awaited file is refreshed from its thread.
 REFRESH_SECONDS = 0.25
@@ -52,7 +52,7 @@ def finish_in_order(
 ) -> list[Outcome]:
     """Follow every handed file to its end; report each in the order given."""
     from sohoa.progress import page_progress
-    from workers.lifecycle import EmbeddedDigitiser
+    from sohoa.workers.lifecycle import EmbeddedDigitiser
 
     outcomes: list[Outcome] = []
     if not isinstance(lifecycle, EmbeddedDigitiser) or len(handed) < 2:

@@ -18,7 +18,7 @@ import secrets
 from pathlib import Path
 
 from sohoa.settings import Settings
-from storage.permissions import file_mode, make_dir
+from sohoa.storage.permissions import file_mode, make_dir
 
 log = logging.getLogger(__name__)
 

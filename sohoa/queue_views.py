@@ -13,7 +13,7 @@ from sohoa.clock import vietnam_time
 from sohoa.exit_codes import ExitCode
 
 if TYPE_CHECKING:
-    from storage.jobs import JobRecord, PageRecord
+    from sohoa.storage.jobs import JobRecord, PageRecord
 
 _STATUS_VI = {
     "queued": "chờ xử lý",
@@ -63,7 +63,7 @@ def print_job(job: JobRecord, pages: Sequence[PageRecord], lang: str, as_json: b
 
 def exit_code(job: JobRecord) -> ExitCode:
     """A failed job's exit code: its Problem's, from the kind the job row carries."""
-    from workers.lifecycle import problem_of_job
+    from sohoa.workers.lifecycle import problem_of_job
 
     return problem_of_job(job).exit_code
 

@@ -17,12 +17,12 @@ import typer
 from sohoa.exit_codes import ExitCode
 from sohoa.failures import Failure, describe
 from sohoa.logs import configure as configure_logs
-from storage.permissions import configure as configure_permissions
+from sohoa.storage.permissions import configure as configure_permissions
 
 if TYPE_CHECKING:
     from sohoa.services import Services
     from sohoa.settings import Settings
-    from workers.lifecycle import Digitiser
+    from sohoa.workers.lifecycle import Digitiser
 
 ProfileOption = Annotated[
     str | None, typer.Option("--profile", "-p", help="Scanner profile (name or YAML path).")
@@ -65,7 +65,7 @@ def open_services(settings: Settings) -> Iterator[Services]:
 def open_lifecycle(settings: Settings, services: Services) -> Iterator[Digitiser]:
     """The one digitiser every entrance uses: the queue with SOHOA_BROKER_URL, else
     embedded page workers (chosen here, once, from the settings)."""
-    from workers.lifecycle import open_digitiser
+    from sohoa.workers.lifecycle import open_digitiser
 
     with open_digitiser(
         services.store, services.catalog, settings.queue_config(), settings.jobs or None

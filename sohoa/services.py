@@ -9,10 +9,10 @@ from pathlib import Path
 
 from sohoa.settings import Settings
 from sohoa.signing_setup import install_signing, use_units
-from storage.catalog import Catalog, DocumentRecord
-from storage.errors import ChecksumMismatch
-from storage.objects import ObjectStore
-from storage.store_url import open_store
+from sohoa.storage.catalog import Catalog, DocumentRecord
+from sohoa.storage.errors import ChecksumMismatch
+from sohoa.storage.objects import ObjectStore
+from sohoa.storage.store_url import open_store
 
 
 @dataclass
@@ -55,7 +55,7 @@ class Services:
 def kept_store(settings: Settings, primary: ObjectStore) -> ObjectStore:
     """The primary store wrapped with its replica and retention policy (storage.keeping),
     when either is configured; the bare primary otherwise."""
-    from storage.keeping import Keeper, RetentionPolicy
+    from sohoa.storage.keeping import Keeper, RetentionPolicy
 
     policy = RetentionPolicy(
         settings.retention_intake_years or None, settings.retention_result_years or None

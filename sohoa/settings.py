@@ -12,10 +12,10 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from ocr.options import OcrOptions
-from scanner_profiles import Profile
+from sohoa.ocr.options import OcrOptions
+from sohoa.scanner_profiles import Profile
 from sohoa.secret_files import SecretFilesSource, password_problem, with_password
-from workers.queue_config import QueueConfig
+from sohoa.workers.queue_config import QueueConfig
 
 
 class Settings(BaseSettings):

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from signing.config import ConfigError, SigningConfig, load_config
 from sohoa.exit_codes import ExitCode
 from sohoa.failures import problem
 from sohoa.settings import Settings
-from storage.database import SessionSource
-from workers import signing
+from sohoa.signing.config import ConfigError, SigningConfig, load_config
+from sohoa.storage.database import SessionSource
+from sohoa.workers import signing
 
 _loaded: dict[Path, SigningConfig] = {}
 

@@ -13,9 +13,9 @@ import typer
 from sohoa.clock import vietnam_time
 
 if TYPE_CHECKING:
-    from ocr.assemble import DocumentResult
-    from storage.catalog import DocumentRecord
-    from workers.submission import Outcome
+    from sohoa.ocr.assemble import DocumentResult
+    from sohoa.storage.catalog import DocumentRecord
+    from sohoa.workers.submission import Outcome
 
 _WORDS = {
     "vi": {

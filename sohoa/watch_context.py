@@ -12,18 +12,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
 
-from ingest.hot_file import Context
-from ingest.quarantine import Quarantine
-from ingest.quarantine_reasons import Why, why_failed, why_rejected
-from ocr import tesseract
-from ocr.options import OcrOptions
-from scanner_profiles import load as load_profile
 from sohoa.exit_codes import ExitCode
 from sohoa.failures import describe
+from sohoa.ingest.hot_file import Context
+from sohoa.ingest.quarantine import Quarantine
+from sohoa.ingest.quarantine_reasons import Why, why_failed, why_rejected
+from sohoa.ocr import tesseract
+from sohoa.ocr.options import OcrOptions
 from sohoa.progress import page_progress
 from sohoa.runtime import open_lifecycle, open_services
+from sohoa.scanner_profiles import load as load_profile
 from sohoa.settings import Settings
-from workers.lifecycle import Outcome, Submission
+from sohoa.workers.lifecycle import Outcome, Submission
 
 log = logging.getLogger(__name__)
 

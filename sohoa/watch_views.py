@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING
 import typer
 
 if TYPE_CHECKING:
-    from ingest.hot_file import FileReport
-    from ingest.quarantine import Entry
-    from ingest.quarantine_retry import RetryResult
+    from sohoa.ingest.hot_file import FileReport
+    from sohoa.ingest.quarantine import Entry
+    from sohoa.ingest.quarantine_retry import RetryResult
 
 _WORDS = {
     "vi": {

@@ -14,7 +14,7 @@ from sqlalchemy import Boolean, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sohoa.clock import utc_now
-from storage.models import Base, UTCDateTime
+from sohoa.storage.models import Base, UTCDateTime
 
 
 class UserRow(Base):

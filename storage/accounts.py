@@ -21,9 +21,9 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from sohoa.clock import utc_now
-from storage.account_models import UserRow, WebSessionRow
-from storage.database import SessionSource
-from storage.errors import StorageError
+from sohoa.storage.account_models import UserRow, WebSessionRow
+from sohoa.storage.database import SessionSource
+from sohoa.storage.errors import StorageError
 
 log = logging.getLogger(__name__)
 

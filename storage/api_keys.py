@@ -29,9 +29,9 @@ from sqlalchemy import String, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from sohoa.clock import utc_now
-from storage.database import SessionSource
-from storage.errors import StorageError
-from storage.models import Base, UTCDateTime
+from sohoa.storage.database import SessionSource
+from sohoa.storage.errors import StorageError
+from sohoa.storage.models import Base, UTCDateTime
 
 log = logging.getLogger(__name__)
 

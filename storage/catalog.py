@@ -20,16 +20,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from sohoa.clock import utc_now, vietnam_time
+from sohoa.storage import document_hooks, search
+from sohoa.storage.claims import DEFAULT_LEASE, ClaimState, claim_state, owner_alive
+from sohoa.storage.codes import parse_dossier_code
+from sohoa.storage.database import Database
+from sohoa.storage.errors import DocumentNotFound, StorageError
+from sohoa.storage.keys import check_kind, document_key, document_name, sidecar_key
+from sohoa.storage.models import Document
+from sohoa.storage.objects import check_sha256
+from sohoa.storage.refs import parse_document_ref
 from sohoa.values import DroppedPage, Kind
-from storage import document_hooks, search
-from storage.claims import DEFAULT_LEASE, ClaimState, claim_state, owner_alive
-from storage.codes import parse_dossier_code
-from storage.database import Database
-from storage.errors import DocumentNotFound, StorageError
-from storage.keys import check_kind, document_key, document_name, sidecar_key
-from storage.models import Document
-from storage.objects import check_sha256
-from storage.refs import parse_document_ref
 
 __all__ = [
     "Catalog",

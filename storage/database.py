@@ -29,9 +29,9 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage.errors import BadReference, StorageError
-from storage.permissions import create_private_file
-from storage.store_url import redact_url
+from sohoa.storage.errors import BadReference, StorageError
+from sohoa.storage.permissions import create_private_file
+from sohoa.storage.store_url import redact_url
 
 __all__ = ["FIRST_REVISION", "Database", "SchemaTooNew", "SessionSource"]
 

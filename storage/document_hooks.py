@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from storage import dossier_flags, webhooks
-from storage.models import Document
+from sohoa.storage import dossier_flags, webhooks
+from sohoa.storage.models import Document
 
 
 def stored(session: Session, row: Document) -> None:

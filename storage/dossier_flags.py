@@ -16,8 +16,8 @@ from collections.abc import Collection
 from sqlalchemy import and_, bindparam, exists, select, true, update
 from sqlalchemy.orm import Session
 
-from storage.models import Document
-from storage.register_models import DossierRow
+from sohoa.storage.models import Document
+from sohoa.storage.register_models import DossierRow
 
 
 def document_stored(session: Session, row: Document) -> None:

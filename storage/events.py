@@ -23,8 +23,8 @@ from typing import Any, Literal, get_args
 from sqlalchemy import select
 
 from sohoa.clock import utc_now
-from storage.database import SessionSource
-from storage.keeping_models import EventRow
+from sohoa.storage.database import SessionSource
+from sohoa.storage.keeping_models import EventRow
 
 __all__ = ["EVENT_TYPES", "Event", "EventType", "events_for", "record_event", "try_record_event"]
 

@@ -15,8 +15,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from storage.errors import ChecksumMismatch
-from storage.permissions import file_mode, make_dir
+from sohoa.storage.errors import ChecksumMismatch
+from sohoa.storage.permissions import file_mode, make_dir
 
 CHUNK_SIZE = 1024 * 1024
 

@@ -28,10 +28,10 @@ from prometheus_client import Counter
 from sqlalchemy import ColumnElement, func, or_, select
 
 from sohoa.clock import utc_now
-from storage.catalog import Catalog
-from storage.errors import ChecksumMismatch, ObjectNotFound, StorageError, StorageUnavailable
-from storage.events import try_record_event
-from storage.keeping import (
+from sohoa.storage.catalog import Catalog
+from sohoa.storage.errors import ChecksumMismatch, ObjectNotFound, StorageError, StorageUnavailable
+from sohoa.storage.events import try_record_event
+from sohoa.storage.keeping import (
     Keeper,
     KeptObject,
     copy_object,
@@ -40,9 +40,9 @@ from storage.keeping import (
     mark_replicated,
     protect,
 )
-from storage.keeping_models import StoredObjectRow
-from storage.models import Document
-from storage.objects import ObjectStore
+from sohoa.storage.keeping_models import StoredObjectRow
+from sohoa.storage.models import Document
+from sohoa.storage.objects import ObjectStore
 
 __all__ = ["AuditReport", "ObjectCheck", "Throttle", "audit"]
 

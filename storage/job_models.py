@@ -14,7 +14,7 @@ from sqlalchemy import JSON, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sohoa.clock import utc_now
-from storage.models import Base, UTCDateTime
+from sohoa.storage.models import Base, UTCDateTime
 
 _ACTIVE_SQL = "('queued', 'processing', 'assembling')"
 

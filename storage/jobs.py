@@ -24,8 +24,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from sohoa.clock import utc_now
-from storage.catalog import Catalog
-from storage.job_models import Job, JobPage
+from sohoa.storage.catalog import Catalog
+from sohoa.storage.job_models import Job, JobPage
 
 log = logging.getLogger(__name__)
 

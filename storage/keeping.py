@@ -23,12 +23,12 @@ from typing import Protocol, runtime_checkable
 from sqlalchemy import select
 
 from sohoa.clock import utc_now
-from storage.catalog import Catalog, DocumentRecord
-from storage.errors import ChecksumMismatch, DocumentNotFound, RetentionRefused, StorageError
-from storage.events import try_record_event
-from storage.keeping_models import StoredObjectRow
-from storage.models import Document
-from storage.objects import ObjectStore, StoredObject
+from sohoa.storage.catalog import Catalog, DocumentRecord
+from sohoa.storage.errors import ChecksumMismatch, DocumentNotFound, RetentionRefused, StorageError
+from sohoa.storage.events import try_record_event
+from sohoa.storage.keeping_models import StoredObjectRow
+from sohoa.storage.models import Document
+from sohoa.storage.objects import ObjectStore, StoredObject
 
 __all__ = [
     "Keeper",

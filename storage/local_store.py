@@ -14,8 +14,8 @@ import os
 from datetime import timedelta
 from pathlib import Path
 
-from storage.errors import ChecksumMismatch, ObjectExists, ObjectNotFound
-from storage.files import (
+from sohoa.storage.errors import ChecksumMismatch, ObjectExists, ObjectNotFound
+from sohoa.storage.files import (
     atomic_output,
     commit,
     fsync_directory,
@@ -24,8 +24,8 @@ from storage.files import (
     stage_verified,
     write_verified,
 )
-from storage.objects import StoredObject, check_key, check_sha256
-from storage.permissions import make_dir
+from sohoa.storage.objects import StoredObject, check_key, check_sha256
+from sohoa.storage.permissions import make_dir
 
 log = logging.getLogger(__name__)
 

@@ -10,8 +10,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from storage.codes import DossierCodeError, normalise_code_text, parse_dossier_code
-from storage.errors import BadReference
+from sohoa.storage.codes import DossierCodeError, normalise_code_text, parse_dossier_code
+from sohoa.storage.errors import BadReference
 
 RefKind = Literal["id", "intake", "result"]
 

@@ -31,7 +31,7 @@ from minio.error import InvalidResponseError, S3Error, ServerError
 from minio.helpers import MIN_PART_SIZE, DictType
 from minio.retention import Retention
 
-from storage.errors import (
+from sohoa.storage.errors import (
     ChecksumMismatch,
     ObjectExists,
     ObjectNotFound,
@@ -39,8 +39,8 @@ from storage.errors import (
     StorageError,
     StorageUnavailable,
 )
-from storage.files import CHUNK_SIZE, sha256_file, write_verified
-from storage.objects import StoredObject, check_key, check_sha256
+from sohoa.storage.files import CHUNK_SIZE, sha256_file, write_verified
+from sohoa.storage.objects import StoredObject, check_key, check_sha256
 
 log = logging.getLogger(__name__)
 

@@ -24,15 +24,15 @@ from sqlalchemy import ColumnElement, Float, Integer, Select, func, literal, sel
 from sqlalchemy.orm import Session
 
 from sohoa.clock import VIETNAM
+from sohoa.storage.codes import normalise_code_text
+from sohoa.storage.database import SessionSource
+from sohoa.storage.folding import fold, nfc, query_terms
+from sohoa.storage.keys import check_kind, document_name
+from sohoa.storage.models import Document
+from sohoa.storage.register_models import DossierRow
+from sohoa.storage.search_models import DocumentTextRow
+from sohoa.storage.snippets import snippet
 from sohoa.values import Kind
-from storage.codes import normalise_code_text
-from storage.database import SessionSource
-from storage.folding import fold, nfc, query_terms
-from storage.keys import check_kind, document_name
-from storage.models import Document
-from storage.register_models import DossierRow
-from storage.search_models import DocumentTextRow
-from storage.snippets import snippet
 
 __all__ = [
     "MAX_LIMIT",

@@ -17,7 +17,7 @@ from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sohoa.clock import utc_now
-from storage.models import Base, UTCDateTime
+from sohoa.storage.models import Base, UTCDateTime
 
 #: Names of the full-text objects the migration makes beside the table (not in the models).
 FULL_TEXT_PREFIX = "document_text_fts"

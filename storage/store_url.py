@@ -13,10 +13,10 @@ from urllib.request import url2pathname
 
 from minio.helpers import check_bucket_name
 
-from storage.errors import BadReference
-from storage.local_store import LocalStore
-from storage.objects import ObjectStore
-from storage.s3_store import S3Config, S3Store
+from sohoa.storage.errors import BadReference
+from sohoa.storage.local_store import LocalStore
+from sohoa.storage.objects import ObjectStore
+from sohoa.storage.s3_store import S3Config, S3Store
 
 ACCEPTED_FORMS = (
     "file:///absolute/path, "

@@ -17,8 +17,8 @@ from typing import Any
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from storage.keys import check_kind, document_name
-from storage.models import Document
+from sohoa.storage.keys import check_kind, document_name
+from sohoa.storage.models import Document
 
 
 @dataclass(frozen=True)

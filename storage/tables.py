@@ -13,7 +13,7 @@ from sqlalchemy import MetaData
 
 def metadata() -> MetaData:
     """The shared ``Base.metadata`` with every table module loaded."""
-    from storage import (
+    from sohoa.storage import (
         account_models,
         api_keys,
         job_models,
@@ -23,7 +23,7 @@ def metadata() -> MetaData:
         version_models,
         webhook_models,
     )
-    from storage.models import Base
+    from sohoa.storage.models import Base
 
     assert api_keys.ApiKeyRow.metadata is job_models.Job.metadata is Base.metadata
     assert register_models.DossierRow.metadata is Base.metadata

@@ -17,10 +17,10 @@ from typing import Any
 import bagit
 
 from sohoa.clock import utc_now, vietnam_time
-from storage.catalog import Catalog, DocumentRecord
-from storage.errors import ChecksumMismatch, DocumentNotFound, StorageError
-from storage.events import events_for
-from storage.objects import ObjectStore
+from sohoa.storage.catalog import Catalog, DocumentRecord
+from sohoa.storage.errors import ChecksumMismatch, DocumentNotFound, StorageError
+from sohoa.storage.events import events_for
+from sohoa.storage.objects import ObjectStore
 
 __all__ = ["export_dossier"]
 

@@ -17,12 +17,12 @@ from typing import Any
 
 from sqlalchemy import select
 
-from storage import search
-from storage.catalog import Catalog, DocumentRecord
-from storage.errors import DocumentNotFound, StorageError
-from storage.keys import document_key
-from storage.models import Document
-from storage.version_models import DocumentVersionRow
+from sohoa.storage import search
+from sohoa.storage.catalog import Catalog, DocumentRecord
+from sohoa.storage.errors import DocumentNotFound, StorageError
+from sohoa.storage.keys import document_key
+from sohoa.storage.models import Document
+from sohoa.storage.version_models import DocumentVersionRow
 
 __all__ = [
     "NewVersion",

@@ -22,8 +22,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, select
 
 from sohoa.clock import utc_now
-from storage.account_models import LoginAttemptRow, UserRow, WebSessionRow
-from storage.database import SessionSource
+from sohoa.storage.account_models import LoginAttemptRow, UserRow, WebSessionRow
+from sohoa.storage.database import SessionSource
 
 #: A seen session's last_seen_at is written at most this often (one UPDATE per minute, not
 #: one per request).

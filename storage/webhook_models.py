@@ -19,7 +19,7 @@ from sqlalchemy import JSON, Boolean, Index, Integer, String, Text, UniqueConstr
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sohoa.clock import utc_now
-from storage.models import Base, UTCDateTime
+from sohoa.storage.models import Base, UTCDateTime
 
 
 class WebhookRow(Base):

@@ -20,11 +20,11 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from sohoa.clock import utc_now
-from storage.database import SessionSource
-from storage.keys import check_kind, document_name
-from storage.models import Document
-from storage.sync_fields import stored_files, sync_fields
-from storage.webhook_models import WebhookDeliveryRow, WebhookRow
+from sohoa.storage.database import SessionSource
+from sohoa.storage.keys import check_kind, document_name
+from sohoa.storage.models import Document
+from sohoa.storage.sync_fields import stored_files, sync_fields
+from sohoa.storage.webhook_models import WebhookDeliveryRow, WebhookRow
 
 STORED = "document.stored"
 REVOKED = "document.revoked"

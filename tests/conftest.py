@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner, Result
 
-from ocr.assemble import DocumentResult
-from ocr.options import OcrOptions
-from ocr.pdfa import DocumentMetadata
-from workers.lifecycle import digitise_file
-from workers.pages import PageRunner
+from sohoa.ocr.assemble import DocumentResult
+from sohoa.ocr.options import OcrOptions
+from sohoa.ocr.pdfa import DocumentMetadata
+from sohoa.workers.lifecycle import digitise_file
+from sohoa.workers.pages import PageRunner
 
 pytest_plugins = ["tests.conftest_services"]
 
@@ -124,8 +124,6 @@ def stored_files(home: Path) -> list[Path]:
     """Every file in the local object store under SOHOA_HOME (checksum records included)."""
     root = home / "objects"
     return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
-
-
 
 
 #: Debian's chromium (never a downloaded browser: `playwright install` cannot run here).

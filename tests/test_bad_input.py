@@ -15,7 +15,7 @@ from PIL import Image
 from typer.testing import Result
 
 from sohoa.exit_codes import ExitCode
-from storage.catalog import Catalog
+from sohoa.storage.catalog import Catalog
 from tests import images
 from tests.conftest import CORPUS, Sohoa, stored_files
 

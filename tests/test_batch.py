@@ -21,7 +21,7 @@ import pytest
 from typer.testing import Result
 
 from sohoa.exit_codes import ExitCode
-from storage.catalog import Catalog
+from sohoa.storage.catalog import Catalog
 from tests import images
 from tests.conftest import Sohoa, cli, corpus_truth, stored_files
 from tests.separator_sheets import separator_sheet

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from storage.database import Database
+from sohoa.storage.database import Database
 from tests.conftest import Sohoa
 
 

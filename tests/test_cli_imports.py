@@ -35,8 +35,20 @@ NOT_AT_START_UP = (
 )
 #: `sohoa ocr` reads a scan and writes a PDF/A: no catalog, store, API, signing or queue,
 #: and no code of ours beyond the OCR path, the page runner and the settings.
-NOT_FOR_OCR = (*NOT_AT_START_UP, "babel", "api", "web", "register", "signing")
-OURS_NOT_FOR_OCR = ("ingest.submit", "storage.catalog", "storage.objects", "workers.lifecycle")
+NOT_FOR_OCR = (
+    *NOT_AT_START_UP,
+    "babel",
+    "sohoa.api",
+    "sohoa.web",
+    "sohoa.register",
+    "sohoa.signing",
+)
+OURS_NOT_FOR_OCR = (
+    "sohoa.ingest.submit",
+    "sohoa.storage.catalog",
+    "sohoa.storage.objects",
+    "sohoa.workers.lifecycle",
+)
 
 
 def modules_after(code: str, home: Path) -> set[str]:
@@ -100,6 +112,6 @@ def test_sohoa_ocr_of_a_scan_loads_the_ocr_path_and_nothing_of_the_catalog_or_st
         f"from sohoa.cli import app\napp(['ocr', {str(scan)!r}, {str(out)!r}])", tmp_path
     )
     assert out.exists()  # it did digitise the scan
-    assert {"ocr.page", "ocr.pdfa", "workers.pages", "sohoa.settings"} <= modules
+    assert {"sohoa.ocr.page", "sohoa.ocr.pdfa", "sohoa.workers.pages", "sohoa.settings"} <= modules
     assert loaded(modules, NOT_FOR_OCR) == []
     assert loaded(modules, OURS_NOT_FOR_OCR) == []

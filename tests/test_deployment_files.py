@@ -15,8 +15,8 @@ from pydantic import ValidationError
 from typer.testing import CliRunner
 
 import sohoa
-from ingest.folder_config import load_watch_config
 from sohoa.cli import app
+from sohoa.ingest.folder_config import load_watch_config
 from sohoa.settings import Settings
 
 ROOT = Path(__file__).parents[1]

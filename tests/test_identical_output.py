@@ -14,15 +14,15 @@ from pathlib import Path
 import pikepdf
 from sqlalchemy import update
 
-from ocr.options import OcrOptions
-from storage.catalog import Catalog, DocumentRecord
-from storage.local_store import LocalStore
-from storage.models import Document
+from sohoa.ocr.options import OcrOptions
+from sohoa.storage.catalog import Catalog, DocumentRecord
+from sohoa.storage.local_store import LocalStore
+from sohoa.storage.models import Document
+from sohoa.workers.lifecycle import EmbeddedDigitiser, record_problem
+from sohoa.workers.pages import PageRunner
+from sohoa.workers.problems import Problem
+from sohoa.workers.submission import Submission
 from tests.images import blank_back, numbered_page, save_jpeg_pdf
-from workers.lifecycle import EmbeddedDigitiser, record_problem
-from workers.pages import PageRunner
-from workers.problems import Problem
-from workers.submission import Submission
 
 CODE = "000.00.20.H56-240101-0001"
 CREATED = datetime(2026, 3, 2, 8, 30, tzinfo=UTC)

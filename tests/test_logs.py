@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
+from sohoa.api.app import create_app
 from sohoa.logs import configure
 from tests.api.conftest import api_settings
 from tests.hot_folder_helpers import SOHOA, scan_pdf, watch_env
@@ -89,7 +89,7 @@ def test_a_server_error_is_in_the_access_log_with_its_traceback(
     with TestClient(app, raise_server_exceptions=False) as client:
         assert client.get("/boom").status_code == 500
     entries = [json.loads(line) for line in logs().splitlines()]
-    (access,) = [e for e in entries if e["logger"] == "api.access"]
+    (access,) = [e for e in entries if e["logger"] == "sohoa.api.access"]
     assert (access["status"], access["path"], access["level"]) == (500, "/boom", "ERROR")
     (handled,) = [e for e in entries if e["event"] == "unexpected error"]
     assert handled["error"] == "RuntimeError: a bug" and "in boom" in handled["traceback"]

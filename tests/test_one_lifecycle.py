@@ -23,7 +23,7 @@ import pytest
 from PIL import Image
 
 from sohoa.exit_codes import ExitCode
-from storage.catalog import Catalog
+from sohoa.storage.catalog import Catalog
 from tests import images
 from tests.api.conftest import Api, api_settings, running
 from tests.conftest import cli

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from ingest.page_count import PageCounts, compare_sheets
 from sohoa.exit_codes import ExitCode
+from sohoa.ingest.page_count import PageCounts, compare_sheets
 from tests import images
 from tests.conftest import Sohoa, stored_files
 

@@ -18,14 +18,14 @@ from pathlib import Path
 
 import pytest
 
-from ocr.assemble import DocumentResult
-from ocr.options import OcrOptions
-from ocr.pdfa import DocumentMetadata
+from sohoa.ocr.assemble import DocumentResult
+from sohoa.ocr.options import OcrOptions
+from sohoa.ocr.pdfa import DocumentMetadata
+from sohoa.workers.lifecycle import digitise_file
+from sohoa.workers.pages import PageRunner
+from sohoa.workers.problems import Problem
 from tests import images
 from tests.hot_folder_helpers import wait_for
-from workers.lifecycle import digitise_file
-from workers.pages import PageRunner
-from workers.problems import Problem
 
 PAGES = 6
 

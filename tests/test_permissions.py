@@ -18,13 +18,13 @@ from pathlib import Path
 
 import pytest
 
-from api.uploads import land
-from ingest.batch_report import write_report
-from ingest.quarantine import Origin, Quarantine
-from ingest.quarantine_reasons import why_failed
-from storage import permissions
-from storage.catalog import Catalog
-from storage.local_store import LocalStore
+from sohoa.api.uploads import land
+from sohoa.ingest.batch_report import write_report
+from sohoa.ingest.quarantine import Origin, Quarantine
+from sohoa.ingest.quarantine_reasons import why_failed
+from sohoa.storage import permissions
+from sohoa.storage.catalog import Catalog
+from sohoa.storage.local_store import LocalStore
 from tests.hot_folder_helpers import CODE, SOHOA, scan_pdf, watch_env
 
 

@@ -9,7 +9,7 @@ import signal
 from pathlib import Path
 
 from sohoa.exit_codes import ExitCode
-from storage.catalog import Catalog
+from sohoa.storage.catalog import Catalog
 from tests import images
 from tests.conftest import Sohoa
 from tests.hot_folder_helpers import CODE, documents, start_sohoa, wait_for

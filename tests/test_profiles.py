@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from scanner_profiles import Profile, ProfileError, available, load, load_all
 from sohoa.exit_codes import ExitCode
+from sohoa.scanner_profiles import Profile, ProfileError, available, load, load_all
 from tests import images
 from tests.conftest import Sohoa, stored_files
 

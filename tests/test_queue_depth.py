@@ -7,9 +7,9 @@ import math
 
 import pytest
 
+from sohoa.workers.queue_config import QueueConfig
+from sohoa.workers.queue_depth import queue_depth_reader
 from tests.conftest_services import free_ports
-from workers.queue_config import QueueConfig
-from workers.queue_depth import queue_depth_reader
 
 
 @pytest.mark.parametrize("scheme", ["amqp://guest:guest@", "redis://"])

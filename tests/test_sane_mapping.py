@@ -10,11 +10,11 @@ import pikepdf
 import pytest
 from PIL import Image
 
-from ingest.capture_errors import CaptureFailed
-from ingest.capture_file import pages_to_pdf
-from ingest.sane_options import choose_mode, choose_source, parse_options
-from ingest.scanimage import option_args
-from ocr.pdf_images import PageImage, find_page_image
+from sohoa.ingest.capture_errors import CaptureFailed
+from sohoa.ingest.capture_file import pages_to_pdf
+from sohoa.ingest.sane_options import choose_mode, choose_source, parse_options
+from sohoa.ingest.scanimage import option_args
+from sohoa.ocr.pdf_images import PageImage, find_page_image
 from tests import images
 
 #: Source and mode lists as the backends print them (`scanimage -d DEV -A`).

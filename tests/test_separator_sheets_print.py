@@ -24,9 +24,9 @@ import pikepdf
 import pytest
 from PIL import Image
 
-from ingest.separator_sheets import SheetLabel, separator_sheets_pdf
-from storage.catalog import Catalog
-from storage.codes import DossierCodeError, parse_dossier_code
+from sohoa.ingest.separator_sheets import SheetLabel, separator_sheets_pdf
+from sohoa.storage.catalog import Catalog
+from sohoa.storage.codes import DossierCodeError, parse_dossier_code
 from tests import images
 
 A = "000.00.20.H56-240101-0001"

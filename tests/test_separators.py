@@ -12,12 +12,12 @@ from pathlib import Path
 import pikepdf
 import pytest
 
-from ingest.parts import NO_LEADING_CODE, plan_parts, separators
-from ingest.separators import PageCodes, SeparatorProblem, classify
-from ingest.split import PageRange, as_pdf, write_part
-from ocr.images import load_pixels
-from ocr.options import OcrOptions
-from ocr.sources import SourceKind, inspect_source
+from sohoa.ingest.parts import NO_LEADING_CODE, plan_parts, separators
+from sohoa.ingest.separators import PageCodes, SeparatorProblem, classify
+from sohoa.ingest.split import PageRange, as_pdf, write_part
+from sohoa.ocr.images import load_pixels
+from sohoa.ocr.options import OcrOptions
+from sohoa.ocr.sources import SourceKind, inspect_source
 from tests import images
 from tests.conftest import corpus_truth
 from tests.separator_sheets import receipt_with_qr, separator_sheet

@@ -16,17 +16,18 @@ from pathlib import Path
 import pytest
 from typer.testing import Result
 
-from ingest.claim import claim
-from ingest.folder_config import FolderConfig
-from ingest.hot_file import Context
-from ingest.readiness import Timing
-from ingest.watch import Watcher
-from ocr.options import OcrOptions
 from sohoa.exit_codes import ExitCode
+from sohoa.ingest.claim import claim
+from sohoa.ingest.folder_config import FolderConfig
+from sohoa.ingest.hot_file import Context
+from sohoa.ingest.readiness import Timing
+from sohoa.ingest.watch import Watcher
+from sohoa.ocr.options import OcrOptions
 from sohoa.settings import Settings
+from sohoa.storage.catalog import Catalog
+from sohoa.storage.errors import StorageUnavailable
 from sohoa.watch_context import open_context
-from storage.catalog import Catalog
-from storage.errors import StorageUnavailable
+from sohoa.workers.submission import Outcome, Submission
 from tests.conftest import Sohoa
 from tests.hot_folder_helpers import (
     CODE,
@@ -36,7 +37,6 @@ from tests.hot_folder_helpers import (
     start_sohoa,
     wait_for,
 )
-from workers.submission import Outcome, Submission
 
 FAST = ("--settle", "0.3")
 

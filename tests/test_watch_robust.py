@@ -10,17 +10,17 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from ingest.claim import claim
-from ingest.folder_config import FolderConfig
-from ingest.hot_file import Context
-from ingest.readiness import Timing
-from ingest.watch import Watcher
-from ocr.options import OcrOptions
+from sohoa.ingest.claim import claim
+from sohoa.ingest.folder_config import FolderConfig
+from sohoa.ingest.hot_file import Context
+from sohoa.ingest.readiness import Timing
+from sohoa.ingest.watch import Watcher
+from sohoa.ocr.options import OcrOptions
 from sohoa.settings import Settings
 from sohoa.watch_context import open_context
+from sohoa.workers.submission import Outcome, Submission
 from tests import images
 from tests.hot_folder_helpers import CODE, SOHOA, documents, quarantine_notes, scan_pdf, watch_env
-from workers.submission import Outcome, Submission
 
 #: A scan name of 250 UTF-8 bytes: legal on ext4 and SMB, no room for a claim prefix.
 LONG_NAME = f"{CODE} " + "đơn đề nghị " * 15

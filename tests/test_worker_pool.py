@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from workers.worker_pool import RESTARTS_PER_MINUTE, run_pool
+from sohoa.workers.worker_pool import RESTARTS_PER_MINUTE, run_pool
 
 
 def finishes() -> None:

@@ -14,12 +14,12 @@ from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 
-from api.context import ApiContext
+from sohoa.api.context import ApiContext
 from sohoa.settings import Settings
-from web import errors
-from web.auth import check_csrf
-from web.context import WebContext
-from web.pages import (
+from sohoa.web import errors
+from sohoa.web.auth import check_csrf
+from sohoa.web.context import WebContext
+from sohoa.web.pages import (
     admin_keys,
     admin_users,
     archive,

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from storage.accounts import User
+from sohoa.storage.accounts import User
 
 
 @dataclass(frozen=True)

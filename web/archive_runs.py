@@ -21,16 +21,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from ingest.batch_report import ReportRow, Summary, write_report
-from ingest.quarantine import Quarantine
-from scanner_profiles import load as load_profile
 from sohoa.clock import utc_now, vietnam_time
 from sohoa.exit_codes import ExitCode
 from sohoa.failures import describe
+from sohoa.ingest.batch_report import ReportRow, Summary, write_report
+from sohoa.ingest.quarantine import Quarantine
+from sohoa.scanner_profiles import load as load_profile
 from sohoa.settings import Settings
-from storage.catalog import Catalog
-from storage.objects import ObjectStore
-from storage.permissions import make_dir
+from sohoa.storage.catalog import Catalog
+from sohoa.storage.objects import ObjectStore
+from sohoa.storage.permissions import make_dir
 
 log = logging.getLogger(__name__)
 
@@ -193,8 +193,8 @@ class BatchRunner:
                 log.exception("web batch report not written", extra={"run": run.id})
 
     def _batch(self, run: BatchRun, folder: Path, store: ObjectStore, catalog: Catalog) -> None:
-        from ingest.batch import Batch, BatchHooks, collect_files, count_pages, links_outside
-        from workers.lifecycle import open_digitiser
+        from sohoa.ingest.batch import Batch, BatchHooks, collect_files, count_pages, links_outside
+        from sohoa.workers.lifecycle import open_digitiser
 
         settings = self.settings
         files = collect_files([folder])
@@ -228,8 +228,8 @@ class BatchRunner:
 
 def explain(error: BaseException) -> tuple[int, str, str] | None:
     """How a part's failure reads (as `sohoa batch` says it); None for a bug."""
-    from ingest.batch import PartProblem
-    from ingest.links import LinkOutside
+    from sohoa.ingest.batch import PartProblem
+    from sohoa.ingest.links import LinkOutside
 
     if isinstance(error, (PartProblem, LinkOutside)):
         return int(ExitCode.BAD_INPUT), error.vi, error.en

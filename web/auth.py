@@ -20,10 +20,10 @@ from fastapi.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from sohoa.i18n import N_
-from storage.accounts import ROLES, Role, User
-from web.context import web_of
-from web.errors import Forbidden, SignInRequired
-from web.units import covers
+from sohoa.storage.accounts import ROLES, Role, User
+from sohoa.web.context import web_of
+from sohoa.web.errors import Forbidden, SignInRequired
+from sohoa.web.units import covers
 
 SESSION_COOKIE = "sohoa_session"
 #: Before signing in there is no session: the login form's token is this cookie's value.

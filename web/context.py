@@ -12,11 +12,11 @@ from datetime import timedelta
 
 from fastapi import Request
 
-from api.backends import Backends, BackendUnavailable
+from sohoa.api.backends import Backends, BackendUnavailable
 from sohoa.settings import Settings
-from storage.accounts import Accounts
-from storage.catalog import Catalog
-from storage.web_sessions import LoginThrottle, WebSessions
+from sohoa.storage.accounts import Accounts
+from sohoa.storage.catalog import Catalog
+from sohoa.storage.web_sessions import LoginThrottle, WebSessions
 
 
 class WebUnavailable(Exception):

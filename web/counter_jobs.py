@@ -15,11 +15,11 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 from urllib.parse import quote
 
-from ingest.page_count import PageCounts, Reconciliation, compare_sheets
-from storage.catalog import Catalog, DocumentRecord
-from storage.events import events_for
-from storage.jobs import JobBook, JobRecord
-from workers.lifecycle import problem_of_job
+from sohoa.ingest.page_count import PageCounts, Reconciliation, compare_sheets
+from sohoa.storage.catalog import Catalog, DocumentRecord
+from sohoa.storage.events import events_for
+from sohoa.storage.jobs import JobBook, JobRecord
+from sohoa.workers.lifecycle import problem_of_job
 
 #: Jobs of one submission are named in the page's URL: at most this many.
 MAX_JOBS = 50

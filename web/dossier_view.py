@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import Any
 
 from sohoa.i18n import N_
-from storage.catalog import Catalog, DocumentRecord
-from storage.events import Event, events_for
-from storage.objects import ObjectStore
-from storage.versions import VersionRecord, versions
-from workers.thumbnails import thumb_key
+from sohoa.storage.catalog import Catalog, DocumentRecord
+from sohoa.storage.events import Event, events_for
+from sohoa.storage.objects import ObjectStore
+from sohoa.storage.versions import VersionRecord, versions
+from sohoa.workers.thumbnails import thumb_key
 
 #: Event types as people read them.
 EVENT_LABELS = {

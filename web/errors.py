@@ -15,9 +15,9 @@ from starlette.exceptions import HTTPException
 from starlette.responses import RedirectResponse, Response
 
 from sohoa.i18n import N_
-from web.context import WebUnavailable
-from web.lang import translate
-from web.templating import render
+from sohoa.web.context import WebUnavailable
+from sohoa.web.lang import translate
+from sohoa.web.templating import render
 
 Handler = Callable[[Request, Exception], Awaitable[Response] | Response]
 #: Paths that belong to the API (JSON errors), not to the pages.

@@ -14,14 +14,14 @@ from urllib.parse import urlencode
 from fastapi import Request
 from sqlalchemy import select
 
-from register.parse import parse_date
-from register.units import unit_names
 from sohoa.clock import utc_now, vietnam_time
-from storage.accounts import User
-from storage.register_models import UnitRow
-from web.context import web_of
-from web.errors import Forbidden
-from web.units import units_below
+from sohoa.register.parse import parse_date
+from sohoa.register.units import unit_names
+from sohoa.storage.accounts import User
+from sohoa.storage.register_models import UnitRow
+from sohoa.web.context import web_of
+from sohoa.web.errors import Forbidden
+from sohoa.web.units import units_below
 
 
 @dataclass(frozen=True)

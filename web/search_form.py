@@ -17,8 +17,8 @@ from urllib.parse import urlencode
 from starlette.datastructures import QueryParams
 
 from sohoa.i18n import N_
-from storage.codes import normalise_code_text
-from storage.search import MAX_LIMIT, parse_day
+from sohoa.storage.codes import normalise_code_text
+from sohoa.storage.search import MAX_LIMIT, parse_day
 
 #: Results on one page.
 PER_PAGE = 20

@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from sohoa import i18n
-from web.lang import LANG_COOKIE, LANG_MAX_AGE, request_lang
+from sohoa.web.lang import LANG_COOKIE, LANG_MAX_AGE, request_lang
 
 TEMPLATES = Path(__file__).with_name("templates")
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from fastapi import Request
 
-from register import units as register_units
-from web.context import web_of
+from sohoa.register import units as register_units
+from sohoa.web.context import web_of
 
 
 def units_below(request: Request, unit: str) -> set[str]:

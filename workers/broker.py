@@ -13,8 +13,8 @@ from urllib.parse import urlsplit
 import dramatiq
 from dramatiq.middleware import AgeLimit, Retries, ShutdownNotifications, TimeLimit
 
-from storage.errors import BadReference
-from workers.queue_config import QueueConfig
+from sohoa.storage.errors import BadReference
+from sohoa.workers.queue_config import QueueConfig
 
 BROKER_FORMS = "amqp://user:pass@host:5672/vhost or redis://host:6379/0"
 

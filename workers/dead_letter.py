@@ -16,12 +16,12 @@ from typing import Any
 import dramatiq
 from dramatiq.middleware import Middleware
 
-from storage.catalog import Catalog
-from storage.jobs import ACTIVE, JobBook
-from storage.objects import ObjectStore
-from workers.lifecycle import named, record_problem, release_inbox
-from workers.metrics import record_failure
-from workers.problems import Problem, problem_or_unexpected
+from sohoa.storage.catalog import Catalog
+from sohoa.storage.jobs import ACTIVE, JobBook
+from sohoa.storage.objects import ObjectStore
+from sohoa.workers.lifecycle import named, record_problem, release_inbox
+from sohoa.workers.metrics import record_failure
+from sohoa.workers.problems import Problem, problem_or_unexpected
 
 log = logging.getLogger(__name__)
 

@@ -10,9 +10,9 @@ Outbox order, so nothing is lost and nothing is done twice:
 
 Usage (stable)::
 
-    from workers.jobs import submit
-    from workers.queue import JobQueue
-    from workers.queue_config import QueueConfig
+    from sohoa.workers.jobs import submit
+    from sohoa.workers.queue import JobQueue
+    from sohoa.workers.queue_config import QueueConfig
 
     with JobQueue(QueueConfig(broker_url="redis://127.0.0.1:6379/0")) as queue:
         job_id = submit(submission, store=store, catalog=catalog, options=options, queue=queue)
@@ -26,14 +26,14 @@ from dataclasses import dataclass
 
 from dramatiq.errors import DramatiqError
 
-from ocr.options import OcrOptions
-from storage.catalog import Catalog
-from storage.jobs import ACTIVE, JobBook, NewJob
-from storage.objects import ObjectStore
-from workers import trail
-from workers.queue import JobQueue
-from workers.submission import Submission
-from workers.wire import inbox_key, options_to_json
+from sohoa.ocr.options import OcrOptions
+from sohoa.storage.catalog import Catalog
+from sohoa.storage.jobs import ACTIVE, JobBook, NewJob
+from sohoa.storage.objects import ObjectStore
+from sohoa.workers import trail
+from sohoa.workers.queue import JobQueue
+from sohoa.workers.submission import Submission
+from sohoa.workers.wire import inbox_key, options_to_json
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +103,7 @@ def enqueue(
     )
     if stored:  # a duplicate: its own job, done with nothing assembled (as the embedded API
         # records it), so `/jobs/{id}` answers duplicate as the 202 did (assemblies == 0)
-        from workers.lifecycle import release_inbox
+        from sohoa.workers.lifecycle import release_inbox
 
         done = book.create(new, status="done")
         release_inbox(store, book, submission.source_sha256)  # uploaded again for nothing

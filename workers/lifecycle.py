@@ -35,19 +35,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from ocr.errors import InputRejected
-from ocr.options import OcrOptions
-from storage.catalog import Catalog, DocumentRecord
-from storage.claims import new_owner
-from storage.jobs import JobBook, JobRecord
-from storage.objects import ObjectStore
-from workers import metrics, trail
-from workers.pages import PageRunner, Progress
-from workers.problems import Problem, problem_or_unexpected
-from workers.queue_config import QueueConfig
-from workers.single_file import digitise_file
-from workers.storing import document_metadata, store_document
-from workers.submission import Outcome, Submission
+from sohoa.ocr.errors import InputRejected
+from sohoa.ocr.options import OcrOptions
+from sohoa.storage.catalog import Catalog, DocumentRecord
+from sohoa.storage.claims import new_owner
+from sohoa.storage.jobs import JobBook, JobRecord
+from sohoa.storage.objects import ObjectStore
+from sohoa.workers import metrics, trail
+from sohoa.workers.pages import PageRunner, Progress
+from sohoa.workers.problems import Problem, problem_or_unexpected
+from sohoa.workers.queue_config import QueueConfig
+from sohoa.workers.single_file import digitise_file
+from sohoa.workers.storing import document_metadata, store_document
+from sohoa.workers.submission import Outcome, Submission
 
 __all__ = [
     "Digitiser",
@@ -190,7 +190,7 @@ class QueuedDigitiser:
     """Hands each submission to the deployment's queue and follows its job to the end."""
 
     def __init__(self, store: ObjectStore, catalog: Catalog, config: QueueConfig) -> None:
-        from workers.queue import JobQueue
+        from sohoa.workers.queue import JobQueue
 
         self.store = store
         self.catalog = catalog
@@ -202,7 +202,7 @@ class QueuedDigitiser:
 
     def submit(self, submission: Submission, options: OcrOptions) -> Handed:
         """Upload the source and queue it (see workers.jobs.enqueue); ``finish`` waits."""
-        from workers.jobs import enqueue
+        from sohoa.workers.jobs import enqueue
 
         job_id = enqueue(
             submission,
@@ -288,7 +288,7 @@ def problem_of_job(job: JobRecord) -> Problem:
 def release_inbox(store: ObjectStore, book: JobBook, source_sha256: str) -> None:
     """Remove the source's ``inbox/<sha256>`` copy once nothing may need it any more: its
     document is stored and verified, or rejected, and no job for the same source is active."""
-    from workers.wire import inbox_key
+    from sohoa.workers.wire import inbox_key
 
     if book.active_for_source(source_sha256) == 0:
         store.delete(inbox_key(source_sha256))

@@ -18,8 +18,8 @@ from collections.abc import Callable
 
 from prometheus_client import Counter, Gauge, Histogram
 
-from workers.problems import Problem, problem_or_unexpected
-from workers.submission import Outcome
+from sohoa.workers.problems import Problem, problem_or_unexpected
+from sohoa.workers.submission import Outcome
 
 PAGES = Counter(
     "sohoa_pages_processed",

@@ -19,8 +19,8 @@ from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from types import TracebackType
 
-from ocr.page import PageJob, PageResult, process_page
-from workers.problems import Problem
+from sohoa.ocr.page import PageJob, PageResult, process_page
+from sohoa.workers.problems import Problem
 
 Progress = Callable[[int, int], None]
 

@@ -17,9 +17,9 @@ import sys
 from enum import IntEnum
 from typing import Any
 
-from ocr.errors import InputRejected, Reason, ToolMissing
-from storage.codes import DossierCodeError
-from storage.errors import (
+from sohoa.ocr.errors import InputRejected, Reason, ToolMissing
+from sohoa.storage.codes import DossierCodeError
+from sohoa.storage.errors import (
     BadReference,
     ChecksumMismatch,
     ObjectNotFound,

@@ -12,10 +12,10 @@ from typing import Any
 
 import dramatiq
 
-from ocr.errors import InputRejected, ToolMissing
-from workers import queue_steps
-from workers.broker import build_broker
-from workers.queue_config import QueueConfig
+from sohoa.ocr.errors import InputRejected, ToolMissing
+from sohoa.workers import queue_steps
+from sohoa.workers.broker import build_broker
+from sohoa.workers.queue_config import QueueConfig
 
 DOCUMENT, PAGE, ASSEMBLE = "documents", "pages", "assemble"
 

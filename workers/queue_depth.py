@@ -14,7 +14,7 @@ import math
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from workers.queue_config import QueueConfig
+from sohoa.workers.queue_config import QueueConfig
 
 log = logging.getLogger(__name__)
 

@@ -25,19 +25,19 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Protocol
 
-from ocr.assemble import assemble
-from ocr.page import PageJob, PageResult, process_page
-from ocr.sources import SourceInfo, SourceKind, inspect_source
-from storage.catalog import Catalog
-from storage.errors import ObjectExists
-from storage.files import sha256_file
-from storage.jobs import JobBook, JobRecord
-from storage.objects import ObjectStore
-from workers import metrics, trail
-from workers.lifecycle import release_inbox
-from workers.source_cache import SourceCache
-from workers.storing import document_metadata, store_document
-from workers.wire import (
+from sohoa.ocr.assemble import assemble
+from sohoa.ocr.page import PageJob, PageResult, process_page
+from sohoa.ocr.sources import SourceInfo, SourceKind, inspect_source
+from sohoa.storage.catalog import Catalog
+from sohoa.storage.errors import ObjectExists
+from sohoa.storage.files import sha256_file
+from sohoa.storage.jobs import JobBook, JobRecord
+from sohoa.storage.objects import ObjectStore
+from sohoa.workers import metrics, trail
+from sohoa.workers.lifecycle import release_inbox
+from sohoa.workers.source_cache import SourceCache
+from sohoa.workers.storing import document_metadata, store_document
+from sohoa.workers.wire import (
     options_from_json,
     page_info_from_json,
     page_info_to_json,

@@ -14,8 +14,8 @@ import threading
 from dataclasses import dataclass
 from datetime import timedelta
 
-from storage.jobs import JobBook
-from workers.queue import JobQueue
+from sohoa.storage.jobs import JobBook
+from sohoa.workers.queue import JobQueue
 
 log = logging.getLogger(__name__)
 

@@ -29,22 +29,22 @@ from typing import Any
 
 import pikepdf
 
-from ocr.assemble import DocumentResult
-from ocr.errors import InputRejected
-from ocr.options import OcrOptions
-from ocr.pdfa import save_pdfa
-from storage.catalog import Catalog, DocumentRecord
-from storage.events import try_record_event
-from storage.files import sha256_file
-from storage.keeping import keep_stored
-from storage.keys import TEXT_SUFFIX, sidecar_key
-from storage.objects import ObjectStore
-from storage.versions import NewVersion, VersionRecord, add_version, version_key, versions
-from workers.lifecycle import digitise_file, named
-from workers.pages import PageRunner
-from workers.problems import ExitCode, Problem, problem_or_unexpected
-from workers.storing import document_metadata
-from workers.thumbnails import store_thumbnails
+from sohoa.ocr.assemble import DocumentResult
+from sohoa.ocr.errors import InputRejected
+from sohoa.ocr.options import OcrOptions
+from sohoa.ocr.pdfa import save_pdfa
+from sohoa.storage.catalog import Catalog, DocumentRecord
+from sohoa.storage.events import try_record_event
+from sohoa.storage.files import sha256_file
+from sohoa.storage.keeping import keep_stored
+from sohoa.storage.keys import TEXT_SUFFIX, sidecar_key
+from sohoa.storage.objects import ObjectStore
+from sohoa.storage.versions import NewVersion, VersionRecord, add_version, version_key, versions
+from sohoa.workers.lifecycle import digitise_file, named
+from sohoa.workers.pages import PageRunner
+from sohoa.workers.problems import ExitCode, Problem, problem_or_unexpected
+from sohoa.workers.storing import document_metadata
+from sohoa.workers.thumbnails import store_thumbnails
 
 __all__ = [
     "STICKY_NOTE",

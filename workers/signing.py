@@ -20,16 +20,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from ocr.assemble import DocumentResult
-from register.units import dossier_unit, units_above
-from signing.config import SigningConfig, UnitPolicy
-from signing.keys import SigningKeyError
-from signing.pades import TimestampFailed, sign_pdf
-from signing.verify import Verification, check_plain_pdfa, verify_pdf
-from storage.catalog import DocumentRecord
-from storage.database import SessionSource
-from storage.objects import ObjectStore
-from workers.problems import Problem
+from sohoa.ocr.assemble import DocumentResult
+from sohoa.register.units import dossier_unit, units_above
+from sohoa.signing.config import SigningConfig, UnitPolicy
+from sohoa.signing.keys import SigningKeyError
+from sohoa.signing.pades import TimestampFailed, sign_pdf
+from sohoa.signing.verify import Verification, check_plain_pdfa, verify_pdf
+from sohoa.storage.catalog import DocumentRecord
+from sohoa.storage.database import SessionSource
+from sohoa.storage.objects import ObjectStore
+from sohoa.workers.problems import Problem
 
 log = logging.getLogger(__name__)
 

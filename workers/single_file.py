@@ -11,12 +11,12 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from ocr.assemble import DocumentResult, assemble
-from ocr.options import OcrOptions
-from ocr.page import PageJob
-from ocr.pdfa import DocumentMetadata
-from ocr.sources import inspect_source
-from workers.pages import PageRunner, Progress
+from sohoa.ocr.assemble import DocumentResult, assemble
+from sohoa.ocr.options import OcrOptions
+from sohoa.ocr.page import PageJob
+from sohoa.ocr.pdfa import DocumentMetadata
+from sohoa.ocr.sources import inspect_source
+from sohoa.workers.pages import PageRunner, Progress
 
 
 def digitise_file(

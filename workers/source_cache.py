@@ -10,8 +10,8 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from storage.errors import ChecksumMismatch
-from storage.objects import ObjectStore
+from sohoa.storage.errors import ChecksumMismatch
+from sohoa.storage.objects import ObjectStore
 
 DEFAULT_KEEP = 8
 

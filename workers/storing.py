@@ -10,15 +10,15 @@ import json
 import logging
 from pathlib import Path
 
-from ocr.assemble import DocumentResult
-from ocr.pdfa import DocumentMetadata
-from storage.catalog import DocumentRecord, DroppedPage, StoredDocument
-from storage.errors import ObjectExists
-from storage.files import sha256_file
-from storage.keys import DROPPED_SUFFIX, TEXT_SUFFIX, sidecar_key
-from storage.objects import ObjectStore, StoredObject
-from workers.signing import sign_for_storage
-from workers.thumbnails import store_thumbnails
+from sohoa.ocr.assemble import DocumentResult
+from sohoa.ocr.pdfa import DocumentMetadata
+from sohoa.storage.catalog import DocumentRecord, DroppedPage, StoredDocument
+from sohoa.storage.errors import ObjectExists
+from sohoa.storage.files import sha256_file
+from sohoa.storage.keys import DROPPED_SUFFIX, TEXT_SUFFIX, sidecar_key
+from sohoa.storage.objects import ObjectStore, StoredObject
+from sohoa.workers.signing import sign_for_storage
+from sohoa.workers.thumbnails import store_thumbnails
 
 log = logging.getLogger(__name__)
 

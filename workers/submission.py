@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from ocr.assemble import DocumentResult
-from storage.catalog import DocumentRecord
+from sohoa.ocr.assemble import DocumentResult
+from sohoa.storage.catalog import DocumentRecord
 
 
 @dataclass(frozen=True)

@@ -28,8 +28,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from storage.files import sha256_file
-from storage.objects import ObjectStore
+from sohoa.storage.files import sha256_file
+from sohoa.storage.objects import ObjectStore
 
 log = logging.getLogger(__name__)
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from ocr.assemble import DocumentResult
-from storage.catalog import Catalog, DocumentRecord
-from storage.events import try_record_event
-from storage.objects import ObjectStore
-from workers.problems import Problem
+from sohoa.ocr.assemble import DocumentResult
+from sohoa.storage.catalog import Catalog, DocumentRecord
+from sohoa.storage.events import try_record_event
+from sohoa.storage.objects import ObjectStore
+from sohoa.workers.problems import Problem
 
 #: The actor of steps no person or API key took directly (embedded page workers, CLI).
 SYSTEM = "system"
@@ -63,7 +63,7 @@ def kept(store: ObjectStore, catalog: Catalog, record: DocumentRecord, actor: st
     """After ``mark_stored``: objects listed, retention set and locked, second copy made
     (storage.keeping.keep_stored), ``stored``/``copied`` recorded. Never raises: the
     document is stored; what could not be kept now is caught up by ``sohoa audit``."""
-    from storage.keeping import keep_stored
+    from sohoa.storage.keeping import keep_stored
 
     try:
         keep_stored(store, catalog, record, actor=actor)

@@ -25,8 +25,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from sohoa.clock import utc_now
-from storage.database import SessionSource
-from storage.webhook_models import WebhookDeliveryRow, WebhookRow
+from sohoa.storage.database import SessionSource
+from sohoa.storage.webhook_models import WebhookDeliveryRow, WebhookRow
 
 log = logging.getLogger(__name__)
 

@@ -10,9 +10,9 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
-from ocr.options import OcrOptions
-from ocr.page import PageResult
-from ocr.sources import PageInfo
+from sohoa.ocr.options import OcrOptions
+from sohoa.ocr.page import PageResult
+from sohoa.ocr.sources import PageInfo
 
 
 def options_to_json(options: OcrOptions) -> dict[str, Any]:

@@ -17,9 +17,9 @@ from contextlib import contextmanager
 
 from prometheus_client import start_http_server
 
-from workers.metrics import watch_queue_depth
-from workers.queue_config import QueueConfig
-from workers.queue_depth import queue_depth_reader
+from sohoa.workers.metrics import watch_queue_depth
+from sohoa.workers.queue_config import QueueConfig
+from sohoa.workers.queue_depth import queue_depth_reader
 
 log = logging.getLogger(__name__)
 

@@ -16,16 +16,16 @@ from types import FrameType
 import dramatiq
 from dramatiq.middleware import Retries
 
-from storage.catalog import Catalog
-from storage.jobs import JobBook
-from storage.objects import ObjectStore
-from workers.dead_letter import DeadLetters
-from workers.queue import JobQueue, install_context
-from workers.queue_config import QueueConfig
-from workers.queue_steps import WorkerContext
-from workers.resend_stuck import resend_stuck_forever
-from workers.source_cache import SourceCache
-from workers.webhooks import DeliveryLoop
+from sohoa.storage.catalog import Catalog
+from sohoa.storage.jobs import JobBook
+from sohoa.storage.objects import ObjectStore
+from sohoa.workers.dead_letter import DeadLetters
+from sohoa.workers.queue import JobQueue, install_context
+from sohoa.workers.queue_config import QueueConfig
+from sohoa.workers.queue_steps import WorkerContext
+from sohoa.workers.resend_stuck import resend_stuck_forever
+from sohoa.workers.source_cache import SourceCache
+from sohoa.workers.webhooks import DeliveryLoop
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from storage.tables import metadata
+from sohoa.storage.tables import metadata
 
 
 def _run(connection: Connection) -> None:

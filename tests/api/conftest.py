@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
+from sohoa.api.app import create_app
 from sohoa.settings import Settings
-from storage.api_keys import ApiKeyStore
+from sohoa.storage.api_keys import ApiKeyStore
 from tests.images import DPI, text_page
 
 CODE = "000.00.20.H56-240101-0001"

@@ -6,7 +6,7 @@ import hashlib
 import sqlite3
 from pathlib import Path
 
-from storage.api_keys import ApiKeyStore
+from sohoa.storage.api_keys import ApiKeyStore
 from tests.api.conftest import API, CODE, Api, api_settings, running
 
 #: The only paths answered without a key: probes, metrics and the published schema.
@@ -91,7 +91,7 @@ def test_keys_are_not_stored_in_clear(tmp_path: Path) -> None:
 
 def test_pepper_is_part_of_the_hash(tmp_path: Path) -> None:
     """A copy of the database alone cannot check keys: the pepper lives outside it."""
-    from storage.catalog import Catalog
+    from sohoa.storage.catalog import Catalog
 
     with Catalog.open(f"sqlite:///{tmp_path / 'c.sqlite3'}") as catalog:
         token = ApiKeyStore(catalog, "one").create("k", "read").token

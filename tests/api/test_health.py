@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-import workers.pages
+from sohoa.workers import pages as worker_pages
 from tests.api.conftest import API, CODE, Api, api_settings, running
 from tests.hot_folder_helpers import wait_for
 
@@ -115,7 +115,7 @@ def test_a_killed_page_worker_does_not_fail_later_uploads(tmp_path: Path, page_p
         pool = runner._pool
         wait_for(lambda: bool(pool._broken), "the pool to notice its dead worker")
         with pytest.MonkeyPatch.context() as patch:  # the machine cannot start processes any more
-            patch.setattr(workers.pages, "ProcessPoolExecutor", _cannot_fork)
+            patch.setattr(worker_pages, "ProcessPoolExecutor", _cannot_fork)
             ready = api.client.get("/readyz")
         assert ready.status_code == 503
         assert "page workers cannot be started" in ready.json()["reason"]

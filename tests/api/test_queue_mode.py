@@ -8,12 +8,12 @@ from pathlib import Path
 from dramatiq.brokers.stub import StubBroker
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from api.backends import Backends
-from api.queue_submitter import QueueSubmitter
+from sohoa.api.app import create_app
+from sohoa.api.backends import Backends
+from sohoa.api.queue_submitter import QueueSubmitter
 from sohoa.settings import Settings
+from sohoa.workers.queue import JobQueue
 from tests.api.conftest import API, CODE, Api, api_settings
-from workers.queue import JobQueue
 
 
 def test_upload_is_queued_and_followed_through_the_job_book(tmp_path: Path, page_png: Path) -> None:

@@ -29,7 +29,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from api.app import create_app
+from sohoa.api.app import create_app
 from tests.api.conftest import CODE, api_settings
 
 EXAMPLES = 30

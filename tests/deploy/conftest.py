@@ -9,12 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from ingest.submit import make_submission
-from ocr.options import OcrOptions
-from storage.catalog import Catalog
-from storage.jobs import JobBook, JobRecord
-from storage.objects import ObjectStore
-from storage.store_url import open_store
+from sohoa.ingest.submit import make_submission
+from sohoa.ocr.options import OcrOptions
+from sohoa.storage.catalog import Catalog
+from sohoa.storage.jobs import JobBook, JobRecord
+from sohoa.storage.objects import ObjectStore
+from sohoa.storage.store_url import open_store
+from sohoa.workers.jobs import submit
+from sohoa.workers.queue import JobQueue
+from sohoa.workers.queue_config import QueueConfig
 from tests.conftest_services import S3Server, _ensure_postgres_running, postgres_db
 from tests.deploy.services import (
     Gate,
@@ -27,9 +30,6 @@ from tests.deploy.services import (
     wait_until,
 )
 from tests.images import numbered_page, save_jpeg_pdf
-from workers.jobs import submit
-from workers.queue import JobQueue
-from workers.queue_config import QueueConfig
 
 #: Short backoff and Redis heartbeat so that retries and redeliveries happen within seconds.
 FAST = {

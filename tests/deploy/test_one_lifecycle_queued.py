@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from ocr.errors import InputRejected, Reason
 from sohoa.exit_codes import ExitCode
-from storage.catalog import DocumentRecord
+from sohoa.ocr.errors import InputRejected, Reason
+from sohoa.storage.catalog import DocumentRecord
+from sohoa.workers.wire import inbox_key
 from tests.api.conftest import running
 from tests.conftest_services import S3Server
 from tests.deploy.conftest import Deployment
@@ -37,7 +38,6 @@ from tests.test_one_lifecycle import (
     through_process,
     upload_each,
 )
-from workers.wire import inbox_key
 
 pytestmark = [pytest.mark.deploy, pytest.mark.s3, pytest.mark.postgres]
 

@@ -18,12 +18,12 @@ from pathlib import Path
 import pikepdf
 import pytest
 
-from ocr.options import OcrOptions
+from sohoa.ocr.options import OcrOptions
+from sohoa.workers.resend_stuck import resend_stuck
+from sohoa.workers.wire import page_result_key
 from tests.conftest_services import S3Server
 from tests.deploy.conftest import Deployment
 from tests.deploy.services import SOHOA, RedisServer, RestartableS3, wait_until
-from workers.resend_stuck import resend_stuck
-from workers.wire import page_result_key
 
 pytestmark = [pytest.mark.deploy, pytest.mark.s3, pytest.mark.postgres]
 

@@ -14,13 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from ocr.page import PageJob, PageResult
-from storage.catalog import Catalog
-from storage.jobs import JobBook, NewJob
-from storage.local_store import LocalStore
-from workers import queue_steps
-from workers.queue_steps import WorkerContext, run_document, run_page
-from workers.wire import page_result_key
+from sohoa.ocr.page import PageJob, PageResult
+from sohoa.storage.catalog import Catalog
+from sohoa.storage.jobs import JobBook, NewJob
+from sohoa.storage.local_store import LocalStore
+from sohoa.workers import queue_steps
+from sohoa.workers.queue_steps import WorkerContext, run_document, run_page
+from sohoa.workers.wire import page_result_key
 
 
 @dataclass

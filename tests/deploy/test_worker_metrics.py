@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from ocr.options import OcrOptions
+from sohoa.ocr.options import OcrOptions
 from tests.conftest_services import S3Server, free_ports
 from tests.deploy.conftest import Deployment
 from tests.deploy.services import wait_until

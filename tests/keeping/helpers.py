@@ -11,10 +11,10 @@ import hashlib
 import secrets
 from pathlib import Path
 
-from storage.catalog import Catalog, DocumentRecord, StoredDocument
-from storage.keeping import keep_stored
-from storage.keys import TEXT_SUFFIX, sidecar_key
-from storage.objects import ObjectStore
+from sohoa.storage.catalog import Catalog, DocumentRecord, StoredDocument
+from sohoa.storage.keeping import keep_stored
+from sohoa.storage.keys import TEXT_SUFFIX, sidecar_key
+from sohoa.storage.objects import ObjectStore
 
 CODE = "000.00.20.H56-240101-0001"
 

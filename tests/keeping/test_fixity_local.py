@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from sohoa.exit_codes import ExitCode
-from storage.catalog import Catalog
-from storage.events import events_for
-from storage.keys import TEXT_SUFFIX, sidecar_key
-from storage.local_store import LocalStore
+from sohoa.storage.catalog import Catalog
+from sohoa.storage.events import events_for
+from sohoa.storage.keys import TEXT_SUFFIX, sidecar_key
+from sohoa.storage.local_store import LocalStore
 from tests.conftest import Sohoa
 from tests.keeping.helpers import CODE, store_doc
 
@@ -79,7 +79,7 @@ def test_an_interrupted_audit_resumes_where_it_stopped(
 
 
 def test_the_throttle_keeps_under_both_rates() -> None:
-    from storage.fixity import Throttle
+    from sohoa.storage.fixity import Throttle
 
     now = [0.0]
     slept: list[float] = []

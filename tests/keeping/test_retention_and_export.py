@@ -14,14 +14,14 @@ from minio.error import S3Error
 
 from bench.services import WeedS3
 from sohoa.clock import utc_now
-from storage.catalog import Catalog
-from storage.errors import RetentionRefused
-from storage.events import events_for
-from storage.keeping import Keeper, RetentionPolicy, delete_document
-from storage.local_store import LocalStore
-from storage.models import Document
-from storage.s3_store import S3Config, S3Store
-from storage.transfer import export_dossier
+from sohoa.storage.catalog import Catalog
+from sohoa.storage.errors import RetentionRefused
+from sohoa.storage.events import events_for
+from sohoa.storage.keeping import Keeper, RetentionPolicy, delete_document
+from sohoa.storage.local_store import LocalStore
+from sohoa.storage.models import Document
+from sohoa.storage.s3_store import S3Config, S3Store
+from sohoa.storage.transfer import export_dossier
 from tests.conftest_services import started
 from tests.keeping.helpers import CODE, store_doc
 

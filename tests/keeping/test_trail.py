@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from storage.database import Database
-from storage.events import record_event
+from sohoa.storage.database import Database
+from sohoa.storage.events import record_event
 from tests import images
 from tests.api.conftest import API, api_settings, running
 from tests.conftest import cli

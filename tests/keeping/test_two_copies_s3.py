@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 
 from bench.services import WeedS3
-from storage.catalog import Catalog
-from storage.events import events_for
-from storage.fixity import audit
-from storage.keeping import Keeper, pending_replication
-from storage.objects import ObjectStore
-from storage.s3_store import S3Config, S3Store
+from sohoa.storage.catalog import Catalog
+from sohoa.storage.events import events_for
+from sohoa.storage.fixity import audit
+from sohoa.storage.keeping import Keeper, pending_replication
+from sohoa.storage.objects import ObjectStore
+from sohoa.storage.s3_store import S3Config, S3Store
 from tests.conftest_services import started
 from tests.keeping.helpers import store_doc
 

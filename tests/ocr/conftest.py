@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ocr.assemble import DocumentResult
+from sohoa.ocr.assemble import DocumentResult
 from tests import images
 from tests.conftest import Digitise
 

@@ -11,9 +11,9 @@ import pikepdf.pdfa
 import pytest
 from PIL import Image
 
-from ocr.assemble import DocumentResult
-from ocr.blank import blank_reason
-from scanner_profiles import load as load_profile
+from sohoa.ocr.assemble import DocumentResult
+from sohoa.ocr.blank import blank_reason
+from sohoa.scanner_profiles import load as load_profile
 from sohoa.settings import Settings
 from tests import images
 from tests.conftest import Digitise, corpus_truth, pdftotext

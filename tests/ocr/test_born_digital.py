@@ -10,7 +10,7 @@ import pikepdf
 import pikepdf.pdfa
 import pytest
 
-from ocr.assemble import DocumentResult
+from sohoa.ocr.assemble import DocumentResult
 from tests import born_digital, images
 from tests.conftest import Digitise, pdftotext
 

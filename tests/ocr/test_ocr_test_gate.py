@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from ocr import tesseract
+from sohoa.ocr import tesseract
 from tests import images
 
 DEADLINE_S = 120.0

@@ -7,12 +7,12 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from ocr.options import OcrOptions
-from ocr.page import PageJob, PageResult, process_page
-from ocr.sources import inspect_source
-from ocr.straighten import estimate_skew
+from sohoa.ocr.options import OcrOptions
+from sohoa.ocr.page import PageJob, PageResult, process_page
+from sohoa.ocr.sources import inspect_source
+from sohoa.ocr.straighten import estimate_skew
+from sohoa.workers.pages import PageRunner
 from tests import images
-from workers.pages import PageRunner
 
 
 def process_only_page(source: Path, workdir: Path, options: OcrOptions | None = None) -> PageResult:

@@ -22,8 +22,8 @@ import pytest
 from PIL import Image, TiffImagePlugin
 
 from bench.bombs import BOMBS, refuse
-from ocr.stream_bounds import StreamBomb, check_image
 from sohoa.exit_codes import ExitCode
+from sohoa.ocr.stream_bounds import StreamBomb, check_image
 
 #: Refusing must not cost more than this (a decoded bomb costs gigabytes).
 MAX_RSS_MB = 500

@@ -15,8 +15,8 @@ import pikepdf.pdfa
 import pytest
 from PIL import Image
 
-from ocr.assemble import DocumentResult
-from ocr.sources import SourceKind, sniff
+from sohoa.ocr.assemble import DocumentResult
+from sohoa.ocr.sources import SourceKind, sniff
 from tests import images
 from tests.conftest import Digitise, corpus_truth, pdftotext
 

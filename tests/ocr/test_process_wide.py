@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from ocr.errors import InputRejected, Reason
-from ocr.options import OcrOptions
-from ocr.sources import inspect_source
+from sohoa.ocr.errors import InputRejected, Reason
+from sohoa.ocr.options import OcrOptions
+from sohoa.ocr.sources import inspect_source
 from tests import images
 
 

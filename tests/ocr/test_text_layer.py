@@ -8,8 +8,8 @@ from pathlib import Path
 
 from PIL import ImageDraw
 
-from ocr.tesseract import glyphless_font
-from ocr.text_layer import Line, Word, cleaned, in_reading_order, plain_text, write_pdf
+from sohoa.ocr.tesseract import glyphless_font
+from sohoa.ocr.text_layer import Line, Word, cleaned, in_reading_order, plain_text, write_pdf
 from tests import images
 from tests.conftest import Digitise, pdftotext
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from storage.catalog import Catalog, DocumentRecord, StoredDocument
-from storage.database import Database
+from sohoa.storage.catalog import Catalog, DocumentRecord, StoredDocument
+from sohoa.storage.database import Database
 from tests.conftest_services import postgres_db
 
 PROVINCE = "000.00.00.H56"

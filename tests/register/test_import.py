@@ -11,10 +11,10 @@ from pathlib import Path
 from openpyxl import Workbook
 from sqlalchemy import select
 
-from register.fields import load_mapping
-from register.importer import ImportOptions, import_file, import_records
-from storage.database import Database
-from storage.register_models import DossierRow, RegisterEventRow
+from sohoa.register.fields import load_mapping
+from sohoa.register.importer import ImportOptions, import_file, import_records
+from sohoa.storage.database import Database
+from sohoa.storage.register_models import DossierRow, RegisterEventRow
 from tests.register.conftest import register_csv
 
 GOOD = [

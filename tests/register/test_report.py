@@ -8,13 +8,13 @@ from decimal import Decimal
 
 import pytest
 
-from register.importer import ImportOptions, import_records
-from register.report import digitisation_report, indicator
-from register.sync import sync_page
-from register.units import dossier_unit, units_below
-from register.worklist import worklist
-from storage.catalog import Catalog
-from storage.database import Database
+from sohoa.register.importer import ImportOptions, import_records
+from sohoa.register.report import digitisation_report, indicator
+from sohoa.register.sync import sync_page
+from sohoa.register.units import dossier_unit, units_below
+from sohoa.register.worklist import worklist
+from sohoa.storage.catalog import Catalog
+from sohoa.storage.database import Database
 from tests.register.conftest import (
     COMMUNE,
     DISTRICT,
@@ -174,7 +174,7 @@ def test_attaching_an_existing_document_reuses_its_object(office: Catalog) -> No
 
 
 def test_units_from_a_file_take_their_names_and_parents(database: Database, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from register.importer import import_unit_file
+    from sohoa.register.importer import import_unit_file
 
     units = tmp_path / "don-vi.csv"
     units.write_text(
@@ -190,7 +190,7 @@ def test_units_from_a_file_take_their_names_and_parents(database: Database, tmp_
 
 
 def test_each_count_of_the_report_lists_the_dossiers_behind_it(office: Catalog) -> None:
-    from register.drilldown import Scope, dossiers_behind
+    from sohoa.register.drilldown import Scope, dossiers_behind
 
     year = Scope(PROVINCE, date(2025, 1, 1), date(2025, 12, 31))
     database = office.database

@@ -17,14 +17,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from register.importer import ImportOptions, import_records
-from register.sync import dossier_sync_fields
 from sohoa.clock import utc_now
-from storage.catalog import Catalog
-from storage.webhook_models import WebhookDeliveryRow
-from storage.webhooks import REVOKED, STORED, add_webhook, list_webhooks, remove_webhook
+from sohoa.register.importer import ImportOptions, import_records
+from sohoa.register.sync import dossier_sync_fields
+from sohoa.storage.catalog import Catalog
+from sohoa.storage.webhook_models import WebhookDeliveryRow
+from sohoa.storage.webhooks import REVOKED, STORED, add_webhook, list_webhooks, remove_webhook
+from sohoa.workers.webhooks import MAX_DELAY, backoff, deliver_due
 from tests.register.conftest import DISTRICT, store_document
-from workers.webhooks import MAX_DELAY, backoff, deliver_due
 
 SECRET = "khoa-bi-mat-dong-bo-1234"
 CODE = f"{DISTRICT}-250106-0001"

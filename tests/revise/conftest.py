@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from ocr.options import OcrOptions
-from storage.catalog import Catalog, DocumentRecord
-from storage.local_store import LocalStore
+from sohoa.ocr.options import OcrOptions
+from sohoa.storage.catalog import Catalog, DocumentRecord
+from sohoa.storage.local_store import LocalStore
+from sohoa.workers.lifecycle import EmbeddedDigitiser
+from sohoa.workers.pages import PageRunner
+from sohoa.workers.submission import Submission
 from tests.images import blank_back, numbered_page, save_jpeg_pdf
-from workers.lifecycle import EmbeddedDigitiser
-from workers.pages import PageRunner
-from workers.submission import Submission
 
 CODE = "000.00.20.H56-240101-0001"
 

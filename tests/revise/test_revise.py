@@ -15,16 +15,16 @@ import pikepdf.pdfa
 import pytest
 from PIL import Image
 
-from ocr.options import OcrOptions
-from storage.catalog import DocumentRecord
-from storage.events import events_for
-from storage.models import Document
-from storage.search import search
-from storage.versions import versions
+from sohoa.ocr.options import OcrOptions
+from sohoa.storage.catalog import DocumentRecord
+from sohoa.storage.events import events_for
+from sohoa.storage.models import Document
+from sohoa.storage.search import search
+from sohoa.storage.versions import versions
+from sohoa.workers import revise
+from sohoa.workers.problems import Problem
+from sohoa.workers.thumbnails import thumb_key
 from tests.revise.conftest import Desk, one_page_scan
-from workers import revise
-from workers.problems import Problem
-from workers.thumbnails import thumb_key
 
 ACTOR = "canbo"
 

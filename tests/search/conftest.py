@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import update
 
-from storage.catalog import Catalog, DocumentRecord, StoredDocument
-from storage.database import Database
-from storage.models import Document
+from sohoa.storage.catalog import Catalog, DocumentRecord, StoredDocument
+from sohoa.storage.database import Database
+from sohoa.storage.models import Document
 from tests.conftest_services import postgres_db
 
 UNIT = "000.00.20.H56"

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from sqlalchemy import delete
 
-from storage.catalog import Catalog
-from storage.search_models import DocumentTextRow
+from sohoa.storage.catalog import Catalog
+from sohoa.storage.search_models import DocumentTextRow
 from tests.api.conftest import api_settings, running
 from tests.conftest import Sohoa, cli
 from tests.conftest_services import postgres_db

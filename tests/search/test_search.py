@@ -9,9 +9,9 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import insert
 
-from storage.catalog import Catalog, StoredDocument
-from storage.register_models import DossierRow
-from storage.search import MAX_LIMIT, parse_day, search
+from sohoa.storage.catalog import Catalog, StoredDocument
+from sohoa.storage.register_models import DossierRow
+from sohoa.storage.search import MAX_LIMIT, parse_day, search
 from tests.search.conftest import OTHER_UNIT, UNIT, stored
 
 CODE = f"{UNIT}-240615-0001"

@@ -15,8 +15,8 @@ import pikepdf
 import pikepdf.pdfa
 import pytest
 
-from signing import keys
-from signing.keys import SOFTHSM_MODULE, Pkcs12Key, Secret
+from sohoa.signing import keys
+from sohoa.signing.keys import SOFTHSM_MODULE, Pkcs12Key, Secret
 from tests.signing.pki import PkiFiles, PkiServer
 from tests.signing.softhsm import Token, init_token
 

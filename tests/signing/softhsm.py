@@ -10,7 +10,7 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
-from signing.keys import SOFTHSM_MODULE, Pkcs11Key, Secret
+from sohoa.signing.keys import SOFTHSM_MODULE, Pkcs11Key, Secret
 from tests.signing.pki import PkiFiles
 
 TOKEN_LABEL = "sohoa-test-token"

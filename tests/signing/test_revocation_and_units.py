@@ -13,17 +13,17 @@ from pathlib import Path
 
 import pytest
 
-from register.importer import ImportOptions, import_file
-from register.units import import_units
-from signing.config import load_config
-from signing.keys import Pkcs12Key, Secret
-from signing.pades import Level, SignRequest, sign_pdf
-from signing.verify import verify_pdf
-from storage.catalog import Catalog, DocumentRecord
-from storage.database import Database
+from sohoa.register.importer import ImportOptions, import_file
+from sohoa.register.units import import_units
+from sohoa.signing.config import load_config
+from sohoa.signing.keys import Pkcs12Key, Secret
+from sohoa.signing.pades import Level, SignRequest, sign_pdf
+from sohoa.signing.verify import verify_pdf
+from sohoa.storage.catalog import Catalog, DocumentRecord
+from sohoa.storage.database import Database
+from sohoa.workers import signing
 from tests.register.conftest import register_csv
 from tests.signing.pki import AGENCY_NAME, REVOKED_NAME, PkiFiles
-from workers import signing
 
 
 def signed_with(key: Pkcs12Key, level: Level, pdfa: Path, pki: PkiFiles, tmp: Path) -> Path:

@@ -10,9 +10,9 @@ from pathlib import Path
 import pikepdf
 import pytest
 
-from signing.keys import Pkcs12Key
-from signing.pades import SignRequest, TimestampFailed, sign_pdf
-from signing.verify import verify_pdf
+from sohoa.signing.keys import Pkcs12Key
+from sohoa.signing.pades import SignRequest, TimestampFailed, sign_pdf
+from sohoa.signing.verify import verify_pdf
 from tests.signing.conftest import Token, make_pdfa
 from tests.signing.pki import AGENCY_NAME, PkiFiles
 

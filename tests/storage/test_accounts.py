@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from storage.accounts import AccountError, Accounts
-from storage.database import Database
-from storage.web_sessions import LoginThrottle, WebSessions
+from sohoa.storage.accounts import AccountError, Accounts
+from sohoa.storage.database import Database
+from sohoa.storage.web_sessions import LoginThrottle, WebSessions
 
 
 @pytest.fixture

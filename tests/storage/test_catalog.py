@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from storage.catalog import (
+from sohoa.storage.catalog import (
     Catalog,
     DocumentRecord,
     DroppedPage,
@@ -20,8 +20,8 @@ from storage.catalog import (
     sidecar_key,
     vietnam_time,
 )
-from storage.codes import DossierCodeError
-from storage.errors import DocumentNotFound
+from sohoa.storage.codes import DossierCodeError
+from sohoa.storage.errors import DocumentNotFound
 from tests.conftest_services import postgres_db
 
 CODE = "000.00.04.H40-230414-0002"

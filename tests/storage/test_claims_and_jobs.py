@@ -15,9 +15,9 @@ from typing import TypeVar
 
 import pytest
 
-from storage.catalog import Catalog
-from storage.claims import new_owner
-from storage.jobs import JobBook, NewJob
+from sohoa.storage.catalog import Catalog
+from sohoa.storage.claims import new_owner
+from sohoa.storage.jobs import JobBook, NewJob
 from tests.conftest_services import postgres_db
 
 CODE = "000.00.20.H56-240101-0001"

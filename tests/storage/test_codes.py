@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from storage.codes import DossierCodeError, find_dossier_codes, parse_dossier_code
+from sohoa.storage.codes import DossierCodeError, find_dossier_codes, parse_dossier_code
 
 REAL_LEGACY_CODES = [
     "000.00.04.H40-230414-0002",

@@ -18,9 +18,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 
-from storage.database import FIRST_REVISION, Database
-from storage.search_models import FULL_TEXT_PREFIX
-from storage.tables import metadata
+from sohoa.storage.database import FIRST_REVISION, Database
+from sohoa.storage.search_models import FULL_TEXT_PREFIX
+from sohoa.storage.tables import metadata
 from tests.conftest_services import postgres_db
 
 SHA_A = "a" * 64

@@ -19,10 +19,10 @@ from typing import Any
 
 import pytest
 
-from storage.errors import ObjectExists
-from storage.local_store import LocalStore
-from storage.objects import ObjectStore
-from storage.store_url import open_store
+from sohoa.storage.errors import ObjectExists
+from sohoa.storage.local_store import LocalStore
+from sohoa.storage.objects import ObjectStore
+from sohoa.storage.store_url import open_store
 from tests.conftest_services import S3Server
 
 KEY = "dossiers/x/intake/x.1.pdf"

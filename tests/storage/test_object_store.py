@@ -21,11 +21,11 @@ import pytest
 from minio.error import S3Error
 from minio.helpers import MIN_PART_SIZE
 
-from storage.errors import ChecksumMismatch, ObjectNotFound, StorageUnavailable
-from storage.local_store import LocalStore
-from storage.objects import ObjectStore, StoredObject
-from storage.s3_store import S3Config, S3Store, checksum_headers
-from storage.store_url import open_store
+from sohoa.storage.errors import ChecksumMismatch, ObjectNotFound, StorageUnavailable
+from sohoa.storage.local_store import LocalStore
+from sohoa.storage.objects import ObjectStore, StoredObject
+from sohoa.storage.s3_store import S3Config, S3Store, checksum_headers
+from sohoa.storage.store_url import open_store
 from tests.conftest_services import S3Server
 
 KEY = "dossiers/000.00.04.H40-230414-0002/intake/000.00.04.H40-230414-0002.1.pdf"

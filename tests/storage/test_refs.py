@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from storage.errors import BadReference
-from storage.refs import DocumentRef, parse_document_ref
+from sohoa.storage.errors import BadReference
+from sohoa.storage.refs import DocumentRef, parse_document_ref
 
 CODE = "000.00.20.H56-240101-0001"
 

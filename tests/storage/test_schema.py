@@ -8,9 +8,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from storage.api_keys import ApiKeyStore
-from storage.catalog import Catalog
-from storage.jobs import JobBook
+from sohoa.storage.api_keys import ApiKeyStore
+from sohoa.storage.catalog import Catalog
+from sohoa.storage.jobs import JobBook
 from tests.conftest_services import postgres_db
 
 

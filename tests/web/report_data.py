@@ -9,7 +9,7 @@ import subprocess
 from pathlib import Path
 
 from sohoa.settings import Settings
-from storage.catalog import Catalog
+from sohoa.storage.catalog import Catalog
 from tests.register.conftest import register_csv, store_document
 from tests.web.conftest import OTHER_UNIT, SOHOA, UNIT, Served
 

@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from storage.catalog import Catalog
-from storage.events import events_for
+from sohoa.storage.catalog import Catalog
+from sohoa.storage.events import events_for
 from tests import images
 from tests.separator_sheets import separator_sheet
 from tests.web.conftest import (

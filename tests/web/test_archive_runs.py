@@ -13,11 +13,17 @@ from pathlib import Path
 
 import pytest
 
-from ingest.batch_report import ReportRow, write_report
+from sohoa.ingest.batch_report import ReportRow, write_report
 from sohoa.settings import Settings
-from storage.accounts import User
-from web.archive_roots import ArchiveRoot, FolderRefused, checked_folder, parse_roots, usable_roots
-from web.archive_runs import PREFIX, RUN_FILE, BatchRunner
+from sohoa.storage.accounts import User
+from sohoa.web.archive_roots import (
+    ArchiveRoot,
+    FolderRefused,
+    checked_folder,
+    parse_roots,
+    usable_roots,
+)
+from sohoa.web.archive_runs import PREFIX, RUN_FILE, BatchRunner
 
 
 def test_a_run_a_stopped_server_left_is_shown_interrupted_with_its_parts(tmp_path: Path) -> None:

@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from storage.catalog import Catalog
-from storage.events import events_for
-from storage.jobs import JobBook
+from sohoa.storage.catalog import Catalog
+from sohoa.storage.events import events_for
+from sohoa.storage.jobs import JobBook
 from tests import images
 from tests.web.conftest import (
     CLERK,

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from storage.catalog import Catalog, DocumentRecord
+from sohoa.storage.catalog import Catalog, DocumentRecord
 from tests.born_digital import save_text_pdf
 from tests.images import blank_back, numbered_page, save_jpeg_pdf
 from tests.web.conftest import (

@@ -21,7 +21,7 @@ from urllib.parse import urlencode
 import pytest
 
 from sohoa.clock import utc_now, vietnam_time
-from storage.catalog import Catalog, DocumentRecord
+from sohoa.storage.catalog import Catalog, DocumentRecord
 from tests.born_digital import save_text_pdf
 from tests.images import save_jpeg_pdf, text_page
 from tests.web.conftest import (

@@ -11,9 +11,9 @@ import re
 import pytest
 from fastapi.routing import APIRoute
 
+from sohoa.web.app import PUBLIC, page_routes
+from sohoa.web.auth import RoleRequirement
 from tests.web.conftest import ADMIN, CLERK, LOCKED, PASSWORD, Served, csrf_of, signed_in
-from web.app import PUBLIC, page_routes
-from web.auth import RoleRequirement
 
 #: Values for path parameters of the routes walked below.
 SAMPLES = {

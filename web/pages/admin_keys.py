@@ -12,14 +12,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from starlette.responses import RedirectResponse, Response
 
-from api.context import backends_of
+from sohoa.api.context import backends_of
 from sohoa.i18n import N_
-from storage.accounts import User
-from storage.api_keys import SCOPES, ApiKeyError, ApiKeyStore
-from web.auth import require_user
-from web.context import WebUnavailable
-from web.lang import translate
-from web.templating import render
+from sohoa.storage.accounts import User
+from sohoa.storage.api_keys import SCOPES, ApiKeyError, ApiKeyStore
+from sohoa.web.auth import require_user
+from sohoa.web.context import WebUnavailable
+from sohoa.web.lang import translate
+from sohoa.web.templating import render
 
 router = APIRouter(prefix="/admin/keys")
 Admin = Annotated[User, Depends(require_user("admin"))]
@@ -59,7 +59,7 @@ def revoke_key(request: Request, user: Admin, name: str) -> Response:
 
 
 def _keys(request: Request) -> ApiKeyStore:
-    from api.backends import BackendUnavailable
+    from sohoa.api.backends import BackendUnavailable
 
     try:
         return backends_of(request).get().keys

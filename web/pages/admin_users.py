@@ -13,11 +13,11 @@ from fastapi import APIRouter, Depends, Form, Request
 from starlette.responses import RedirectResponse, Response
 
 from sohoa.i18n import N_
-from storage.accounts import ROLES, AccountError, User
-from web.auth import require_user
-from web.context import web_of
-from web.lang import request_lang, translate
-from web.templating import render
+from sohoa.storage.accounts import ROLES, AccountError, User
+from sohoa.web.auth import require_user
+from sohoa.web.context import web_of
+from sohoa.web.lang import request_lang, translate
+from sohoa.web.templating import render
 
 router = APIRouter(prefix="/admin/users")
 Admin = Annotated[User, Depends(require_user("admin"))]

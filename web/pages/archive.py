@@ -20,19 +20,19 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from starlette.responses import FileResponse, RedirectResponse, Response
 
-from api.context import backends_of
-from ingest.hot_file import Context
-from ingest.page_codes import code_from_filename
-from ingest.quarantine import Entry, NotInQuarantine, Quarantine
-from ingest.quarantine_retry import retry
-from scanner_profiles import load as load_profile
+from sohoa.api.context import backends_of
 from sohoa.i18n import N_
+from sohoa.ingest.hot_file import Context
+from sohoa.ingest.page_codes import code_from_filename
+from sohoa.ingest.quarantine import Entry, NotInQuarantine, Quarantine
+from sohoa.ingest.quarantine_retry import retry
+from sohoa.scanner_profiles import load as load_profile
+from sohoa.storage.accounts import User
+from sohoa.storage.codes import DossierCodeError
+from sohoa.storage.events import record_event
 from sohoa.watch_context import explain as quarantine_explain
-from storage.accounts import User
-from storage.codes import DossierCodeError
-from storage.events import record_event
-from web import sse
-from web.archive_roots import (
+from sohoa.web import sse
+from sohoa.web.archive_roots import (
     ArchiveRoot,
     FolderRefused,
     checked_folder,
@@ -40,13 +40,13 @@ from web.archive_roots import (
     under_roots,
     usable_roots,
 )
-from web.archive_runs import BatchRun, BatchRunner, Busy, started_at_text
-from web.auth import can_open_dossier, require_user
-from web.context import web_of
-from web.errors import Forbidden
-from web.lang import request_lang, translate
-from web.pages.counter import code_in
-from web.templating import render
+from sohoa.web.archive_runs import BatchRun, BatchRunner, Busy, started_at_text
+from sohoa.web.auth import can_open_dossier, require_user
+from sohoa.web.context import web_of
+from sohoa.web.errors import Forbidden
+from sohoa.web.lang import request_lang, translate
+from sohoa.web.pages.counter import code_in
+from sohoa.web.templating import render
 
 router = APIRouter(prefix="/archive")
 Archivist = Annotated[User, Depends(require_user("archivist"))]
@@ -114,7 +114,7 @@ def delete_entry(request: Request, user: Archivist, name: str) -> Response:
 @router.post("/sheets")
 async def print_sheets(request: Request, user: Archivist) -> Response:
     """Separator sheets for the codes listed (one per line): the PDF to print."""
-    from ingest.separator_sheets import read_code_list, separator_sheets_pdf
+    from sohoa.ingest.separator_sheets import read_code_list, separator_sheets_pdf
 
     form = await request.form()
     text, duplex = _field(form.get("codes")), _field(form.get("duplex")) in ("1", "on")
@@ -146,7 +146,7 @@ def _runner(request: Request) -> BatchRunner:
 
 
 def _roots(request: Request, user: User) -> list[ArchiveRoot]:
-    from register.units import units_below
+    from sohoa.register.units import units_below
 
     catalog = web_of(request).catalog()
     roots = parse_roots(web_of(request).settings.archive_roots)
@@ -201,7 +201,7 @@ def _visible_entry(request: Request, user: User, name: str) -> Entry:
 
 
 def _retry(request: Request, user: User, name: str, code_text: str) -> Response:
-    from workers.lifecycle import open_digitiser
+    from sohoa.workers.lifecycle import open_digitiser
 
     entry = _visible_entry(request, user, name)
     code = None

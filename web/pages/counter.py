@@ -19,20 +19,20 @@ from fastapi.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
-from api.context import context_of
-from api.errors import ApiError
-from api.uploads import client_file_name, land, too_large
-from ingest.page_count import Reconciliation
-from ingest.submit import make_submission
-from ocr.errors import InputRejected
+from sohoa.api.context import context_of
+from sohoa.api.errors import ApiError
+from sohoa.api.uploads import client_file_name, land, too_large
 from sohoa.i18n import N_
-from storage.accounts import User
-from storage.codes import DossierCodeError, find_dossier_codes, parse_dossier_code
-from storage.events import record_event
-from web import sse
-from web.auth import can_open_dossier, require_user
-from web.context import web_of
-from web.counter_jobs import (
+from sohoa.ingest.page_count import Reconciliation
+from sohoa.ingest.submit import make_submission
+from sohoa.ocr.errors import InputRejected
+from sohoa.storage.accounts import User
+from sohoa.storage.codes import DossierCodeError, find_dossier_codes, parse_dossier_code
+from sohoa.storage.events import record_event
+from sohoa.web import sse
+from sohoa.web.auth import can_open_dossier, require_user
+from sohoa.web.context import web_of
+from sohoa.web.counter_jobs import (
     JobLine,
     acknowledged_by,
     parse_job_ids,
@@ -40,10 +40,10 @@ from web.counter_jobs import (
     reconcile,
     reconciliation_json,
 )
-from web.errors import Forbidden
-from web.lang import request_lang, translate
-from web.templating import render
-from workers.problems import Problem, problem_or_unexpected
+from sohoa.web.errors import Forbidden
+from sohoa.web.lang import request_lang, translate
+from sohoa.web.templating import render
+from sohoa.workers.problems import Problem, problem_or_unexpected
 
 router = APIRouter(prefix="/counter")
 Clerk = Annotated[User, Depends(require_user("clerk", "archivist"))]

@@ -27,23 +27,23 @@ from starlette.background import BackgroundTask
 from starlette.exceptions import HTTPException
 from starlette.responses import FileResponse, RedirectResponse, Response
 
-from api.backends import BackendUnavailable
-from scanner_profiles import load as load_profile
+from sohoa.api.backends import BackendUnavailable
 from sohoa.i18n import N_
-from storage.accounts import User
-from storage.catalog import Catalog, DocumentRecord
-from storage.codes import DossierCodeError, parse_dossier_code
-from storage.events import try_record_event
-from storage.objects import ObjectStore
-from storage.versions import VersionRecord, versions
-from web import dossier_view as views
-from web.auth import require_dossier_access, require_user
-from web.context import WebUnavailable, web_of
-from web.lang import request_lang, translate
-from web.templating import render
-from web.units import dossier_unit
-from workers import revise
-from workers.problems import Problem
+from sohoa.scanner_profiles import load as load_profile
+from sohoa.storage.accounts import User
+from sohoa.storage.catalog import Catalog, DocumentRecord
+from sohoa.storage.codes import DossierCodeError, parse_dossier_code
+from sohoa.storage.events import try_record_event
+from sohoa.storage.objects import ObjectStore
+from sohoa.storage.versions import VersionRecord, versions
+from sohoa.web import dossier_view as views
+from sohoa.web.auth import require_dossier_access, require_user
+from sohoa.web.context import WebUnavailable, web_of
+from sohoa.web.lang import request_lang, translate
+from sohoa.web.templating import render
+from sohoa.web.units import dossier_unit
+from sohoa.workers import revise
+from sohoa.workers.problems import Problem
 
 router = APIRouter(prefix="/ho-so")
 Reader = Annotated[User, Depends(require_user())]
@@ -108,7 +108,7 @@ def document_pdf(
 def verify_document(request: Request, user: Reader, code: str, doc_id: int) -> Response:
     """Check the stored document now and show the page with the verdict (and record it)."""
     from sohoa.cli_verify import check_dict
-    from workers.signing import check_document
+    from sohoa.workers.signing import check_document
 
     checked = _open(request, user, code)
     record = _document(request, checked, doc_id)

@@ -7,9 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
-from storage.accounts import User
-from web.auth import require_user
-from web.templating import render
+from sohoa.storage.accounts import User
+from sohoa.web.auth import require_user
+from sohoa.web.templating import render
 
 router = APIRouter()
 

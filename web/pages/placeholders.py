@@ -9,8 +9,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from web.lang import translate
-from web.templating import render
+from sohoa.web.lang import translate
+from sohoa.web.templating import render
 
 router = APIRouter()
 

@@ -15,18 +15,18 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
-from register.drilldown import MEASURES, Scope, dossiers_behind
-from register.export import csv_bytes, xlsx_bytes
-from register.report import Report, digitisation_report
-from register.report_pdf import report_pdf
 from sohoa.i18n import N_
-from storage.accounts import User
-from web.auth import require_user
-from web.charts import bar_chart, line_chart
-from web.context import web_of
-from web.lang import translate
-from web.report_scope import Filters, allowed_units, filters
-from web.templating import render
+from sohoa.register.drilldown import MEASURES, Scope, dossiers_behind
+from sohoa.register.export import csv_bytes, xlsx_bytes
+from sohoa.register.report import Report, digitisation_report
+from sohoa.register.report_pdf import report_pdf
+from sohoa.storage.accounts import User
+from sohoa.web.auth import require_user
+from sohoa.web.charts import bar_chart, line_chart
+from sohoa.web.context import web_of
+from sohoa.web.lang import translate
+from sohoa.web.report_scope import Filters, allowed_units, filters
+from sohoa.web.templating import render
 
 router = APIRouter(prefix="/reports")
 ReportUser = Annotated[User, Depends(require_user("clerk", "supervisor"))]

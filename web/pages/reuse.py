@@ -12,14 +12,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from starlette.responses import RedirectResponse, Response
 
-from register.errors import RegisterError
-from register.reuse import attach
-from storage.accounts import User
-from storage.codes import DossierCodeError
-from web.auth import can_open_dossier, require_user
-from web.context import web_of
-from web.lang import request_lang, translate
-from web.templating import render
+from sohoa.register.errors import RegisterError
+from sohoa.register.reuse import attach
+from sohoa.storage.accounts import User
+from sohoa.storage.codes import DossierCodeError
+from sohoa.web.auth import can_open_dossier, require_user
+from sohoa.web.context import web_of
+from sohoa.web.lang import request_lang, translate
+from sohoa.web.templating import render
 
 router = APIRouter(prefix="/reuse")
 Clerk = Annotated[User, Depends(require_user("clerk"))]

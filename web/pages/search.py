@@ -15,14 +15,14 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from sohoa.i18n import N_
-from storage.accounts import User
-from storage.search import SearchPage, search
-from web.auth import require_user
-from web.context import web_of
-from web.lang import translate
-from web.search_form import SearchForm, read_form
-from web.templating import render
-from web.units import units_below
+from sohoa.storage.accounts import User
+from sohoa.storage.search import SearchPage, search
+from sohoa.web.auth import require_user
+from sohoa.web.context import web_of
+from sohoa.web.lang import translate
+from sohoa.web.search_form import SearchForm, read_form
+from sohoa.web.templating import render
+from sohoa.web.units import units_below
 
 router = APIRouter()
 KIND_LABELS = {"intake": N_("Intake component"), "result": N_("Result")}

@@ -14,8 +14,8 @@ from fastapi import APIRouter, Form, Request
 from fastapi.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
-from storage.accounts import User
-from web.auth import (
+from sohoa.storage.accounts import User
+from sohoa.web.auth import (
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
     current_user,
@@ -23,9 +23,9 @@ from web.auth import (
     secure_cookies,
     set_login_csrf,
 )
-from web.context import web_of
-from web.lang import translate
-from web.templating import render
+from sohoa.web.context import web_of
+from sohoa.web.lang import translate
+from sohoa.web.templating import render
 
 log = logging.getLogger(__name__)
 router = APIRouter()

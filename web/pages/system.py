@@ -13,16 +13,16 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
-from api.backends import BackendUnavailable
-from api.context import context_of
-from scanner_profiles import Profile, load_all
+from sohoa.api.backends import BackendUnavailable
+from sohoa.api.context import context_of
 from sohoa.i18n import N_
-from storage.accounts import User
-from storage.jobs import JobBook, JobRecord
-from web.auth import require_user
-from web.context import web_of
-from web.lang import translate
-from web.templating import render
+from sohoa.scanner_profiles import Profile, load_all
+from sohoa.storage.accounts import User
+from sohoa.storage.jobs import JobBook, JobRecord
+from sohoa.web.auth import require_user
+from sohoa.web.context import web_of
+from sohoa.web.lang import translate
+from sohoa.web.templating import render
 
 router = APIRouter(prefix="/admin/system")
 #: Job statuses as the clerk reads them (the same words as ``sohoa status``).
@@ -81,7 +81,7 @@ def _queue_depth(request: Request) -> str:
     config = web_of(request).settings.queue_config()
     if config is None:
         return ""
-    from workers.queue_depth import queue_depth_reader
+    from sohoa.workers.queue_depth import queue_depth_reader
 
     depth = queue_depth_reader(config)()
     return "?" if math.isnan(depth) else str(int(depth))

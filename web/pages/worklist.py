@@ -12,12 +12,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
-from register.worklist import worklist
-from storage.accounts import User
-from web.auth import require_user
-from web.context import web_of
-from web.report_scope import allowed_units, filters
-from web.templating import render
+from sohoa.register.worklist import worklist
+from sohoa.storage.accounts import User
+from sohoa.web.auth import require_user
+from sohoa.web.context import web_of
+from sohoa.web.report_scope import allowed_units, filters
+from sohoa.web.templating import render
 
 router = APIRouter()
 
