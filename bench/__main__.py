@@ -168,7 +168,7 @@ def ratios(summaries: list[dict[str, Any]]) -> list[str]:
         ours = by_tool.get(name)
         if ours is None:
             continue
-        parts = [f"{name:13}"]
+        parts = [f"{name + ':':15}"]
         if "ocrmypdf" in by_tool:
             speed = ours["pages_per_min"] / by_tool["ocrmypdf"]["pages_per_min"]
             parts.append(f"{speed:.2f}x OCRmyPDF's pages/min")
@@ -176,7 +176,7 @@ def ratios(summaries: list[dict[str, Any]]) -> list[str]:
             cpu = ours["cpu_s_per_page"] / by_tool["tesseract"]["cpu_s_per_page"]
             parts.append(f"{cpu:.2f}x bare tesseract's CPU s/page")
         if len(parts) > 1:
-            lines.append("ratio       " + ", ".join(parts))
+            lines.append("ratio       " + parts[0] + ", ".join(parts[1:]))
     return lines
 
 
