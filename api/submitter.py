@@ -27,7 +27,9 @@ from sohoa.api.backends import Backends
 from sohoa.ocr.options import OcrOptions
 from sohoa.scanner_profiles import load as load_profile
 from sohoa.settings import Settings
+from sohoa.storage.codes import parse_dossier_code
 from sohoa.storage.jobs import ACTIVE, JobBook, JobRecord, NewJob
+from sohoa.storage.keys import check_kind
 from sohoa.workers.lifecycle import EmbeddedDigitiser
 from sohoa.workers.metrics import watch_queue_depth
 from sohoa.workers.pages import PageRunner
@@ -183,7 +185,11 @@ class EmbeddedSubmitter:
                 continue
             log.info("job resumed", extra={"job_id": job.id})
             submission = Submission(
-                job.dossier_code, job.kind, source, job.source_name, job.source_sha256
+                parse_dossier_code(job.dossier_code),
+                check_kind(job.kind),
+                source,
+                job.source_name,
+                job.source_sha256,
             )
             self._pool.submit(self._run, job.id, submission)
 

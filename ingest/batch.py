@@ -44,7 +44,9 @@ from sohoa.ocr.images import load_pixels
 from sohoa.ocr.options import OcrOptions
 from sohoa.ocr.sources import SourceKind, inspect_source, sniff
 from sohoa.storage.catalog import Catalog
+from sohoa.storage.codes import parse_dossier_code
 from sohoa.storage.files import sha256_file
+from sohoa.storage.keys import check_kind
 from sohoa.storage.objects import ObjectStore
 from sohoa.workers.lifecycle import Digitiser, Outcome, Submission
 from sohoa.workers.problems import Problem
@@ -165,7 +167,13 @@ class Batch:
             return error
         try:
             self.digitiser.digitise(
-                Submission(code, self.kind, path.resolve(), path.name, sha256_file(path)),
+                Submission(
+                    parse_dossier_code(code),
+                    check_kind(self.kind),
+                    path.resolve(),
+                    path.name,
+                    sha256_file(path),
+                ),
                 self.options,
             )
         except Problem as problem:
@@ -247,8 +255,8 @@ class Batch:
         try:
             target = cut(pages)
             submission = Submission(
-                dossier_code=part.code,
-                kind=self.kind,
+                dossier_code=parse_dossier_code(part.code),
+                kind=check_kind(self.kind),
                 source=target.resolve(),
                 source_name=target.name if target != path else path.name,
                 source_sha256=sha256_file(target),

@@ -20,7 +20,7 @@ def make_submission(source: Path, dossier_code: str, kind: str) -> Submission:
     if source.stat().st_size == 0:
         raise InputRejected(Reason.EMPTY, source)
     return Submission(
-        dossier_code=str(code),
+        dossier_code=code,
         kind=checked_kind,
         source=source.resolve(),
         source_name=source.name,

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sohoa.clock import utc_now, vietnam_time
 from sohoa.storage import document_hooks, search
 from sohoa.storage.claims import DEFAULT_LEASE, ClaimState, claim_state, owner_alive
-from sohoa.storage.codes import parse_dossier_code
+from sohoa.storage.codes import DossierCode, parse_dossier_code
 from sohoa.storage.database import Database
 from sohoa.storage.errors import DocumentNotFound, StorageError
 from sohoa.storage.keys import check_kind, document_key, document_name, sidecar_key
@@ -205,7 +205,7 @@ class Catalog:
         self._database.close()
 
     def reserve(
-        self, dossier_code: str, kind: str, source_name: str, source_sha256: str
+        self, dossier_code: DossierCode | str, kind: str, source_name: str, source_sha256: str
     ) -> tuple[DocumentRecord, bool]:
         """Find or create the catalog row for one source file of a dossier.
 
@@ -217,7 +217,9 @@ class Catalog:
         allocated per dossier and kind; racing writers are serialised and,
         failing that, retried.
         """
-        code = parse_dossier_code(dossier_code).value
+        # A Submission's code was parsed where it entered; text (scripts, tools) is parsed here.
+        parsed = dossier_code if isinstance(dossier_code, DossierCode) else None
+        code = (parsed or parse_dossier_code(str(dossier_code))).value
         checked_kind = check_kind(kind)
         check_sha256(source_sha256)
         for attempt in range(1, _RESERVE_ATTEMPTS + 1):

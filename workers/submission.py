@@ -7,14 +7,20 @@ from pathlib import Path
 
 from sohoa.ocr.assemble import DocumentResult
 from sohoa.storage.catalog import DocumentRecord
+from sohoa.storage.codes import DossierCode
+from sohoa.values import Kind
 
 
 @dataclass(frozen=True)
 class Submission:
-    """One source file for one dossier; the only thing that crosses a queue (paths, not pixels)."""
+    """One source file for one dossier; the only thing that crosses a queue (paths, not pixels).
 
-    dossier_code: str
-    kind: str
+    The code and kind were parsed where the submission entered (CLI, API, hot folder,
+    batch): they travel typed, and nothing downstream parses them again.
+    """
+
+    dossier_code: DossierCode
+    kind: Kind
     source: Path
     source_name: str
     source_sha256: str
