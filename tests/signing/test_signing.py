@@ -75,7 +75,12 @@ def test_one_changed_byte_fails_validation(
 ) -> None:
     signed = sign(pdfa, tmp_path, SignRequest(p12_key, trust_roots=(pki.root_cert,)))
     data = bytearray(signed.read_bytes())
-    data[len(data) // 4] ^= 0x01  # inside the signed range, before the signature
+    # The middle of the first signed range (before the signature's /Contents), never the
+    # unsigned placeholder, whatever the file's size.
+    found = re.search(rb"/ByteRange\s*\[\s*(\d+)\s+(\d+)", data)
+    assert found is not None
+    start, length = int(found.group(1)), int(found.group(2))
+    data[start + length // 2] ^= 0x01
     tampered = tmp_path / "tampered.pdf"
     tampered.write_bytes(bytes(data))
     assert not verify_pdf(tampered, (pki.root_cert,)).valid
