@@ -130,10 +130,10 @@ def stored_files(home: Path) -> list[Path]:
 CHROMIUM = "/usr/bin/chromium"
 
 
-# One browser for the whole session, defined here so every directory's browser tests share
-# it: a second session-scoped Playwright started while the first is open fails ("Sync API
-# inside the asyncio loop").
-@pytest.fixture(scope="session")
+# One browser per test module, defined here for every directory's browser tests. Not per
+# session: while Playwright's sync API is open it keeps an asyncio loop marked running on the
+# main thread, so any later test calling asyncio.run (pyHanko signs that way) would fail.
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
     if not Path(CHROMIUM).exists() or shutil.which("chromium") is None:
         if os.environ.get("CI") == "true":

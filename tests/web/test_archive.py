@@ -102,7 +102,10 @@ def test_a_batch_with_two_dossiers_runs_live_to_its_end_and_again_as_duplicates(
     page.wait_for_url("**/archive?run=*")
     page.evaluate("window.notReloaded = true")
     expect(page.locator("#parts tr[data-status=separator]")).to_have_count(2, timeout=BATCH_MS)
-    assert page.evaluate("window.notReloaded") is True  # rows arrived live, over SSE
+    # Rows arrive live, over SSE; only the end of the run reloads the page (with its final
+    # state), which a fast run on a quiet machine may reach before this line.
+    finished = page.locator("#run-state").inner_text() == "Đã xong"
+    assert finished or page.evaluate("window.notReloaded") is True
     wait_finished(page)  # the page reloads itself once at the end, with the final state
     assert page.locator("[data-p=done]").inner_text() == "4"
     assert page.locator("[data-p=total]").inner_text() == "4"
