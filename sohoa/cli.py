@@ -48,7 +48,7 @@ from sohoa.values import Kind
 # runs, so `sohoa --help` and `sohoa ocr` do not pay for SQLAlchemy, the API, signing...
 if TYPE_CHECKING:
     from sohoa.settings import Settings
-    from sohoa.storage.catalog import DocumentRecord
+    from sohoa.storage.catalog import Catalog, DocumentRecord
 
 app = typer.Typer(
     help="sohoa: số hóa hồ sơ TTHC - scans become validated, searchable PDF/A-2b "
@@ -145,10 +145,19 @@ def show(
     settings = load_settings()
     with guard(settings), open_services(settings) as services:
         code = str(parse_dossier_code(case))
+        _settle_abandoned(services.catalog, code)
         records = services.catalog.documents(code)
         if not records:
             fail(not_found(f"hồ sơ {code}", f"dossier {code}"), settings)
         views.print_dossier(code, records, settings.lang, as_json)
+
+
+def _settle_abandoned(catalog: Catalog, code: str) -> None:
+    """A row whose run died mid-way (kill -9, power cut) reads as failed, with the reason,
+    instead of pending for ever; sending the same file again digitises it."""
+    from sohoa.workers.lifecycle import INTERRUPTED
+
+    catalog.settle_abandoned(code, INTERRUPTED.kind, INTERRUPTED.message_vi, INTERRUPTED.message_en)
 
 
 @app.command(epilog="Ví dụ: sohoa get 000.00.20.H56-240101-0001 KQ1 -o ket-qua/")
@@ -168,6 +177,7 @@ def get(
     settings = load_settings()
     with guard(settings), open_services(settings) as services:
         code = str(parse_dossier_code(case))
+        _settle_abandoned(services.catalog, code)
         records = [services.catalog.find(code, doc)] if doc else services.catalog.documents(code)
         found = [r for r in records if r is not None]
         wanted = [r for r in found if r.status == "stored"]

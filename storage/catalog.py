@@ -328,6 +328,40 @@ class Catalog:
             session.flush()
             return _record(row)
 
+    def settle_abandoned(self, dossier_code: str, kind: str, error_vi: str, error: str) -> int:
+        """End the dossier's rows whose run died mid-way (kill -9, power cut) as "failed"
+        with the given reason, so they no longer read as pending; returns how many.
+
+        Only an abandoned claim is settled (its owner gone, see :mod:`storage.claims`),
+        with a conditional update on that very owner: a run that took the row over in the
+        meantime keeps it. The next submission of the same source retries the row.
+        """
+        code = parse_dossier_code(dossier_code).value
+        with self._sessions() as session:
+            candidates = [
+                (row.id, row.claimed_by, row.claimed_at)
+                for row in session.scalars(
+                    select(Document).where(
+                        Document.dossier_code == code,
+                        Document.status == "pending",
+                        Document.claimed_by.is_not(None),
+                    )
+                )
+            ]
+        settled = 0
+        for doc_id, owner, claimed_at in candidates:
+            if owner is None or owner_alive(owner, claimed_at):
+                continue
+            with self._sessions.begin() as session:
+                row = session.get(Document, doc_id)
+                if row is None or row.status != "pending" or row.claimed_by != owner:
+                    continue
+                _set_error(row, error, kind, error_vi)
+                row.status = "failed"
+                row.claimed_by = row.claimed_at = None
+                settled += 1
+        return settled
+
     def mark_rejected(self, doc_id: int, kind: str, error_vi: str, error: str) -> DocumentRecord:
         """The source can never be digitised as it is: the row ends "rejected" with its
         reason and gives its number and key back, so numbering stays without gaps. A

@@ -85,7 +85,7 @@ def test_the_second_run_waits_for_the_first_and_never_rewrites_its_document(
     assert not log.saw("object stored"), "the second run uploaded an object"
 
 
-def test_a_run_killed_with_sigkill_leaves_an_abandoned_claim_that_the_next_run_takes_over(
+def test_a_run_killed_with_sigkill_reads_failed_and_the_next_run_takes_it_over(
     tmp_path: Path,
 ) -> None:
     source = scan(tmp_path)
@@ -96,12 +96,13 @@ def test_a_run_killed_with_sigkill_leaves_an_abandoned_claim_that_the_next_run_t
         os.kill(pid, signal.SIGKILL)
     first.communicate(timeout=60)
 
+    # `show` settles a row whose run died: it reads failed, with the reason, not pending.
     (row,) = documents(home)
-    assert (row["status"], row["claim_state"]) == ("pending", "abandoned")
+    assert (row["status"], row["claim_state"], row["error_kind"]) == ("failed", None, "interrupted")
     shown = subprocess.run(
         [str(SOHOA), "show", CODE], env=watch_env(home), capture_output=True, text=True
     )
-    assert "abandoned: run" in shown.stdout and "process the file again" in shown.stdout
+    assert "[interrupted]" in shown.stdout and "process the file again" in shown.stdout
     second = start_sohoa(home, "process", source, "--case", CODE, env=TWO_WORKERS)
     out, err = second.communicate(timeout=300)
 
