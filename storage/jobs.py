@@ -316,23 +316,9 @@ class JobBook:
 
     def finish_assembly(self, job_id: str, owner: str, *, assembled: bool) -> bool:
         """assembling → done for the lease holder; counts assemblies so doubles would show."""
-        now = utc_now()
-        with self._sessions.begin() as session:
-            return bool(
-                _update_job(
-                    session,
-                    job_id,
-                    Job.status == "assembling",
-                    Job.assemble_owner == owner,
-                    status="done",
-                    assemblies=Job.assemblies + (1 if assembled else 0),
-                    error=None,
-                    error_kind=None,
-                    error_vi=None,
-                    touched_at=now,
-                    finished_at=now,
-                )
-            )
+        return self._done(
+            job_id, assembled, Job.status == "assembling", Job.assemble_owner == owner
+        )
 
     # -- embedded jobs (the API without a queue: one step, run in the API process) ----------
 
@@ -351,13 +337,17 @@ class JobBook:
 
     def finish(self, job_id: str, *, assembled: bool) -> bool:
         """An embedded job ended stored; ``assembled`` is False for a duplicate (nothing redone)."""
+        return self._done(job_id, assembled, Job.status.in_(ACTIVE))
+
+    def _done(self, job_id: str, assembled: bool, *conditions: Any) -> bool:
+        """Move the job to done where ``conditions`` hold (queued or embedded, one rule)."""
         now = utc_now()
         with self._sessions.begin() as session:
             return bool(
                 _update_job(
                     session,
                     job_id,
-                    Job.status.in_(ACTIVE),
+                    *conditions,
                     status="done",
                     assemblies=Job.assemblies + (1 if assembled else 0),
                     error=None,
