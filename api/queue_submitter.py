@@ -11,10 +11,9 @@ from __future__ import annotations
 import logging
 
 from sohoa.api.backends import Backends
-from sohoa.api.submitter import JobView, job_for_source, view_of
+from sohoa.api.submitter import JobLookups, JobView, view_of
 from sohoa.scanner_profiles import load as load_profile
 from sohoa.settings import Settings
-from sohoa.storage.jobs import JobBook
 from sohoa.workers.jobs import enqueue
 from sohoa.workers.metrics import watch_queue_depth
 from sohoa.workers.queue import JobQueue
@@ -24,7 +23,7 @@ from sohoa.workers.submission import Submission
 log = logging.getLogger(__name__)
 
 
-class QueueSubmitter:
+class QueueSubmitter(JobLookups):
     """Same four questions as the embedded pool, answered by the broker and the job book."""
 
     def __init__(
@@ -53,26 +52,9 @@ class QueueSubmitter:
         assert record is not None, f"job {queued.job_id} vanished right after it was recorded"
         return view_of(record)  # a duplicate's own job is done with nothing assembled
 
-    def job(self, job_id: str) -> JobView | None:
-        record = self._book().get(job_id)
-        return view_of(record) if record else None
-
-    def job_for_source(self, dossier_code: str, kind: str, source_sha256: str) -> JobView | None:
-        return job_for_source(self._book(), dossier_code, kind, source_sha256)
-
-    def depth(self) -> int:
-        """Jobs recorded as queued (the outbox), a broker-independent view of the backlog."""
-        try:
-            return self._book().count_by_status().get("queued", 0)
-        except Exception:  # a scrape must not fail because the catalog is down
-            return 0
-
     def not_ready(self) -> str:
         """Pages run on the queue workers, which report their own health."""
         return ""
 
     def close(self) -> None:
         self._queue.close()
-
-    def _book(self) -> JobBook:
-        return JobBook(self._backends.get().services.catalog)

@@ -99,7 +99,31 @@ def make_submitter(settings: Settings, backends: Backends) -> Submitter:
     return QueueSubmitter(settings, backends, config, queue=None)
 
 
-class EmbeddedSubmitter:
+class JobLookups:
+    """The read-side questions both submitters answer the same way, from the catalog's job
+    book (the embedded pool and the queue record jobs in the same table)."""
+
+    _backends: Backends
+
+    def job(self, job_id: str) -> JobView | None:
+        record = self._book().get(job_id)
+        return view_of(record) if record else None
+
+    def job_for_source(self, dossier_code: str, kind: str, source_sha256: str) -> JobView | None:
+        return job_for_source(self._book(), dossier_code, kind, source_sha256)
+
+    def depth(self) -> int:
+        """Jobs recorded as queued (the outbox), a broker-independent view of the backlog."""
+        try:
+            return self._book().count_by_status().get("queued", 0)
+        except Exception:  # a scrape must not fail because the catalog is down
+            return 0
+
+    def _book(self) -> JobBook:
+        return JobBook(self._backends.get().services.catalog)
+
+
+class EmbeddedSubmitter(JobLookups):
     """Digitises in the API process: ``api_workers`` documents at a time, pages on the
     shared page-worker pool. Job state lives in the catalog's ``jobs`` table."""
 
@@ -144,19 +168,6 @@ class EmbeddedSubmitter:
             extra={"job_id": job.id, "dossier_code": job.dossier_code, "kind": job.kind},
         )
         return view_of(job)
-
-    def job(self, job_id: str) -> JobView | None:
-        record = self._book().get(job_id)
-        return view_of(record) if record else None
-
-    def job_for_source(self, dossier_code: str, kind: str, source_sha256: str) -> JobView | None:
-        return job_for_source(self._book(), dossier_code, kind, source_sha256)
-
-    def depth(self) -> int:
-        try:
-            return self._book().count_by_status().get("queued", 0)
-        except Exception:  # a scrape must not fail because the catalog is down
-            return 0
 
     def not_ready(self) -> str:
         """A dead page-worker pool that could not be replaced (a broken one is replaced here)."""
@@ -222,9 +233,6 @@ class EmbeddedSubmitter:
         self._book().fail(
             job_id, problem.message_en, kind=problem.kind, error_vi=problem.message_vi
         )
-
-    def _book(self) -> JobBook:
-        return JobBook(self._backends.get().services.catalog)
 
     def _ocr_options(self) -> OcrOptions:
         if self._options is None:
