@@ -42,11 +42,17 @@ class VerificationOut(BaseModel):
     signed_at: str | None = Field(description="Vietnam time, ISO 8601 with +07:00.")
     level: str | None = Field(description="PAdES level found: B-B, B-T, B-LT, B-LTA.")
     revocation_status: str | None = Field(
-        description="The signing certificate: good, revoked or unknown (no revocation data "
-        "in the file, and none fetched). A revoked certificate's signature is never valid."
+        description="The signing certificate: good, revoked, unknown (no revocation data "
+        "in the file, and none fetched) or good_at_signing_time (B-LT whose embedded "
+        "revocation data has expired: valid at the signature timestamp's time from that "
+        "data). A revoked certificate's signature is never valid."
     )
     certificate_revoked_since: str | None = Field(description="Vietnam time, ISO 8601.")
     certificate_revocation_reason: str | None = Field(description="As the CA gives it.")
+    validated_at: str | None = Field(
+        description="The moment the certificate chain was validated at (now, or the "
+        "signing time for good_at_signing_time), Vietnam time, ISO 8601."
+    )
     pdfa_valid: bool
     pdfa_report: str
     problems: list[str]

@@ -17,6 +17,14 @@ and, when ``fetch_revocation`` is set, the OCSP responder and CRL the certificat
 name. The signature is validated strictly first (revocation data required); when that
 data cannot be found it is validated again leniently and its revocation status is
 reported ``unknown`` rather than called invalid. A revoked certificate is never valid.
+
+A long-term signature (B-LT: signature timestamp plus embedded OCSP responses and CRLs)
+must keep validating once that embedded data has expired (an OCSP answer lives minutes,
+a CRL weeks). When it no longer proves anything *now*, the signature is validated *at
+its signing time* (the timestamp's time, checked at that moment too) with the embedded
+data alone (``retroactive_revinfo``: an answer fetched a moment after the timestamp still
+counts), and reported ``good_at_signing_time``: valid at signing time (B-LT, revocation
+data embedded).
 """
 
 from __future__ import annotations
@@ -25,7 +33,7 @@ import logging
 import tempfile
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -36,23 +44,29 @@ from sohoa.clock import VIETNAM
 from sohoa.signing.pades import load_cert
 
 #: good: revocation data found and the certificates are not revoked; revoked: a
-#: certificate of the chain is; unknown: no revocation data could be had.
-Revocation = Literal["good", "revoked", "unknown"]
+#: certificate of the chain is; unknown: no revocation data could be had;
+#: good_at_signing_time: the embedded data (B-LT) has expired, but it shows the chain was
+#: good when the signature was timestamped.
+Revocation = Literal["good", "good_at_signing_time", "revoked", "unknown"]
 
 
 class _QuietChainWarnings(logging.Filter):
     """pyHanko logs each failed chain check as a warning with a traceback; the strict
     pass fails by design when no revocation data is found, and the verdict already
-    names every problem. They are kept, as one-line debug records."""
+    names every problem (an expired CRL of a B-LT file is one such failure). They are
+    kept, as one-line debug records."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.levelno == logging.WARNING and record.getMessage().startswith("Validation error"):
+        message = record.getMessage()
+        expected = message.startswith(("Validation error", "Path for CRL issuer"))
+        if record.levelno == logging.WARNING and expected:
             record.levelno, record.levelname = logging.DEBUG, "DEBUG"
             record.exc_info, record.exc_text = None, None
         return True
 
 
-logging.getLogger("pyhanko.sign.validation.generic_cms").addFilter(_QuietChainWarnings())
+for _name in ("pyhanko.sign.validation.generic_cms", "pyhanko_certvalidator.revinfo.validate_crl"):
+    logging.getLogger(_name).addFilter(_QuietChainWarnings())
 
 
 @dataclass(frozen=True)
@@ -71,6 +85,9 @@ class Verification:
     #: When revoked: the date (Vietnam time) and the reason given by the CA.
     revoked_since: datetime | None = None
     revocation_reason: str | None = None
+    #: The moment the chain was validated at: now, or the signing time (B-LT, once its
+    #: embedded revocation data has expired).
+    validated_at: datetime | None = None
 
     @property
     def valid(self) -> bool:
@@ -78,23 +95,27 @@ class Verification:
 
 
 def verify_pdf(
-    path: Path, trust_roots: tuple[Path, ...], fetch_revocation: bool = False
+    path: Path,
+    trust_roots: tuple[Path, ...],
+    fetch_revocation: bool = False,
+    at: datetime | None = None,
 ) -> Verification:
     """Signature (against ``trust_roots``, revocation included), coverage, trailing
-    bytes and PDF/A. ``fetch_revocation``: ask the OCSP/CRL services online."""
+    bytes and PDF/A. ``fetch_revocation``: ask the OCSP/CRL services online (not with
+    ``at``). ``at``: validate as if now were ``at`` (default: the real now)."""
     pdfa_ok, pdfa_report = check_pdfa(path)
     problems: list[str] = [] if pdfa_ok else [f"PDF/A: {pdfa_report}"]
     if not trailing_ok(path):
         problems.append("bytes after the final %%EOF")
     try:
-        sig = _signature_status(path, trust_roots, fetch_revocation)
+        sig = _signature_status(path, trust_roots, fetch_revocation and at is None, at)
     except Exception as error:  # an unreadable or tampered file is a verdict, not a crash
         problems.append(f"signature unreadable: {type(error).__name__}: {error}")
         return Verification(False, False, None, None, None, pdfa_ok, pdfa_report, tuple(problems))
     if sig is None:
         problems.append("no signature")
         return Verification(False, False, None, None, None, pdfa_ok, pdfa_report, tuple(problems))
-    status, level, revocation = sig
+    status, level, revocation, validated_at = sig
     problems.extend(_signature_problems(status))
     valid = not any(not p.startswith("PDF/A") for p in problems)
     details = status.revocation_details
@@ -110,6 +131,7 @@ def verify_pdf(
         revocation=revocation,
         revoked_since=details.revocation_date.astimezone(VIETNAM) if details else None,
         revocation_reason=str(details.revocation_reason.native) if details else None,
+        validated_at=validated_at.astimezone(VIETNAM),
     )
 
 
@@ -124,27 +146,53 @@ def trailing_ok(path: Path) -> bool:
 
 
 def _signature_status(
-    path: Path, roots: tuple[Path, ...], fetch: bool
-) -> tuple[Any, str, Revocation] | None:
-    """The first signature's status, its level and its revocation status: strict
-    (revocation data required) first, lenient when that data cannot be found."""
+    path: Path, roots: tuple[Path, ...], fetch: bool, at: datetime | None
+) -> tuple[Any, str, Revocation, datetime] | None:
+    """The first signature's status, its level, its revocation status and the moment it
+    was validated at: strict (revocation data required) now first; for a B-LT whose
+    embedded data has expired, strict at its signing time; lenient now when no data
+    can be had."""
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation import validate_pdf_signature
 
+    now = at or datetime.now(UTC)
     with path.open("rb") as handle:
         reader = PdfFileReader(handle, strict=False)
         sigs = reader.embedded_regular_signatures
         if not sigs:
             return None
-        settings = {"trust_roots": [load_cert(p) for p in roots], "allow_fetching": fetch}
+        settings: dict[str, Any] = {
+            "trust_roots": [load_cert(p) for p in roots],
+            "allow_fetching": fetch,
+            "moment": at,
+        }
         strict = validate_pdf_signature(sigs[0], _context(reader, settings, "hard-fail"))
         level = _level(reader, strict)
         if strict.revoked:
-            return strict, level, "revoked"
+            return strict, level, "revoked", now
         if strict.trusted:
-            return strict, level, "good"
+            return strict, level, "good", now
+        signing_time = _timestamp_time(strict)
+        if level in ("B-LT", "B-LTA") and signing_time is not None:
+            then = {**settings, "moment": signing_time, "allow_fetching": False,
+                    "retroactive_revinfo": True}  # fmt: skip
+            past = validate_pdf_signature(sigs[0], _context(reader, then, "hard-fail"))
+            if past.revoked:
+                return past, level, "revoked", signing_time
+            if past.trusted:
+                return past, level, "good_at_signing_time", signing_time
         lenient = validate_pdf_signature(sigs[0], _context(reader, settings, "soft-fail"))
-        return lenient, level, "revoked" if lenient.revoked else "unknown"
+        return lenient, level, "revoked" if lenient.revoked else "unknown", now
+
+
+def _timestamp_time(status: Any) -> datetime | None:
+    """The signature timestamp's time, when its token is intact and its signature valid
+    (its chain is checked again at that moment)."""
+    stamp = status.timestamp_validity
+    if stamp is None or not (stamp.intact and stamp.valid):
+        return None
+    moment: datetime = stamp.timestamp
+    return moment
 
 
 def _context(reader: Any, settings: dict[str, Any], mode: str) -> Any:

@@ -4,7 +4,8 @@ verify: downloads each stored document and says whether its SHA-256 matches the
 catalog, whether the agency signature is valid (signer, time, PAdES level) against
 the configured trust roots (SOHOA_SIGNING_CONFIG), whether the signing certificate
 is revoked (good / revoked / unknown: the file's own revocation data, and OCSP/CRL
-online when ``verify_fetch_revocation: true``) and whether it is PDF/A-2b.
+online when ``verify_fetch_revocation: true``; good_at_signing_time: a B-LT whose
+embedded data has expired, validated at its timestamp's time) and whether it is PDF/A-2b.
 Exit 0 when all are valid, 5 otherwise.
 
 revoke (thu hồi, NĐ 45/2020 Đ15): the document is marked revoked with the time, the
@@ -37,11 +38,13 @@ if TYPE_CHECKING:
 #: The signing certificate's revocation status (from the file's own data or OCSP/CRL).
 REVOCATION_VI = {
     "good": "chưa bị thu hồi",
+    "good_at_signing_time": "hợp lệ tại thời điểm ký (B-LT, dữ liệu thu hồi nhúng trong tệp)",
     "revoked": "ĐÃ BỊ THU HỒI",
     "unknown": "không rõ (không có dữ liệu thu hồi)",
 }
 REVOCATION_EN = {
     "good": "not revoked",
+    "good_at_signing_time": "valid at signing time (B-LT, revocation data embedded)",
     "revoked": "REVOKED",
     "unknown": "unknown (no revocation data)",
 }
@@ -148,6 +151,9 @@ def check_dict(check: DocumentCheck) -> dict[str, Any]:
             vietnam_time(v.revoked_since).isoformat() if v and v.revoked_since else None
         ),
         "certificate_revocation_reason": v.revocation_reason if v else None,
+        "validated_at": (
+            vietnam_time(v.validated_at).isoformat() if v and v.validated_at else None
+        ),
         "pdfa_valid": check.pdfa_valid,
         "pdfa_report": check.pdfa_report,
         "problems": list(v.problems) if v else [],

@@ -49,6 +49,7 @@ CHANGE_LABELS = {
 #: The signing certificate's revocation status, from a verification.
 REVOCATION_LABELS = {
     "good": N_("certificate not revoked"),
+    "good_at_signing_time": N_("valid at signing time (B-LT, revocation data embedded)"),
     "revoked": N_("certificate REVOKED"),
     "unknown": N_("certificate revocation unknown (no revocation data)"),
 }

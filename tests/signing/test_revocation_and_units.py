@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -67,6 +68,29 @@ def test_b_lt_is_good_offline_from_its_own_revocation_data(
 ) -> None:
     check = verify_pdf(signed_with(p12_key, "B-LT", pdfa, pki, tmp_path), (pki.root_cert,))
     assert (check.valid, check.level, check.revocation) == (True, "B-LT", "good")
+
+
+def test_b_lt_stays_valid_at_its_signing_time_once_its_revocation_data_has_expired(
+    pdfa: Path, pki: PkiFiles, p12_key: Pkcs12Key, tmp_path: Path
+) -> None:
+    signed = signed_with(p12_key, "B-LT", pdfa, pki, tmp_path)
+    now = verify_pdf(signed, (pki.root_cert,))
+    assert now.signed_at is not None and now.revocation == "good"
+    # The clock moved on: the embedded OCSP answer (10 minutes) and CRLs (30 and 90 days)
+    # have all expired. The validation time is frozen there rather than waited for.
+    later = now.signed_at + timedelta(days=400)
+    check = verify_pdf(signed, (pki.root_cert,), at=later)
+    assert (check.valid, check.level, check.revocation) == (True, "B-LT", "good_at_signing_time")
+    assert check.validated_at == now.signed_at  # the signature timestamp's time
+    assert check.signer == AGENCY_NAME and check.problems == ()
+
+
+def test_b_t_without_embedded_data_is_not_called_valid_at_signing_time(
+    pdfa: Path, pki: PkiFiles, p12_key: Pkcs12Key, tmp_path: Path
+) -> None:
+    signed = signed_with(p12_key, "B-T", pdfa, pki, tmp_path)
+    later = verify_pdf(signed, (pki.root_cert,), at=datetime.now(UTC) + timedelta(days=400))
+    assert later.revocation == "unknown"
 
 
 PROVINCE, DISTRICT, COMMUNE = "000.00.00.H56", "000.00.20.H56", "000.17.20.H56"
