@@ -56,8 +56,11 @@ def month_key(value: Any) -> str:
     return str(value)[:7]
 
 
-def flags(units: Collection[str], start: date, end: date, dialect: str) -> Subquery:
-    """One row per dossier of ``units`` received in [start, end], with its 0/1 flags.
+def flags(
+    units: Collection[str], start: date, end: date, dialect: str, period_from: date | None = None
+) -> Subquery:
+    """One row per dossier of ``units`` received in [start, end], with its 0/1 flags
+    (and ``inside``: 1 when received on or after ``period_from``, if given).
 
     Read from the dossier row alone: the catalog keeps ``intake_stored`` /
     ``result_stored`` / ``reused_stored`` as documents are stored
@@ -72,6 +75,11 @@ def flags(units: Collection[str], start: date, end: date, dialect: str) -> Subqu
             D.received_on.label("received_on"),
             month_of(dialect).label("month"),
             *flag_columns(),
+            *(
+                [case((D.received_on >= period_from, 1), else_=0).label("inside")]
+                if period_from
+                else []
+            ),
         )
         .where(in_scope(units, start, end))
         .subquery("flags")

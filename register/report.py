@@ -8,27 +8,30 @@ Three indicators, each with numerator, denominator, rate and points (spec §6):
 - reuse rate = dossiers with a reused component ÷ dossiers received (the issue's
   third figure; the national formula does not define its denominator: [open]).
 
-Counting is SQL: one scan grouped per unit, per procedure and per month
-(``GROUPING SETS`` over a parallel ``GROUP BY`` on PostgreSQL) over
-:func:`register.digitised.flags`; Python only turns sums into rates and adds
-unit groups up the tree.
+Counting is SQL. Whole months are read from ``dossier_counts``, the sums per unit,
+reception month and procedure that database triggers keep as dossier rows change
+(migration 0011: imports, pushes, documents stored or attached); the partial months
+at the edges of a period are counted from the dossiers
+(:func:`register.digitised.flags`, index ``ix_dossiers_unit_received``). Python only
+turns sums into rates and adds unit groups up the tree.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
-from sqlalchemy import case, func, literal, select, text, tuple_, union_all
+from sqlalchemy import String, bindparam, case, cast, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from sohoa.clock import utc_now
 from sohoa.register.digitised import digitised_of, flags, month_key
 from sohoa.register.units import units_below_in
 from sohoa.storage.database import SessionSource
-from sohoa.storage.register_models import UnitRow
+from sohoa.storage.register_models import DossierCountRow, UnitRow
 
 HUNDRED = Decimal(100)
 #: Full points from this rate up (spec §6).
@@ -183,16 +186,68 @@ class _Group:
 def _one_pass(
     session: Session, units: set[str], start: date, end: date, since: date, dialect: str
 ) -> list[_Group]:
-    """Counts per unit, per procedure and per month (each split by "in the period?"), from
-    ``since`` to ``end``, in one scan of the dossiers.
+    """Counts per unit, per procedure and per month, each split by "in the period?", from
+    ``since`` to ``end``: whole months from the sums the database keeps per unit,
+    procedure and month (``dossier_counts``), the partial months at the edges (at most
+    three: ``since``'s, ``start``'s and ``end``'s) from the dossiers themselves."""
+    whole, partial = _split(since, start, end)
+    groups = _from_counts(session, units, whole, start) if whole else []
+    for first, last in partial:
+        groups += _from_dossiers(session, units, first, last, start, dialect)
+    return groups
 
-    PostgreSQL: one ``GROUP BY`` (unit, procedure, month, in period) that the planner runs
-    in parallel workers (a few tens of thousands of groups), then ``GROUPING SETS`` over
-    those groups (a few hundred rows back). SQLite, which lacks grouping sets: the three
-    ``GROUP BY`` joined by ``UNION ALL``.
-    """
-    f = flags(units, since, end, dialect)
-    inside = case((f.c.received_on >= start, 1), else_=0).label("inside")
+
+def _split(since: date, start: date, end: date) -> tuple[list[date], list[tuple[date, date]]]:
+    """The months of [since, end]: the first days of those wholly inside it and not cut by
+    ``start``, and the (first, last) days of the others' parts inside it."""
+    whole: list[date] = []
+    partial: list[tuple[date, date]] = []
+    first = date(since.year, since.month, 1)
+    while first <= end:
+        following = _months_back(first, -1)
+        last = following - timedelta(days=1)
+        low, high = max(first, since), min(last, end)
+        if low == first and high == last and not first < start <= last:
+            whole.append(first)
+        else:
+            partial.append((low, high))
+        first = following
+    return whole, partial
+
+
+def _from_counts(
+    session: Session, units: set[str], months: list[date], start: date
+) -> list[_Group]:
+    """The groups of whole months, from ``dossier_counts`` (a few rows per unit and month)."""
+    c = DossierCountRow
+    inside = case((c.month >= start, 1), else_=0)
+    scoped = (
+        select(c, inside.label("inside"))
+        .where(
+            c.unit_code.in_(bindparam("units", sorted(units), expanding=True)),
+            c.month.in_(bindparam("months", months, expanding=True)),
+            c.received > 0,
+        )
+        .subquery("whole")
+    )
+    w = scoped.c
+    sums = [func.sum(w[name]) for name in _SUMS]
+    keys = {"unit": w.unit_code, "procedure": w.procedure_code, "month": cast(w.month, String)}
+    parts = [
+        select(
+            literal(by).label("by"), k.label("key"), func.max(w.procedure_name), w.inside, *sums
+        ).group_by(k, w.inside)
+        for by, k in keys.items()
+    ]
+    return [_group(row[0], row[1], row, 2) for row in session.execute(union_all(*parts))]
+
+
+def _from_dossiers(
+    session: Session, units: set[str], first: date, last: date, start: date, dialect: str
+) -> list[_Group]:
+    """The groups of the dossiers received in [first, last] (part of a month), counted from
+    the dossier rows (index ``ix_dossiers_unit_received``)."""
+    f = flags(units, first, last, dialect, start)
     sums = [
         func.count().label("received"),
         func.sum(digitised_of(f)).label("digitised"),
@@ -200,50 +255,33 @@ def _one_pass(
         func.sum(f.c.paper * f.c.result_ok).label("result_digitised"),
         func.sum(f.c.reused_ok).label("reused"),
     ]
-    keys = {"unit": f.c.unit_code, "procedure": f.c.procedure_code, "month": f.c.month}
+    keys = {
+        "unit": f.c.unit_code,
+        "procedure": f.c.procedure_code,
+        "month": cast(f.c.month, String),
+    }
     label = func.max(f.c.procedure_name).label("label")
-    if dialect == "postgresql":
-        # The default 4 MB made the planner (which underestimates the rows the unit and
-        # date filters keep) sort a million rows on disk; the hash tables need a few MB.
-        session.execute(text("SET LOCAL work_mem = '64MB'"))
-        fine = (
-            select(*(k.label(by) for by, k in keys.items()), label, inside, *sums)
-            .group_by(*keys.values(), inside)
-            .subquery("fine")
+    parts = [
+        select(literal(by).label("by"), k.label("key"), label, f.c.inside, *sums).group_by(
+            k, f.c.inside
         )
-        g = fine.c
-        query = select(
-            *(g[by] for by in keys),
-            func.max(g.label),
-            g.inside,
-            *(func.sum(g[c.name]) for c in sums),
-        ).group_by(func.grouping_sets(*(tuple_(g[by], g.inside) for by in keys)))
-        rows = [
-            (by, month_key(row[index]) if by == "month" else str(row[index]), row)
-            for row in session.execute(query)
-            for index, by in enumerate(keys)
-            if row[index] is not None
-        ]
-        offset = len(keys)
-    else:
-        parts = [
-            select(literal(by).label("by"), k.label("key"), label, inside, *sums).group_by(
-                k, inside
-            )
-            for by, k in keys.items()
-        ]
-        rows = [(r[0], str(r[1]), r) for r in session.execute(union_all(*parts))]
-        offset = 2
-    return [
-        _Group(
-            by,
-            key,
-            str(row[offset] or "") if by == "procedure" else "",
-            bool(row[offset + 1]),
-            Counts(*(int(v or 0) for v in row[offset + 2 :])),
-        )
-        for by, key, row in rows
+        for by, k in keys.items()
     ]
+    return [_group(row[0], row[1], row, 2) for row in session.execute(union_all(*parts))]
+
+
+_SUMS = ("received", "digitised", "paper", "result_digitised", "reused")
+
+
+def _group(by: str, key: object, row: Any, offset: int) -> _Group:
+    """A result row (by, key, label, inside, five sums) as a group; months as ``YYYY-MM``."""
+    return _Group(
+        by,
+        month_key(key) if by == "month" else str(key),
+        str(row[offset] or "") if by == "procedure" else "",
+        bool(row[offset + 1]),
+        Counts(*(int(v or 0) for v in row[offset + 2 :])),
+    )
 
 
 def _sum(groups: list[_Group], by: str, *, period_only: bool = False) -> dict[str, Counts]:

@@ -5,7 +5,9 @@ report made a year's report cost seconds. Instead the catalog sets
 ``dossiers.intake_stored`` / ``result_stored`` / ``reused_stored`` in the same
 transaction that stores or attaches a document (:func:`document_stored`), and the
 register import sets them for dossiers it adds after their documents were stored
-(:func:`refresh`). A stored document stays stored (a revocation does not undo
+(:func:`refresh`). The report's sums per unit, procedure and month
+(``dossier_counts``) follow these flags through a database trigger on ``dossiers``
+(migration 0011). A stored document stays stored (a revocation does not undo
 digitisation), so a flag never goes back to false.
 """
 
@@ -13,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from sqlalchemy import and_, bindparam, exists, select, true, update
+from sqlalchemy import and_, bindparam, exists, false, or_, true, update
 from sqlalchemy.orm import Session
 
 from sohoa.storage.models import Document
@@ -25,7 +27,12 @@ def document_stored(session: Session, row: Document) -> None:
     values: dict[str, bool] = {f"{row.kind}_stored": True}
     if row.reused:
         values["reused_stored"] = True
-    session.execute(update(DossierRow).where(DossierRow.code == row.dossier_code).values(values))
+    # Only when a flag rises: the register's counts (dossier_counts, kept by a trigger on
+    # this table) are then not touched by the second page of a dossier already counted.
+    unset = or_(*(getattr(DossierRow, name) == false() for name in values))
+    session.execute(
+        update(DossierRow).where(DossierRow.code == row.dossier_code, unset).values(values)
+    )
 
 
 def refresh(session: Session, codes: Collection[str]) -> None:
@@ -39,7 +46,9 @@ def refresh(session: Session, codes: Collection[str]) -> None:
             conditions.append(Document.kind == kind)
         if reused:
             conditions.append(Document.reused == true())
-        return select(exists().where(and_(*conditions))).scalar_subquery()
+        # Correlated to the updated row (a bare select(exists()) would not be, and set the
+        # flags of every new dossier as soon as any dossier had a stored document).
+        return exists().where(and_(*conditions)).correlate(DossierRow)
 
     session.execute(
         update(DossierRow)

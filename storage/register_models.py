@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, Index, SmallInteger, String, Text, false
+from sqlalchemy import JSON, Boolean, Date, Index, Integer, SmallInteger, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sohoa.clock import utc_now
@@ -39,6 +39,8 @@ class DossierRow(Base):
         Index("ix_dossiers_unit_received", "unit_code", "received_on", "code"),
         Index("ix_dossiers_received", "received_on"),
         Index("ix_dossiers_updated", "updated_at", "code"),
+        # One clerk's worklist, oldest first.
+        Index("ix_dossiers_clerk", "clerk", "received_on", "code"),
     )
 
     code: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -55,6 +57,9 @@ class DossierRow(Base):
     status: Mapped[str | None] = mapped_column(String(255))
     #: Personal data: kept only when SOHOA_REGISTER_KEEP_APPLICANT=true.
     applicant_name: Mapped[str | None] = mapped_column(String(255))
+    #: The officer who received the dossier, when the one-stop export names one (not a
+    #: spec §8 header: read through a mapping, ``clerk: <header>``); for the worklist.
+    clerk: Mapped[str | None] = mapped_column(String(128))
     #: Online dossiers are not scanned at the counter: the one-stop system says (DuocSoHoa …).
     online_digitised: Mapped[bool | None] = mapped_column(Boolean)
     online_reused: Mapped[bool | None] = mapped_column(Boolean)
@@ -66,6 +71,26 @@ class DossierRow(Base):
     reused_stored: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
+
+
+class DossierCountRow(Base):
+    """The report's sums per (unit, reception month, procedure), kept by database triggers
+    on ``dossiers`` (migration 0011) in the transaction that changes a dossier row, so a
+    year's report reads tens of thousands of sums instead of a million dossiers."""
+
+    __tablename__ = "dossier_counts"
+
+    unit_code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    #: First day of the reception month.
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    procedure_code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    #: The greatest name seen for the procedure in this cell (the report's label).
+    procedure_name: Mapped[str | None] = mapped_column(Text)
+    received: Mapped[int] = mapped_column(Integer, server_default="0")
+    digitised: Mapped[int] = mapped_column(Integer, server_default="0")
+    paper: Mapped[int] = mapped_column(Integer, server_default="0")
+    result_digitised: Mapped[int] = mapped_column(Integer, server_default="0")
+    reused: Mapped[int] = mapped_column(Integer, server_default="0")
 
 
 class RegisterEventRow(Base):
