@@ -40,6 +40,14 @@ class FolderConfig(BaseModel):
     #: What happens to the source once its PDF/A is stored: moved to done_dir, or deleted.
     after: Literal["done", "delete"] = "done"
     done_dir: Path | None = None
+    #: The unit (đơn vị) whose counter this scanner serves: its clerks see the folder's
+    #: files on the counter page (``sohoa serve``) and file them under the code they type.
+    unit: str | None = Field(default=None, max_length=100)
+    #: What the clerks call this scanner on the counter page (e.g. "Quầy 1").
+    counter: str | None = Field(default=None, max_length=100)
+    #: False: ``sohoa watch`` leaves the folder alone, every scan waits for a clerk to
+    #: file it from the counter page (a counter whose scans carry no code of their own).
+    watch: bool = True
 
     @field_validator("code_from")
     @classmethod
@@ -47,6 +55,13 @@ class FolderConfig(BaseModel):
         if not sources:
             raise ValueError("at least one source is needed: qr, filename or fixed:<CODE>")
         return tuple(_check_source(s) for s in sources)
+
+    @field_validator("unit")
+    @classmethod
+    def _unit_code(cls, unit: str | None) -> str | None:
+        if unit is not None and not unit.strip():
+            raise ValueError("give the unit's code, e.g. 000.00.20.H56")
+        return unit.strip().upper() if unit is not None else None
 
     @property
     def resolved_done_dir(self) -> Path:

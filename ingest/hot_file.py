@@ -99,7 +99,7 @@ def handle_claim(
         if rejection is not None and not isinstance(error, Problem | InputRejected):
             error = rejection
         return _failed(claim, folder, origin, ctx, error)
-    _finish(claim, folder)
+    finish_source(claim, folder)
     status: Status = "duplicate" if outcome.duplicate else "stored"
     record = outcome.record
     return FileReport(status, claim.original_name, str(folder.path), record.name, record.pages or 0)
@@ -131,8 +131,9 @@ def _failed(
     )
 
 
-def _finish(claim: Claim, folder: FolderConfig) -> None:
-    """The document is stored and verified: only now may the source leave .processing."""
+def finish_source(claim: Claim, folder: FolderConfig) -> None:
+    """The document is stored and verified (or, picked at the counter page, its copy is
+    safely in the inbox and its job recorded): only now may the source leave .processing."""
     if folder.after == "delete":
         claim.path.unlink()
     else:

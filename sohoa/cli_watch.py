@@ -93,7 +93,13 @@ def watch(
     with guard(settings):
         try:
             watch_config = _watch_config(
-                folders or [], config, kind, profile, code_from, case, after
+                folders or [],
+                config or (None if folders else settings.watch_config),
+                kind,
+                profile,
+                code_from,
+                case,
+                after,
             )
         except FolderConfigError as error:
             fail(_config_failure(error), settings)
@@ -158,7 +164,9 @@ def _watch_config(
     if config is not None:
         watch_config = load_watch_config(config)
     elif not folders:
-        raise FolderConfigError("no hot folder: give FOLDER... or --config FILE")
+        raise FolderConfigError(
+            "no hot folder: give FOLDER..., --config FILE or set SOHOA_WATCH_CONFIG"
+        )
     else:
         sources = list(code_from or ([] if case else ["qr", "filename"]))
         sources += [f"{FIXED_PREFIX}{case}"] if case else []
@@ -176,7 +184,12 @@ def _watch_config(
     for folder in watch_config.folders:
         if not folder.path.is_dir():
             raise FolderConfigError(f"{folder.path}: the hot folder does not exist")
-    return watch_config
+    watched = tuple(folder for folder in watch_config.folders if folder.watch)
+    if not watched:
+        raise FolderConfigError(
+            "every folder has watch: false (its scans are filed from the counter page)"
+        )
+    return watch_config.model_copy(update={"folders": watched})
 
 
 def _config_failure(error: FolderConfigError) -> Failure:

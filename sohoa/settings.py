@@ -55,6 +55,10 @@ class Settings(BaseSettings):
     scanimage: str = "scanimage"
     #: Where rejected scans wait for a clerk (default $SOHOA_HOME/quarantine).
     quarantine_dir: Path | None = None
+    #: Hot folders (YAML, the file `sohoa watch --config` reads): `sohoa watch` without
+    #: folders watches these, and the counter page lists each folder's files to the clerks
+    #: of the folder's ``unit``.
+    watch_config: Path | None = None
     #: Hot folders: a file is taken once its size and mtime are unchanged this long.
     watch_settle_seconds: float = 2.0
     #: Hot folders: full rescan period, the safety net for events network shares miss.

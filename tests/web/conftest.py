@@ -23,12 +23,19 @@ from typing import Any
 import httpx
 import pytest
 
+from tests import images
+
 ARTIFACTS = Path(__file__).with_name("artifacts")
 PASSWORD = "mat-khau-thu-nghiem"
 ADMIN, CLERK, OTHER_CLERK, LOCKED = "quantri", "canbo", "canbo-khac", "bi-khoa"
 #: Archive staff of each unit; each unit has its own backlog root (SOHOA_ARCHIVE_ROOTS).
 ARCHIVIST, OTHER_ARCHIVIST = "luutru", "luutru-khac"
 UNIT, OTHER_UNIT = "000.00.20.H56", "000.00.21.H56"
+#: A supervisor reads their unit and the units below it: PARENT_UNIT has UNIT below it
+#: (the unit tree imported at start), OTHER_UNIT is outside their tree.
+SUPERVISOR, PARENT_UNIT = "giamsat", "000.00.19.H56"
+#: A file name that is markup (a scanner names files as the clerk types them).
+HOSTILE_NAME = '"><img src=x onerror=alert(1)>.jpg'
 SOHOA = [str(Path(sys.executable).with_name("sohoa"))]
 
 
@@ -66,9 +73,12 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     add_user(env, LOCKED, "clerk", UNIT)
     add_user(env, ARCHIVIST, "archivist", UNIT, "Trần Thị Lưu")
     add_user(env, OTHER_ARCHIVIST, "archivist", OTHER_UNIT)
+    add_user(env, SUPERVISOR, "supervisor", PARENT_UNIT, "Lê Thị Giám")
+    import_unit_tree(env)
     for root in archive_roots(home).values():
         root.mkdir()
     env["SOHOA_ARCHIVE_ROOTS"] = ",".join(f"{u}={p}" for u, p in archive_roots(home).items())
+    env["SOHOA_WATCH_CONFIG"] = str(write_hot_folders(home))
     port = free_port()
     log = (home / "serve.log").open("wb")
     process = subprocess.Popen(
@@ -87,9 +97,49 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         log.close()
 
 
+def import_unit_tree(env: dict[str, str]) -> None:
+    """UNIT below PARENT_UNIT, with `sohoa register import --units` (names as codes, so the
+    report pages read as without a tree)."""
+    tree = Path(env["SOHOA_HOME"]) / "don-vi.csv"
+    tree.write_text(
+        f"Mã đơn vị;Tên đơn vị;Mã đơn vị cha\n{PARENT_UNIT};{PARENT_UNIT};\n"
+        f"{UNIT};{UNIT};{PARENT_UNIT}\n",
+        "utf-8",
+    )
+    command = [*SOHOA, "register", "import", str(tree), "--units"]
+    subprocess.run(command, env=env, check=True, capture_output=True)
+
+
 def archive_roots(home: Path) -> dict[str, Path]:
     """The backlog folder of each unit on the test server."""
     return {UNIT: home / "ton-dong", OTHER_UNIT: home / "ton-dong-khac"}
+
+
+#: What each counter's scanner left in its hot folder before the office opened.
+HOT_FILES = {UNIT: ("quet-0001.jpg", "quet-0002.jpg", HOSTILE_NAME), OTHER_UNIT: ("quay-2.jpg",)}
+
+
+def hot_folder_paths(home: Path) -> dict[str, Path]:
+    """The counter scanner's hot folder of each unit on the test server."""
+    return {UNIT: home / "quay-1", OTHER_UNIT: home / "quay-khac"}
+
+
+def write_hot_folders(home: Path) -> Path:
+    """The hot-folder file (SOHOA_WATCH_CONFIG): one counter folder per unit, filed from the
+    counter page (watch: false), each with the scans listed in HOT_FILES."""
+    config = home / "hot-folders.yaml"
+    lines = ["folders:"]
+    for number, (unit, folder) in enumerate(hot_folder_paths(home).items(), start=1):
+        folder.mkdir()
+        lines += [f"  - path: {folder.name}", f"    unit: {unit}", f'    counter: "Quầy {number}"']
+        lines += ["    watch: false"]
+        for offset, name in enumerate(HOT_FILES[unit]):
+            scan = folder / name
+            scan.write_bytes(images.jpeg_bytes(images.numbered_page(900 + offset).image))
+            settled = time.time() - 600 + offset  # long unchanged: ready to be filed
+            os.utime(scan, (settled, settled))
+    config.write_text("\n".join(lines) + "\n", "utf-8")
+    return config
 
 
 def _wait_until_serving(url: str, process: subprocess.Popen[bytes]) -> None:
@@ -123,8 +173,6 @@ def signed_in(served: Served, username: str) -> Iterator[httpx.Client]:
         )
         assert answer.status_code == 303, answer.text
         yield client
-
-
 
 
 @pytest.fixture

@@ -11,7 +11,9 @@ and live status over Server-Sent Events (``/counter/events``).
 from __future__ import annotations
 
 import dataclasses
-from typing import Annotated, Any
+import logging
+import time
+from typing import Annotated, Any, BinaryIO
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
@@ -23,13 +25,14 @@ from sohoa.api.context import context_of
 from sohoa.api.errors import ApiError
 from sohoa.api.uploads import client_file_name, land, too_large
 from sohoa.i18n import N_
+from sohoa.ingest.hot_file import finish_source
 from sohoa.ingest.page_count import Reconciliation
 from sohoa.ingest.submit import make_submission
 from sohoa.ocr.errors import InputRejected
 from sohoa.storage.accounts import User
 from sohoa.storage.codes import DossierCodeError, find_dossier_codes, parse_dossier_code
 from sohoa.storage.events import record_event
-from sohoa.web import sse
+from sohoa.web import hot_folders, sse
 from sohoa.web.auth import can_open_dossier, require_user
 from sohoa.web.context import web_of
 from sohoa.web.counter_jobs import (
@@ -43,8 +46,10 @@ from sohoa.web.counter_jobs import (
 from sohoa.web.errors import Forbidden
 from sohoa.web.lang import request_lang, translate
 from sohoa.web.templating import render
+from sohoa.web.units import units_below
 from sohoa.workers.problems import Problem, problem_or_unexpected
 
+log = logging.getLogger(__name__)
 router = APIRouter(prefix="/counter")
 Clerk = Annotated[User, Depends(require_user("clerk", "archivist"))]
 KINDS = ("intake", "result")
@@ -107,6 +112,16 @@ async def submit_pile(request: Request, user: Clerk) -> Response:
         await form.close()
 
 
+@router.post("/hot-folder")
+async def pick_hot_file(request: Request, user: Clerk) -> Response:
+    """File one scan the counter scanner put in the unit's hot folder (see web.hot_folders)."""
+    form = await request.form()
+    try:
+        return await run_in_threadpool(_pick, request, user, form)
+    finally:
+        await form.close()
+
+
 @router.get("/events")
 async def pile_events(
     request: Request, user: Clerk, jobs: str = "", sheets: str = "", duplex: str = "1"
@@ -153,10 +168,20 @@ def code_in(text: str) -> str:
         raise
 
 
-def _submit(request: Request, user: User, form: FormData) -> Response:
+@dataclasses.dataclass(frozen=True)
+class Entry:
+    """What the clerk entered above the files, checked: the code is one they may add to."""
+
+    code: str
+    kind: str
+    sheets: int
+    duplex: bool
+
+
+def _read_entry(request: Request, user: User, form: FormData) -> Entry | Response:
+    """The form's code, kind and sheets; or the counter page saying what is wrong."""
     code_text, kind = _text(form, "code"), _text(form, "kind") or "intake"
     sheets, duplex = _text(form, "sheets"), _text(form, "duplex")
-    files = [f for f in form.getlist("files") if isinstance(f, UploadFile) and f.filename]
     values = {"code": code_text, "kind": kind, "sheets": sheets, "duplex": duplex}
     try:
         code = code_in(code_text)
@@ -169,46 +194,141 @@ def _submit(request: Request, user: User, form: FormData) -> Response:
     if not sheets.isdigit() or not 0 < int(sheets) < 10000:
         message = translate(request, "Enter the number of sheets you fed (1 or more).")
         return _form_error(request, message, values)
+    return Entry(code, kind, int(sheets), duplex in ("1", "on"))
+
+
+def _submit(request: Request, user: User, form: FormData) -> Response:
+    entry = _read_entry(request, user, form)
+    if isinstance(entry, Response):
+        return entry
+    files = [f for f in form.getlist("files") if isinstance(f, UploadFile) and f.filename]
     if not files:
         message = translate(request, "Choose or drop the scan files first.")
-        return _form_error(request, message, values)
+        return _form_error(request, message, _values(form))
     if len(files) > MAX_FILES:
         message = translate(request, "At most %(n)s files at a time.", n=MAX_FILES)
-        return _form_error(request, message, values)
+        return _form_error(request, message, _values(form))
     accepted, refused = [], []
     for upload in files:
         try:
-            accepted.append(_accept(request, code, kind, upload))
+            accepted.append(_accept(request, entry, upload))
         except (ApiError, Problem, InputRejected, DossierCodeError) as error:
-            refused.append(_refusal(request, upload, error))
-    pile = Pile(accepted, int(sheets), duplex in ("1", "on"))
+            refused.append(_refusal(request, upload.filename or "", error))
+    return _after_submit(request, user, entry, accepted, refused)
+
+
+def _after_submit(
+    request: Request, user: User, entry: Entry, accepted: list[str], refused: list[dict[str, str]]
+) -> Response:
+    pile = Pile(accepted, entry.sheets, entry.duplex)
     if refused:
         lines = _lines_for(request, user, pile.jobs)
-        return _page(request, pile, lines, code=code, kind=kind, refused=refused, status=400)
+        return _page(
+            request, pile, lines, code=entry.code, kind=entry.kind, refused=refused, status=400
+        )
     return RedirectResponse(f"/counter?{pile.query()}", status_code=303)
 
 
-def _accept(request: Request, code: str, kind: str, upload: UploadFile) -> str:
+def _accept(request: Request, entry: Entry, upload: UploadFile) -> str:
     """Land one file in the inbox and hand it to the submitter the API uses: a job id."""
-    context = context_of(request)
-    limit = int(context.settings.api_max_upload_mb * 1024 * 1024)
+    limit = int(context_of(request).settings.api_max_upload_mb * 1024 * 1024)
     if upload.size is not None and upload.size > limit:  # the API's limit, file by file
         raise too_large(limit)
-    landed = land(upload.file, context.settings.resolved_inbox_dir)
-    submission = make_submission(landed.path, code, kind)
+    return _hand_in(request, entry, upload.file, upload.filename)
+
+
+def _hand_in(request: Request, entry: Entry, source: BinaryIO, name: str | None) -> str:
+    """Copy ``source`` into the inbox and hand it to the API's submitter: a job id."""
+    context = context_of(request)
+    landed = land(source, context.settings.resolved_inbox_dir)
+    submission = make_submission(landed.path, entry.code, entry.kind)
     submission = dataclasses.replace(
-        submission, source_name=client_file_name(upload.filename, landed.path.name)
+        submission, source_name=client_file_name(name, landed.path.name)
     )
     return context.submitter.submit(submission).id
 
 
-def _refusal(request: Request, upload: UploadFile, error: Exception) -> dict[str, str]:
+def _pick(request: Request, user: User, form: FormData) -> Response:
+    """File one scan of the counter's hot folder under the code the clerk typed."""
+    entry = _read_entry(request, user, form)
+    if isinstance(entry, Response):
+        return entry
+    folder_id, _, name = str(form.get("hot") or "").partition("/")
+    folder = next((f for f in _my_folders(request, user) if str(f.id) == folder_id), None)
+    if folder is None:
+        raise Forbidden  # not a folder of the clerk's unit: nothing is said about it
+    try:
+        claimed = hot_folders.take(folder, name)
+    except hot_folders.NotPickable as why:
+        message = why.vi if request_lang(request) == "vi" else why.en
+        return _form_error(request, message, _values(form), status=409)
+    try:
+        with claimed.path.open("rb") as source:
+            job = _hand_in(request, entry, source, claimed.original_name)
+    except (ApiError, Problem, InputRejected, DossierCodeError) as error:
+        hot_folders.give_back(claimed, folder)
+        return _after_submit(request, user, entry, [], [_refusal(request, name, error)])
+    except BaseException:
+        hot_folders.give_back(claimed, folder)
+        raise
+    try:
+        finish_source(claimed, folder.config)  # the inbox copy is the job's now
+    except OSError:
+        log.exception("picked source not moved out", extra={"file": claimed.original_name})
+        claimed.release()
+    return _after_submit(request, user, entry, [job], [])
+
+
+def _my_folders(request: Request, user: User) -> list[hot_folders.CounterFolder]:
+    settings = web_of(request).settings
+    every = hot_folders.counter_folders(settings.watch_config)
+    return hot_folders.folders_of(every, user, lambda unit: units_below(request, unit))
+
+
+def _hot_files(request: Request) -> tuple[list[hot_folders.CounterFolder], list[dict[str, Any]]]:
+    """The clerk's counter folders and the files waiting in them, for the page."""
+    user: User | None = getattr(request.state, "user", None)
+    if user is None:
+        return [], []
+    folders = _my_folders(request, user)
+    settle, now = web_of(request).settings.watch_settle_seconds, time.time()
+    files = [
+        {
+            "pick": found.pick,
+            "name": found.name,
+            "folder": found.folder.label,
+            "size": _size(found.size),
+            "modified": found.modified,
+            "state": found.state,
+            "label": translate(request, HOT_STATE_LABELS[found.state]),
+        }
+        for folder in folders
+        for found in hot_folders.waiting_files(folder, settle, now)
+    ]
+    return folders, files
+
+
+HOT_STATE_LABELS = {
+    "arriving": N_("Still arriving"),
+    "ready": N_("Ready"),
+    "taken": N_("Being filed"),
+}
+
+
+def _size(size: int) -> str:
+    """A file size as the clerk reads it (KB below a megabyte, else MB)."""
+    if size < 1024 * 1024:
+        return f"{max(1, round(size / 1024))} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
+def _refusal(request: Request, name: str, error: Exception) -> dict[str, str]:
     if isinstance(error, ApiError):
         vi, en = error.message_vi, error.message_en
     else:
         problem = problem_or_unexpected(error)
         vi, en = problem.message_vi, problem.message_en
-    return {"name": upload.filename or "", "message": vi if request_lang(request) == "vi" else en}
+    return {"name": name, "message": vi if request_lang(request) == "vi" else en}
 
 
 def _lines_for(request: Request, user: User, job_ids: list[str]) -> list[JobLine]:
@@ -267,6 +387,7 @@ def _page(
     if found is not None and not found.matches:
         acknowledged = acknowledged_by(web_of(request).catalog(), lines[0].dossier_code, pile.jobs)
     notice = request.query_params.get("notice", "")
+    folders, hot_files = _hot_files(request)
     return render(
         request,
         "counter.html",
@@ -281,6 +402,8 @@ def _page(
         form={"code": code, "kind": kind, "sheets": sheets, "duplex": duplex},
         error=error,
         refused=refused or [],
+        hot_folders=folders,
+        hot_files=hot_files,
     )
 
 
@@ -328,6 +451,11 @@ def _after(pile: Pile, notice: str) -> Response:
 
 def _first_code(lines: list[JobLine]) -> str:
     return lines[0].dossier_code if lines else ""
+
+
+def _values(form: FormData) -> dict[str, str]:
+    """What the clerk entered, to show again with an error."""
+    return {name: _text(form, name) for name in ("code", "kind", "sheets", "duplex")}
 
 
 def _text(form: FormData, name: str) -> str:

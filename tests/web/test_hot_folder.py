@@ -1,0 +1,186 @@
+"""The counter scanner's hot folder on the counter page.
+
+The hot-folder file `sohoa watch` reads (SOHOA_WATCH_CONFIG) names each counter folder's
+unit; the counter page lists the scans waiting in the folders of the clerk's unit (name,
+size, time, state) and files the one the clerk picks under the code they typed, through
+the same submitter as an upload. Another unit's folder is never shown nor opened, and a
+file name that is markup is shown as text.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sohoa.ingest.claim import claim
+from sohoa.ingest.folder_config import FolderConfigError, parse_watch_config
+from sohoa.storage.accounts import Role, User
+from sohoa.storage.catalog import Catalog
+from sohoa.web import hot_folders
+from sohoa.web.hot_folders import CounterFolder, NotPickable
+from tests.web.conftest import (
+    CLERK,
+    HOSTILE_NAME,
+    HOT_FILES,
+    OTHER_CLERK,
+    OTHER_UNIT,
+    UNIT,
+    Served,
+    browser_login,
+    csrf_of,
+    hot_folder_paths,
+    screenshot,
+    signed_in,
+)
+from tests.web.test_counter import LIVE_MS, code, wait_state
+
+PARENT = "000.00.00.H56"
+
+
+def user(unit: str, role: Role = "clerk") -> User:
+    now = datetime.now(UTC)
+    return User(1, "nv", "", role, unit, True, now, now, now)
+
+
+def write_config(tmp_path: Path, body: str) -> Path:
+    config = tmp_path / "hot-folders.yaml"
+    config.write_text(body, "utf-8")
+    return config
+
+
+# -- the configuration and the rules, without a server ------------------------------------------
+
+
+def test_a_folder_names_the_unit_whose_counter_it_serves(tmp_path: Path) -> None:
+    for name in ("quay-1", "quay-2", "kho"):
+        (tmp_path / name).mkdir()
+    config = write_config(
+        tmp_path,
+        "folders:\n"
+        f"  - {{path: quay-1, unit: ' {UNIT.lower()} ', counter: Quầy 1, watch: false}}\n"
+        f"  - {{path: quay-2, unit: {OTHER_UNIT}}}\n"
+        "  - {path: kho}\n",  # the watcher's own folder: on no counter
+    )
+    folders = hot_folders.counter_folders(config)
+    assert [(f.id, f.config.unit, f.label) for f in folders] == [
+        (0, UNIT, "Quầy 1"),
+        (1, OTHER_UNIT, "quay-2"),
+    ]
+    assert folders[0].config.watch is False and folders[1].config.watch is True
+    below = {UNIT: {UNIT}, OTHER_UNIT: {OTHER_UNIT}, PARENT: {PARENT, UNIT, OTHER_UNIT}}
+    assert [f.id for f in hot_folders.folders_of(folders, user(UNIT), below.__getitem__)] == [0]
+    assert [f.id for f in hot_folders.folders_of(folders, user(PARENT), below.__getitem__)] == [
+        0,
+        1,
+    ]
+    assert hot_folders.counter_folders(None) == []
+    broken = write_config(tmp_path, "folders: [{path: quay-1, unit: ''}]\n")
+    assert hot_folders.counter_folders(broken) == []  # listed as none, the page still opens
+    with pytest.raises(FolderConfigError, match="unit"):
+        parse_watch_config({"folders": [{"path": "x", "unit": "  "}]})
+
+
+def test_waiting_files_are_listed_with_their_state_and_taken_once(tmp_path: Path) -> None:
+    folder = CounterFolder(0, parse_watch_config({"folders": [{"path": tmp_path}]}).folders[0])
+    now = time.time()
+    for name, age in (("cu.pdf", 60.0), ("moi.pdf", 0.5), ("dang-ghi.pdf.part", 60.0)):
+        (tmp_path / name).write_bytes(b"%PDF-1.7 " + name.encode())
+        os.utime(tmp_path / name, (now - age, now - age))
+    (tmp_path / "done").mkdir()
+    outside = tmp_path.parent / f"{tmp_path.name}-ngoai.pdf"
+    outside.write_bytes(b"%PDF-1.7 secret")
+    (tmp_path / "lien-ket.pdf").symlink_to(outside)
+
+    listed = hot_folders.waiting_files(folder, settle_seconds=2.0, now=now)
+    assert [(f.name, f.state) for f in listed] == [("moi.pdf", "arriving"), ("cu.pdf", "ready")]
+    assert listed[1].pick == "0/cu.pdf" and listed[1].size == len(b"%PDF-1.7 cu.pdf")
+
+    taken = hot_folders.take(folder, "cu.pdf")
+    assert taken.original_name == "cu.pdf" and not (tmp_path / "cu.pdf").exists()
+    states = {f.name: f.state for f in hot_folders.waiting_files(folder, 2.0, now)}
+    assert states == {"moi.pdf": "arriving", "cu.pdf": "taken"}
+    with pytest.raises(NotPickable):  # a second clerk (or a watcher) cannot take it again
+        hot_folders.take(folder, "cu.pdf")
+    for name in ("lien-ket.pdf", "../" + outside.name, "done", "dang-ghi.pdf.part"):
+        with pytest.raises(NotPickable):  # only the folder's own scans, compared by name
+            hot_folders.take(folder, name)
+    hot_folders.give_back(taken, folder)
+    assert (tmp_path / "cu.pdf").exists()
+    assert claim(tmp_path / "cu.pdf", folder.config.processing_dir) is not None
+
+
+def test_sohoa_watch_leaves_the_counters_folders_alone(tmp_path: Path, sohoa: Any) -> None:
+    (tmp_path / "quay-1").mkdir()
+    (tmp_path / "quay-1" / "quet.jpg").write_bytes(b"\xff\xd8\xff not read")
+    config = write_config(tmp_path, f"folders:\n  - {{path: quay-1, unit: {UNIT}, watch: false}}\n")
+    result = sohoa("watch", "--once", env={"SOHOA_WATCH_CONFIG": str(config)})
+    assert result.exit_code == 2, result.output
+    assert "watch: false" in result.output
+    assert (tmp_path / "quay-1" / "quet.jpg").exists()
+
+
+# -- the counter page, in a real sohoa serve ----------------------------------------------------
+
+
+def test_another_units_clerk_can_neither_see_nor_pick_the_folder(served: Served) -> None:
+    mine = hot_folder_paths(served.home)[UNIT]
+    with signed_in(served, OTHER_CLERK) as other:
+        page = other.get("/counter").text
+        assert "quay-2.jpg" in page
+        assert "quet-0001.jpg" not in page and "onerror" not in page
+        answer = other.post(
+            "/counter/hot-folder",
+            data={
+                "csrf_token": csrf_of(page),
+                "code": "000.00.21.H56-240101-0001",
+                "kind": "intake",
+                "sheets": "1",
+                "hot": "0/quet-0002.jpg",  # folder 0 is the other unit's
+            },
+        )
+        assert answer.status_code == 403
+    assert (mine / "quet-0002.jpg").exists()
+
+
+@pytest.mark.browser
+def test_the_clerk_files_a_scan_from_the_counter_scanner(served: Served, page: Any) -> None:
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    browser_login(page, served, CLERK)
+    page.wait_for_url(f"{served.url}/")
+    page.goto(f"{served.url}/counter")
+    rows = page.locator("#hot-files tbody tr")
+    names = rows.locator(".file-name").all_inner_texts()
+    waiting = [n for n in HOT_FILES[UNIT] if (hot_folder_paths(served.home)[UNIT] / n).exists()]
+    assert sorted(n.split(" · ")[0] for n in names) == sorted(waiting)
+    assert all("quay-2.jpg" not in n for n in names)  # another unit's counter
+    hostile = rows.filter(has_text="onerror")
+    assert hostile.locator(".file-name").inner_text().startswith(HOSTILE_NAME)
+    assert page.locator("img[src=x]").count() == 0
+    chosen = rows.filter(has_text="quet-0001.jpg")
+    assert chosen.locator(".badge").inner_text() == "Sẵn sàng"
+    assert "KB" in chosen.locator(".size").inner_text()
+
+    page.fill("#code", code(401))
+    page.fill("#sheets", "1")
+    page.uncheck("input[name=duplex]")
+    chosen.locator("button").click()
+    page.wait_for_url("**/counter?jobs=*")
+    job = page.locator("#jobs tbody tr").first
+    assert job.locator(".file-name").inner_text() == "quet-0001.jpg"
+    wait_state(page, "stored")
+    assert job.locator(".job-doc a").inner_text() == f"{code(401)}.1"
+    page.locator("#recon-ok").wait_for(timeout=LIVE_MS)
+    assert page.locator("#hot-files").inner_text().count("quet-0001.jpg") == 0
+    folder = hot_folder_paths(served.home)[UNIT]
+    assert not (folder / "quet-0001.jpg").exists() and (folder / "done" / "quet-0001.jpg").exists()
+    with Catalog.open(f"sqlite:///{served.home / 'catalog.sqlite3'}") as catalog:
+        stored = [d for d in catalog.documents(code(401)) if d.status == "stored"]
+    assert [d.source_name for d in stored] == ["quet-0001.jpg"]
+    screenshot(page, "counter-hot-folder")
+    assert dialogs == []

@@ -1,0 +1,179 @@
+"""The counter scanner's hot folder, as its unit's clerks see it on the counter page.
+
+The folders are those of the hot-folder file `sohoa watch` reads (SOHOA_WATCH_CONFIG);
+a folder with ``unit:`` belongs to that unit's counter. A clerk sees the folders of
+their unit and the units below it (the rule of the dossiers and the archive roots),
+never another unit's; an admin sees every folder that has a unit. A folder is named in
+forms by its place in that file, and every request checks the folder against the
+user again, so a number typed into a form opens nothing more.
+
+Picking a file takes it the way a watcher does (a rename into ``.processing/``, so a
+watcher on the same folder and a second clerk cannot take it too), copies it into the
+inbox as an upload lands, and hands it to the API's submitter under the code the clerk
+typed: the one lifecycle, as for an upload. Once the job is recorded, the source
+leaves the folder as the folder's ``after`` says (``done/`` or deleted).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal
+
+from sohoa.ingest.claim import Claim, candidates, claim, original_name, put_back
+from sohoa.ingest.folder_config import FolderConfig, FolderConfigError, load_watch_config
+from sohoa.ingest.links import leaves
+from sohoa.storage.accounts import User
+
+log = logging.getLogger(__name__)
+
+#: arriving: changed within the settle time (the scanner may still write it);
+#: ready: may be filed; taken: being filed (by a watcher or another clerk).
+FileState = Literal["arriving", "ready", "taken"]
+#: Files listed per folder (a counter's folder holds a few scans, not a backlog).
+MAX_LISTED = 100
+
+
+@dataclass(frozen=True)
+class CounterFolder:
+    """A hot folder of a unit's counter, numbered by its place in the configuration."""
+
+    id: int
+    config: FolderConfig
+
+    @property
+    def label(self) -> str:
+        return self.config.counter or self.config.path.name
+
+
+@dataclass(frozen=True)
+class HotFile:
+    folder: CounterFolder
+    name: str
+    size: int
+    modified: datetime
+    state: FileState
+
+    @property
+    def pick(self) -> str:
+        """What the form sends to pick it: ``<folder id>/<name>`` (a name has no slash)."""
+        return f"{self.folder.id}/{self.name}"
+
+
+class NotPickable(Exception):
+    """The file cannot be picked; the messages say why and what to do."""
+
+    def __init__(self, vi: str, en: str) -> None:
+        super().__init__(en)
+        self.vi = vi
+        self.en = en
+
+
+def counter_folders(config_file: Path | None) -> list[CounterFolder]:
+    """Every folder of the hot-folder file that names a unit (none when there is no file).
+
+    Read at each request, so a changed file needs no restart; a file that cannot be
+    read lists nothing (logged) rather than breaking the counter page.
+    """
+    if config_file is None:
+        return []
+    try:
+        folders = load_watch_config(config_file).folders
+    except FolderConfigError as error:
+        log.warning("hot-folder configuration unreadable", extra={"error": str(error)})
+        return []
+    return [CounterFolder(n, f) for n, f in enumerate(folders) if f.unit is not None]
+
+
+def folders_of(
+    folders: list[CounterFolder], user: User, units_below: Callable[[str], set[str]]
+) -> list[CounterFolder]:
+    """The folders ``user`` sees: their unit's and those of the units below it (admins: all)."""
+    if user.role == "admin":
+        return folders
+    mine = {unit.upper() for unit in units_below(user.unit_code)}
+    return [f for f in folders if (f.config.unit or "").upper() in mine]
+
+
+def waiting_files(folder: CounterFolder, settle_seconds: float, now: float) -> list[HotFile]:
+    """The scans in the folder (newest first), and those being filed from it."""
+    found = [_hot_file(folder, path, path.name, settle_seconds, now) for path in _listed(folder)]
+    found += [
+        _hot_file(folder, path, original_name(path), settle_seconds, now, taken=True)
+        for path in _being_filed(folder)
+    ]
+    present = [f for f in found if f is not None]
+    return sorted(present, key=lambda f: f.modified, reverse=True)[:MAX_LISTED]
+
+
+def take(folder: CounterFolder, name: str) -> Claim:
+    """Claim the file ``name`` of ``folder`` for this request (NotPickable if it cannot be).
+
+    The name must be one of the folder's own files as listed: it is compared, never
+    joined onto a path as given.
+    """
+    path = next((p for p in _listed(folder) if p.name == name), None)
+    if path is None:
+        raise NotPickable(
+            "Tệp không còn trong thư mục quét (đã được lưu hoặc bị chuyển đi); tải lại trang.",
+            "The file is no longer in the scanner's folder (already filed or moved); "
+            "reload the page.",
+        )
+    if leaves(path, folder.config.path):
+        raise NotPickable(
+            "Tệp này là liên kết ra ngoài thư mục quét nên không được lấy; báo quản trị viên.",
+            "This file is a link leaving the scanner's folder and is not taken; tell the "
+            "administrator.",
+        )
+    claimed = claim(path, folder.config.processing_dir)
+    if claimed is None:
+        raise NotPickable(
+            "Tệp vừa được lấy để lưu (bởi người khác hoặc bộ theo dõi thư mục); tải lại trang.",
+            "The file was just taken to be filed (by someone else or the folder watcher); "
+            "reload the page.",
+        )
+    return claimed
+
+
+def give_back(claimed: Claim, folder: CounterFolder) -> None:
+    """The file could not be handed over: back into the folder, as it was."""
+    try:
+        put_back(claimed, folder.config.path)
+    except FileNotFoundError:
+        claimed.release()
+
+
+def _listed(folder: CounterFolder) -> list[Path]:
+    """The folder's scans; a link leaving the folder is not one (not listed, not taken)."""
+    return [p for p in candidates(folder.config.path) if not leaves(p, folder.config.path)]
+
+
+def _being_filed(folder: CounterFolder) -> list[Path]:
+    processing = folder.config.processing_dir
+    if not processing.is_dir():
+        return []
+    return sorted(p for p in processing.iterdir() if not p.name.startswith(".") and p.is_file())
+
+
+def _hot_file(
+    folder: CounterFolder,
+    path: Path,
+    name: str,
+    settle_seconds: float,
+    now: float,
+    *,
+    taken: bool = False,
+) -> HotFile | None:
+    try:
+        stat = os.stat(path)
+    except FileNotFoundError:  # filed or moved while we looked
+        return None
+    state: FileState = "taken" if taken else "ready"
+    if not taken and now - stat.st_mtime < settle_seconds:
+        state = "arriving"
+    modified = datetime.fromtimestamp(stat.st_mtime, UTC)
+    return HotFile(folder, name, stat.st_size, modified, state)
