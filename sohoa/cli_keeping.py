@@ -141,8 +141,7 @@ def replicate(
                 not_found("kho thứ hai (SOHOA_REPLICA_URL)", "a replica (SOHOA_REPLICA_URL)"),
                 settings,
             )
-        while enroll_unlisted(services.catalog, keeper.primary):
-            pass
+        enroll_unlisted(services.catalog, keeper.primary)
         pending = pending_replication(services.catalog, limit)
         copied = replicate_pending(keeper, services.catalog, pending, actor=cli_actor())
     typer.echo(f"Đã chép / copied: {copied} / {len(pending)}")

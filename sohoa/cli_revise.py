@@ -131,6 +131,7 @@ def thumbnails(
 ) -> None:
     """Tạo ảnh thu nhỏ còn thiếu. / Make the page thumbnails of documents stored without them."""
     from sohoa.storage.versions import missing_thumbnails, set_thumbnails
+    from sohoa.workers import trail
     from sohoa.workers.thumbnails import store_thumbnails
 
     settings = load_settings()
@@ -146,6 +147,9 @@ def thumbnails(
                 failed += 1
                 continue
             set_thumbnails(services.catalog, record.id, record.version, prefix)
+            made_now = services.catalog.document(record.id)
+            if made_now is not None:  # listed, locked and copied like the document's others
+                trail.kept(services.store, services.catalog, made_now, f"cli:{cli_actor()}")
             made += 1
     vi = settings.lang == "vi"
     typer.echo(

@@ -160,8 +160,7 @@ def audit(
     """Check every object not checked since ``older_than`` ago (default: since this run
     started, i.e. all), at most ``max_objects``, in batches of ``batch``."""
     report = AuditReport(started_at=utc_now())
-    while enroll_unlisted(catalog, keeper.primary):
-        pass
+    enroll_unlisted(catalog, keeper.primary)
     cutoff = report.started_at - (older_than or timedelta(0))
     total = _count_due(catalog, cutoff)
     wanted = min(total, max_objects) if max_objects is not None else total

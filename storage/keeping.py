@@ -1,8 +1,10 @@
 """Keeping a stored document: its objects listed, its retention set, its second copy made.
 
 :func:`keep_stored` is the one call the lifecycle makes once a document is
-marked stored. It lists the document's objects (PDF, OCR text, dropped pages)
-in ``stored_objects`` with their SHA-256, sets ``documents.retain_until`` from
+marked stored (and again after each fix and when thumbnails are made late). It
+lists every object the document owns in ``stored_objects`` with its SHA-256 —
+see :data:`ROLES`: the PDF/A of every version, each version's OCR text and page
+thumbnails, and the dropped pages — sets ``documents.retain_until`` from
 the retention class of its kind, asks the store(s) to lock the objects (S3
 object lock; the local store relies on the catalog), copies each object to the
 replica when one is configured, and records ``stored`` / ``copied`` events.
@@ -20,17 +22,22 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from sqlalchemy import select
+from sqlalchemy import and_, delete, or_, select
 
 from sohoa.clock import utc_now
 from sohoa.storage.catalog import Catalog, DocumentRecord
 from sohoa.storage.errors import ChecksumMismatch, DocumentNotFound, RetentionRefused, StorageError
 from sohoa.storage.events import try_record_event
+from sohoa.storage.job_models import Job, JobPage
 from sohoa.storage.keeping_models import StoredObjectRow
+from sohoa.storage.keys import thumb_key
 from sohoa.storage.models import Document
 from sohoa.storage.objects import ObjectStore, StoredObject
+from sohoa.storage.search_models import DocumentTextRow
+from sohoa.storage.version_models import DocumentVersionRow
 
 __all__ = [
+    "ROLES",
     "Keeper",
     "KeptObject",
     "RetentionPolicy",
@@ -39,6 +46,7 @@ __all__ = [
     "enroll_unlisted",
     "keep_stored",
     "keeper_of",
+    "owned_objects",
     "replicate_pending",
 ]
 
@@ -48,6 +56,16 @@ _CONTENT_TYPES = {
     "pdf": "application/pdf",
     "dropped": "application/pdf",
     "text": "application/json",
+    "thumb": "image/jpeg",
+}
+#: Every kind of object a stored document owns, each listed, locked, copied, audited and
+#: deleted with it. Signing is done before the store (the stored PDF/A is the signed
+#: one); a fix adds a version with its own pdf, text and thumbs and keeps the earlier ones.
+ROLES: dict[str, str] = {
+    "pdf": "the PDF/A of a version (<name>.pdf, <name>.v<k>.pdf), signed when the unit signs",
+    "text": "a version's OCR text (<name>[.v<k>].ocr.json)",
+    "thumb": "a version's page thumbnails (<name>[.v<k>].thumbs/<n>.jpg)",
+    "dropped": "the scanned pages left out as blank (<name>.dropped.pdf)",
 }
 
 
@@ -165,57 +183,123 @@ def keep_stored(
     return objects
 
 
+@dataclass(frozen=True)
+class _Wanted:
+    """An object the document should have listed; ``sha256`` None: ask the store (a sidecar,
+    whose digest the store recorded when it verified the upload)."""
+
+    role: str
+    key: str
+    sha256: str | None = None
+    size: int = 0
+
+
+def owned_objects(catalog: Catalog, record: DocumentRecord) -> list[_Wanted]:
+    """Every object ``record`` owns, by its catalog entries alone (nothing read from a store):
+    the current version (the document row's mirror) and each earlier version, each with its
+    PDF, OCR text and thumbnails, plus the dropped pages."""
+    from sohoa.storage.versions import versions
+
+    if record.key is None:
+        return []
+    current = (record.key, record.sha256, record.size, record.text_key, record.thumbs_key,
+               record.pages)  # fmt: skip
+    earlier = [
+        (v.key, v.sha256, v.size, v.text_key, v.thumbs_key, v.pages)
+        for v in versions(catalog, record)[:-1]
+    ]
+    wanted: list[_Wanted] = []
+    for key, sha256, size, text_key, thumbs, pages in [current, *earlier]:
+        wanted.append(_Wanted("pdf", key, sha256, size or 0))
+        if text_key is not None:
+            wanted.append(_Wanted("text", text_key))
+        if thumbs is not None:
+            wanted.extend(
+                _Wanted("thumb", thumb_key(thumbs, n)) for n in range(1, (pages or 0) + 1)
+            )
+    if record.dropped_key is not None:
+        wanted.append(_Wanted("dropped", record.dropped_key))
+    return wanted
+
+
 def enroll(catalog: Catalog, primary: ObjectStore, record: DocumentRecord) -> list[KeptObject]:
     """The document's objects in ``stored_objects`` (idempotent: listed ones are kept).
 
-    The PDF's digest is the catalog's; a sidecar's is the one its store recorded when
-    it was uploaded (and verified). A sidecar missing now is logged and left for the audit.
+    A PDF's digest is the catalog's; a sidecar's or thumbnail's is the one its store
+    recorded when it was uploaded (and verified). One missing now is logged and left for
+    the audit's catch-up. A key listed under another document (a document attached from
+    an earlier dossier shares its source's objects) stays that document's.
     """
-    wanted = [("pdf", record.key, record.sha256, record.size)]
-    for role, key in (("text", record.text_key), ("dropped", record.dropped_key)):
-        if key is None:
-            continue
-        head = primary.head(key)
-        if head is None:
-            log.warning("sidecar missing at enrolment", extra={"doc_id": record.id, "role": role})
-            continue
-        wanted.append((role, key, head.sha256, head.size))
-    with catalog.sessions.begin() as session:
-        listed = {
-            row.key: row
-            for row in session.scalars(
-                select(StoredObjectRow).where(StoredObjectRow.document_id == record.id)
-            )
-        }
-        for role, key, sha256, size in wanted:
-            if key is None or sha256 is None or key in listed:
-                continue
-            listed[key] = StoredObjectRow(
-                document_id=record.id, dossier_code=record.dossier_code, role=role,
-                key=key, sha256=sha256, size=size or 0,
-            )  # fmt: skip
-            session.add(listed[key])
-        session.flush()
-        return [kept_object(row) for row in listed.values()]
-
-
-def enroll_unlisted(catalog: Catalog, primary: ObjectStore, limit: int = 500) -> int:
-    """List the objects of stored documents that have none listed yet (stored before
-    keeping existed, or by a process without it); returns how many documents."""
-    listed = select(StoredObjectRow.document_id)
-    query = (
-        select(Document.id)
-        .where(Document.status == "stored", Document.id.not_in(listed))
-        .order_by(Document.id)
-        .limit(limit)
-    )
+    wanted = owned_objects(catalog, record)
+    keys = [w.key for w in wanted]
     with catalog.sessions() as session:
-        ids = list(session.scalars(query))
-    for doc_id in ids:
-        record = catalog.document(doc_id)
-        if record is not None and record.key is not None:
-            enroll(catalog, primary, record)
-    return len(ids)
+        query = select(StoredObjectRow.key).where(StoredObjectRow.key.in_(keys))
+        taken = set(session.scalars(query)) if keys else set()
+    missing: dict[str, int] = {}
+    rows: list[tuple[str, str, str, int]] = []
+    for item in wanted:
+        if item.key in taken:
+            continue
+        sha256, size = item.sha256, item.size
+        if sha256 is None:
+            head = primary.head(item.key)
+            if head is None:
+                missing[item.role] = missing.get(item.role, 0) + 1
+                continue
+            sha256, size = head.sha256, head.size
+        if sha256:
+            rows.append((item.role, item.key, sha256, size))
+    if missing:
+        log.warning(
+            "objects missing at enrolment; `sohoa audit` lists them once they are back",
+            extra={"doc_id": record.id, "missing": missing},
+        )
+    with catalog.sessions.begin() as session:
+        for role, key, sha256, size in rows:
+            session.add(
+                StoredObjectRow(
+                    document_id=record.id, dossier_code=record.dossier_code, role=role,
+                    key=key, sha256=sha256, size=size,
+                )
+            )  # fmt: skip
+        session.flush()
+        listed = session.scalars(
+            select(StoredObjectRow)
+            .where(StoredObjectRow.document_id == record.id)
+            .order_by(StoredObjectRow.id)
+        )
+        return [kept_object(row) for row in listed]
+
+
+def enroll_unlisted(catalog: Catalog, primary: ObjectStore, batch: int = 500) -> int:
+    """List the objects of stored documents that have none listed, or whose thumbnails
+    are not listed (stored before keeping covered them, thumbnails made late, a process
+    without keeping); returns how many documents were looked at. Walks the catalog once,
+    by id, so a document whose objects stay missing does not hold it up."""
+    listed = select(StoredObjectRow.document_id)
+    thumbs = select(StoredObjectRow.document_id).where(StoredObjectRow.role == "thumb")
+    unlisted = or_(
+        Document.id.not_in(listed),
+        and_(Document.thumbs_key.is_not(None), Document.id.not_in(thumbs)),
+    )
+    seen, last = 0, 0
+    while True:
+        query = (
+            select(Document.id)
+            .where(Document.status == "stored", Document.id > last, unlisted)
+            .order_by(Document.id)
+            .limit(batch)
+        )
+        with catalog.sessions() as session:
+            ids = list(session.scalars(query))
+        for doc_id in ids:
+            record = catalog.document(doc_id)
+            if record is not None and record.key is not None:
+                enroll(catalog, primary, record)
+        seen += len(ids)
+        if len(ids) < batch:
+            return seen
+        last = ids[-1]
 
 
 def replicate_pending(
@@ -300,23 +384,30 @@ def protect(store: ObjectStore, key: str, until: datetime | None) -> bool:
 def delete_document(
     catalog: Catalog, store: ObjectStore, doc_id: int, *, actor: str, now: datetime | None = None
 ) -> None:
-    """Delete a document whose retention has ended: its objects on every copy, its listed
-    objects and its row; a ``deleted`` event keeps the trace. Refused
-    (:class:`RetentionRefused`) for a permanent, still-retained or revoked document;
-    on S3 with object lock the server refuses on its own as well."""
+    """Delete a document whose retention has ended: every object it owns (every version's
+    PDF, OCR text and thumbnails, the dropped pages, listed or not) on every copy, then its
+    listed objects, versions, search text, finished queue jobs and row; a ``deleted`` event
+    keeps the trace.
+    Refused (:class:`RetentionRefused`) for a permanent, still-retained or revoked
+    document, and for one whose objects another document still uses (attached to a later
+    dossier); on S3 with object lock the server refuses on its own as well."""
     now = now or utc_now()
     keeper = keeper_of(store)
+    record = catalog.document(doc_id)
     with catalog.sessions() as session:
         row = session.get(Document, doc_id)
-        if row is None:
+        if row is None or record is None:
             raise DocumentNotFound(f"no document #{doc_id} in the catalog")
         _check_deletable(row, now)
         code, number, kind, sha256 = row.dossier_code, row.number, row.kind, row.sha256
-        keys = list(
+        owned = set(
             session.scalars(
                 select(StoredObjectRow.key).where(StoredObjectRow.document_id == doc_id)
             )
         )
+    keys = sorted(owned | {w.key for w in owned_objects(catalog, record)})
+    _refuse_if_shared(catalog, record, keys)
+    _refuse_if_queued(catalog, doc_id)
     for copy in keeper.copies().values():
         for key in keys:
             if isinstance(copy, Lockable):
@@ -324,10 +415,10 @@ def delete_document(
             else:
                 copy.delete(key)
     with catalog.sessions.begin() as session:
-        for listed in session.scalars(
-            select(StoredObjectRow).where(StoredObjectRow.document_id == doc_id)
-        ):
-            session.delete(listed)
+        jobs = select(Job.id).where(Job.document_id == doc_id)  # its finished queue jobs
+        session.execute(delete(JobPage).where(JobPage.job_id.in_(jobs)))
+        for table in (StoredObjectRow, DocumentVersionRow, DocumentTextRow, Job):
+            session.execute(delete(table).where(table.document_id == doc_id))
         doomed = session.get(Document, doc_id)
         if doomed is not None:
             session.delete(doomed)
@@ -335,6 +426,45 @@ def delete_document(
         catalog, "deleted", dossier_code=code, document_id=doc_id, actor=actor,
         detail={"kind": kind, "number": number, "sha256": sha256, "objects": len(keys)},
     )  # fmt: skip
+
+
+def _refuse_if_shared(catalog: Catalog, record: DocumentRecord, keys: list[str]) -> None:
+    """A document attached from this one's dossier points at the same objects: deleting
+    them would take that document's bytes too."""
+    prefixes = {key.rsplit("/", 1)[0] + "/" for key in keys if key.endswith(".jpg")}
+    with catalog.sessions() as session:
+        other = session.scalars(
+            select(Document.id).where(
+                Document.id != record.id,
+                or_(
+                    Document.key.in_(keys),
+                    Document.text_key.in_(keys),
+                    Document.dropped_key.in_(keys),
+                    Document.thumbs_key.in_(prefixes),
+                ),
+            )
+        ).first()
+    if other is not None:
+        raise RetentionRefused(
+            f"Tài liệu #{record.id} đang được tài liệu #{other} dùng lại, không xóa được / "
+            f"document #{record.id} is still used by document #{other} (attached to another "
+            "dossier); it cannot be deleted"
+        )
+
+
+def _refuse_if_queued(catalog: Catalog, doc_id: int) -> None:
+    """A job still under way for the document (a redriven fix) would write it again."""
+    with catalog.sessions() as session:
+        active = session.scalars(
+            select(Job.id).where(
+                Job.document_id == doc_id, Job.status.in_(("queued", "processing", "assembling"))
+            )
+        ).first()
+    if active is not None:
+        raise RetentionRefused(
+            f"Tài liệu #{doc_id} còn việc đang xử lý trong hàng đợi / document #{doc_id} "
+            f"still has a job under way ({active}); try again once it has finished"
+        )
 
 
 def _check_deletable(row: Document, now: datetime) -> None:

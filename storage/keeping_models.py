@@ -3,9 +3,10 @@
 ``events`` is append-only (the migration adds triggers refusing UPDATE and
 DELETE, and :mod:`storage.events` offers no way to change a row): it is the
 evidence of what happened to a dossier, so it must not be rewritten.
-``stored_objects`` lists every object a stored document owns (its PDF and
-sidecars) with the SHA-256 the audit checks each copy against, when each copy
-was last checked, and whether the second copy exists yet.
+``stored_objects`` lists every object a stored document owns (every version's
+PDF, OCR text and thumbnails, the dropped pages) with the SHA-256 the audit checks
+each copy against, when each copy was last checked, and whether the second copy
+exists yet.
 """
 
 from __future__ import annotations
@@ -50,7 +51,8 @@ class StoredObjectRow(Base):
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     document_id: Mapped[int]
     dossier_code: Mapped[str] = mapped_column(String(64))
-    #: pdf, text (OCR sidecar) or dropped (pages left out).
+    #: pdf (a version's PDF/A), text (its OCR sidecar), thumb (one page thumbnail) or
+    #: dropped (pages left out); see storage.keeping.ROLES.
     role: Mapped[str] = mapped_column(String(16))
     key: Mapped[str] = mapped_column(String(512), unique=True)
     sha256: Mapped[str] = mapped_column(String(64))

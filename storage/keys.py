@@ -12,6 +12,8 @@ DOCUMENT_KINDS: tuple[Kind, ...] = tuple(Kind)
 
 TEXT_SUFFIX = ".ocr.json"
 DROPPED_SUFFIX = ".dropped.pdf"
+#: Page thumbnails of a version: ``<name>.thumbs/<n>.jpg`` (workers.thumbnails makes them).
+THUMBS_SUFFIX = ".thumbs/"
 
 
 def check_kind(kind: str) -> Kind:
@@ -48,3 +50,17 @@ def sidecar_key(key: str, suffix: str) -> str:
     if not suffix.startswith("."):
         raise ValueError(f"a sidecar suffix starts with '.', got {suffix!r}")
     return key.removesuffix(".pdf") + suffix
+
+
+def thumbs_prefix(pdf_key: str) -> str:
+    """``…/X.1.pdf`` → ``…/X.1.thumbs/``; a version's own (``…/X.1.v2.thumbs/``)."""
+    if not pdf_key.endswith(".pdf"):
+        raise ValueError(f"thumbnails hang off a key ending in .pdf, got {pdf_key!r}")
+    return pdf_key.removesuffix(".pdf") + THUMBS_SUFFIX
+
+
+def thumb_key(prefix: str, page: int) -> str:
+    """The object key of page ``page`` (1-based) under ``prefix``."""
+    if page < 1:
+        raise ValueError(f"pages are numbered from 1, got {page}")
+    return f"{prefix}{page}.jpg"

@@ -247,8 +247,11 @@ class S3Store:
         try:
             if until is None:
                 self._client.enable_object_legal_hold(self.config.bucket, self._name(key))
-            else:
-                retention = Retention(COMPLIANCE, until)
+            else:  # S3 keeps whole seconds: rounded up, never released before the catalog
+                whole = until.replace(microsecond=0)
+                retention = Retention(
+                    COMPLIANCE, whole + timedelta(seconds=1) if whole < until else whole
+                )
                 self._client.set_object_retention(self.config.bucket, self._name(key), retention)
         except S3Error as exc:
             if exc.code in (

@@ -11,13 +11,16 @@ One object per page rather than one sprite or tar per document: a page with
 ``<img loading=lazy>`` asks for each thumbnail on its own as it scrolls into
 view, and the store has no ranged read, so one object per page is what can be
 streamed as it is, cached forever (keys never change content) and fetched only
-when seen. The catalog keeps the prefix (``documents.thumbs_key``).
+when seen. The catalog keeps the prefix (``documents.thumbs_key``); the key names
+are storage.keys' (the keeping code lists, copies and deletes thumbnails too).
 
 Rendering is one ``pdftoppm`` call for all pages of the stored PDF (poppler,
 already needed by the pipeline); it honours each page's /Rotate, so a turned
 page gets a turned thumbnail. Thumbnails are derived data: a failure is logged
 and the document is stored without them (``sohoa thumbnails --missing``
-makes them later); they are not listed for fixity or replication.
+makes them later). Once made they are kept like every other object of the
+document (storage.keeping): listed with their SHA-256, locked for the document's
+retention, copied to the replica, checked by ``sohoa audit`` and deleted with it.
 """
 
 from __future__ import annotations
@@ -29,30 +32,18 @@ import tempfile
 from pathlib import Path
 
 from sohoa.storage.files import sha256_file
+from sohoa.storage.keys import THUMBS_SUFFIX, thumb_key, thumbs_prefix
 from sohoa.storage.objects import ObjectStore
+
+__all__ = ["THUMBS_SUFFIX", "render", "store_thumbnails", "thumb_key", "thumbs_prefix"]
 
 log = logging.getLogger(__name__)
 
 WIDTH = 200
 QUALITY = 70
-THUMBS_SUFFIX = ".thumbs/"
 #: Seconds before a pdftoppm that hangs on a hostile PDF is stopped.
 TIMEOUT = 600
 _PAGE = re.compile(r"-(\d+)\.jpg$")
-
-
-def thumbs_prefix(pdf_key: str) -> str:
-    """``…/X.1.pdf`` → ``…/X.1.thumbs/``; the version's own (``…/X.1.v2.thumbs/``)."""
-    if not pdf_key.endswith(".pdf"):
-        raise ValueError(f"thumbnails hang off a key ending in .pdf, got {pdf_key!r}")
-    return pdf_key.removesuffix(".pdf") + THUMBS_SUFFIX
-
-
-def thumb_key(prefix: str, page: int) -> str:
-    """The object key of page ``page`` (1-based) under ``prefix``."""
-    if page < 1:
-        raise ValueError(f"pages are numbered from 1, got {page}")
-    return f"{prefix}{page}.jpg"
 
 
 def render(pdf: Path, out_dir: Path, width: int = WIDTH) -> list[Path]:

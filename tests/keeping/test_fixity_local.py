@@ -1,20 +1,26 @@
 """Fixity audit on the local store, through `sohoa audit` (SOHOA_HOME: local objects + SQLite).
 
-A flipped byte and a deleted object are both found and reported as what they are;
+A flipped byte and a deleted object (a PDF/A, its OCR text, a page thumbnail) are
+both found and reported as what they are;
 an audit stopped half-way resumes where it stopped; the alert says what to do.
 """
 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 
 import pytest
+from sqlalchemy import delete
 
 from sohoa.exit_codes import ExitCode
 from sohoa.storage.catalog import Catalog
 from sohoa.storage.events import events_for
-from sohoa.storage.keys import TEXT_SUFFIX, sidecar_key
+from sohoa.storage.fixity import audit
+from sohoa.storage.keeping import keeper_of
+from sohoa.storage.keeping_models import StoredObjectRow
+from sohoa.storage.keys import TEXT_SUFFIX, sidecar_key, thumb_key
 from sohoa.storage.local_store import LocalStore
 from tests.conftest import Sohoa
 from tests.keeping.helpers import CODE, store_doc
@@ -97,3 +103,40 @@ def test_the_throttle_keeps_under_both_rates() -> None:
     for _ in range(5):
         throttle.after(1_000_000)
     assert now[0] - start == pytest.approx(5.0)
+
+
+def test_sohoa_audit_finds_a_flipped_and_a_missing_thumbnail(
+    office: tuple[Catalog, LocalStore], sohoa: Sohoa, tmp_path: Path
+) -> None:
+    catalog, store = office
+    record = store_doc(catalog, store, tmp_path, pages=3)
+    assert record.thumbs_key is not None
+    flipped = store.root / thumb_key(record.thumbs_key, 1)
+    data = bytearray(flipped.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    flipped.write_bytes(bytes(data))
+    (store.root / thumb_key(record.thumbs_key, 3)).unlink()
+
+    report = tmp_path / "audit.json"
+    result = sohoa("audit", "--report", report, env=NO_LIMITS)
+
+    assert result.exit_code == ExitCode.STORAGE, result.output
+    objects = json.loads(report.read_text())["objects"]
+    assert Counter(o["role"] for o in objects) == {"pdf": 1, "text": 1, "dropped": 1, "thumb": 3}
+    assert sorted(o["primary"] for o in objects if o["role"] == "thumb") == [
+        "corrupt", "missing", "ok",
+    ]  # fmt: skip
+
+
+def test_thumbnails_stored_before_they_were_kept_are_listed_by_the_audit(
+    office: tuple[Catalog, LocalStore], tmp_path: Path
+) -> None:
+    catalog, store = office
+    record = store_doc(catalog, store, tmp_path, pages=2)
+    with catalog.sessions.begin() as session:  # as an install before this change left them
+        session.execute(delete(StoredObjectRow).where(StoredObjectRow.role == "thumb"))
+
+    report = audit(catalog, keeper_of(store))
+
+    thumbs = [c for c in report.checks if c.role == "thumb"]
+    assert [(c.document_id, c.copies) for c in thumbs] == [(record.id, {"primary": "ok"})] * 2

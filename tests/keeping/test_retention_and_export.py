@@ -5,19 +5,23 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import bagit
 import pytest
 from minio.error import S3Error
+from sqlalchemy import select
 
 from bench.services import WeedS3
 from sohoa.clock import utc_now
 from sohoa.storage.catalog import Catalog
 from sohoa.storage.errors import RetentionRefused
 from sohoa.storage.events import events_for
-from sohoa.storage.keeping import Keeper, RetentionPolicy, delete_document
+from sohoa.storage.job_models import Job
+from sohoa.storage.keeping import ROLES, Keeper, RetentionPolicy, delete_document
+from sohoa.storage.keeping_models import StoredObjectRow
+from sohoa.storage.keys import thumb_key
 from sohoa.storage.local_store import LocalStore
 from sohoa.storage.models import Document
 from sohoa.storage.s3_store import S3Config, S3Store
@@ -52,18 +56,38 @@ def test_s3_server_refuses_to_delete_a_retained_object(
     )  # fmt: skip
     store = S3Store(config)
     code = f"000.00.20.H56-240101-{7000 + (years or 0):04d}"
-    record = store_doc(
-        catalog, Keeper(store, retention=RetentionPolicy(intake_years=years)), tmp_path, code=code
-    )
+    keeper = Keeper(store, retention=RetentionPolicy(intake_years=years))
+    record = store_doc(catalog, keeper, tmp_path, code=code, pages=2)
 
     client = locked_server.client()
-    version = client.stat_object("sohoa-locked", record.stored_key).version_id
-    with pytest.raises(S3Error) as refused:  # the server, not sohoa, says no
-        client.remove_object("sohoa-locked", record.stored_key, version_id=version)
-    assert refused.value.code == "AccessDenied"
-    with pytest.raises(RetentionRefused):
-        store.delete_all_versions(record.stored_key)
-    assert store.head(record.stored_key) is not None
+    with catalog.sessions() as session:
+        listed = list(
+            session.scalars(select(StoredObjectRow).where(StoredObjectRow.document_id == record.id))
+        )
+    assert {row.role for row in listed} == set(ROLES)  # pdf, text, thumb, dropped
+    for row in listed:  # every kind locked like its document: a date, or held for ever
+        if years is None:
+            assert client.is_object_legal_hold_enabled("sohoa-locked", row.key), row.key
+        else:
+            retention = client.get_object_retention("sohoa-locked", row.key)
+            until = record_until(catalog, record.id)
+            assert retention is not None and until is not None
+            # Whole seconds on the server, rounded up: never released before the catalog.
+            assert timedelta(0) <= retention.retain_until_date - until < timedelta(seconds=1)
+    for key in (record.stored_key, thumb_key(record.thumbs_key or "", 1)):
+        version = client.stat_object("sohoa-locked", key).version_id
+        with pytest.raises(S3Error) as refused:  # the server, not sohoa, says no
+            client.remove_object("sohoa-locked", key, version_id=version)
+        assert refused.value.code == "AccessDenied"
+        with pytest.raises(RetentionRefused):
+            store.delete_all_versions(key)
+        assert store.head(key) is not None
+
+
+def record_until(catalog: Catalog, doc_id: int) -> datetime | None:
+    with catalog.sessions() as session:
+        row = session.get(Document, doc_id)
+        return None if row is None or row.retain_until is None else row.retain_until
 
 
 def test_the_catalog_refuses_an_early_delete_on_a_local_store(
@@ -88,11 +112,28 @@ def test_the_catalog_refuses_an_early_delete_on_a_local_store(
     with catalog.sessions.begin() as session:
         session.get(Document, record.id).revoked_at = None  # type: ignore[union-attr]
 
+    with catalog.sessions.begin() as session:  # it came through the queue, and a fix is queued
+        session.add(queue_job(record.id, "queued"))
+    with pytest.raises(RetentionRefused, match="job under way"):
+        delete_document(catalog, kept, record.id, actor="archivist", now=later)
+    with catalog.sessions.begin() as session:
+        session.get(Job, f"job-{record.id}").status = "done"  # type: ignore[union-attr]
+
     delete_document(catalog, kept, record.id, actor="archivist", now=later)
     assert store.head(record.stored_key) is None
+    with catalog.sessions() as session:
+        assert session.get(Job, f"job-{record.id}") is None
     assert catalog.document(record.id) is None
     deleted = [e for e in events_for(catalog, CODE) if e.type == "deleted"]
     assert [(e.document_id, e.actor) for e in deleted] == [(record.id, "archivist")]
+
+
+def queue_job(doc_id: int, status: str) -> Job:
+    return Job(
+        id=f"job-{doc_id}", document_id=doc_id, dossier_code=CODE, kind="intake",
+        source_name="scan.pdf", source_sha256="0" * 64, source_key="inbox/0", options={},
+        status=status,
+    )  # fmt: skip
 
 
 def test_the_transfer_package_is_a_bag_that_validates(catalog: Catalog, tmp_path: Path) -> None:

@@ -1,26 +1,43 @@
 """Two copies on two SeaweedFS servers: every object reaches the replica verified; a replica
 killed mid-copy leaves the object pending (the document stays stored), and the audit
-catches up once it is back; a lost or corrupted copy is found and repaired from the other."""
+catches up once it is back; a lost or corrupted copy is found and repaired from the other.
+Every kind of object (PDF/A of each version, OCR text, dropped pages, page thumbnails) is
+listed, copied, audited, repaired and, once retention allows, deleted from both copies."""
 
 from __future__ import annotations
 
 import io
 import os
 import signal
+from collections import Counter
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from bench.services import WeedS3
+from sohoa.clock import utc_now
 from sohoa.storage.catalog import Catalog
+from sohoa.storage.errors import RetentionRefused
 from sohoa.storage.events import events_for
 from sohoa.storage.fixity import audit
-from sohoa.storage.keeping import Keeper, pending_replication
+from sohoa.storage.keeping import (
+    ROLES,
+    Keeper,
+    RetentionPolicy,
+    delete_document,
+    pending_replication,
+)
+from sohoa.storage.keeping_models import StoredObjectRow
+from sohoa.storage.keys import thumb_key
 from sohoa.storage.objects import ObjectStore
 from sohoa.storage.s3_store import S3Config, S3Store
+from sohoa.storage.version_models import DocumentVersionRow
+from sohoa.storage.versions import versions
 from tests.conftest_services import started
-from tests.keeping.helpers import store_doc
+from tests.keeping.helpers import add_second_version, store_doc
 
 
 def s3_store(weed: WeedS3) -> S3Store:
@@ -145,3 +162,88 @@ def test_a_lost_copy_and_a_flipped_byte_are_found_and_repaired_from_the_other(
         assert ("fixity_failed", doc) in trail
         assert ("verified", doc) in trail
     assert audit(catalog, keeper).unresolved == 0
+
+
+def listed_objects(catalog: Catalog, doc_id: int) -> list[StoredObjectRow]:
+    with catalog.sessions() as session:
+        query = select(StoredObjectRow).where(StoredObjectRow.document_id == doc_id)
+        return list(session.scalars(query))
+
+
+def test_every_kind_of_object_is_listed_copied_audited_and_repaired(
+    office: tuple[Catalog, Keeper], servers: tuple[WeedS3, WeedS3], tmp_path: Path, code: str
+) -> None:
+    """PDF/A, OCR text, dropped pages and page thumbnails, of the original and of a fix's
+    version: each listed with its SHA-256 and on both copies; a thumbnail with a flipped
+    byte on the primary and one lost from the replica are found and repaired."""
+    catalog, keeper = office
+    assert keeper.replica is not None
+    record = store_doc(catalog, keeper, tmp_path, code=code, pages=2)
+    record = add_second_version(catalog, keeper, tmp_path, record, pages=3)
+
+    listed = listed_objects(catalog, record.id)
+    assert Counter(row.role for row in listed) == {"pdf": 2, "text": 2, "thumb": 5, "dropped": 1}
+    assert set(ROLES) == {row.role for row in listed}
+    for row in listed:
+        on_primary, on_replica = keeper.primary.head(row.key), keeper.replica.head(row.key)
+        assert on_primary is not None and on_replica is not None, row.key
+        assert on_primary.sha256 == on_replica.sha256 == row.sha256
+    assert pending_replication(catalog) == []
+
+    first, second = (v.thumbs_key for v in versions(catalog, record))
+    assert first is not None and second is not None
+    flipped, lost = thumb_key(first, 2), thumb_key(second, 3)
+    primary_server, replica_server = servers
+    client = primary_server.client()
+    stat = client.stat_object(primary_server.bucket, flipped)
+    data = bytearray(client.get_object(primary_server.bucket, flipped).read())
+    data[len(data) // 2] ^= 0x01
+    assert stat.metadata is not None
+    meta = {"sha256": stat.metadata["x-amz-meta-sha256"]}
+    client.put_object(primary_server.bucket, flipped, io.BytesIO(data), len(data), metadata=meta)
+    replica_server.client().remove_object(replica_server.bucket, lost)
+
+    found = audit(catalog, keeper)
+    bad = {(c.role, c.object_id): c.copies for c in found.checks if not c.ok}
+    by_key = {row.id: row.key for row in listed}
+    assert {(role, by_key[i]): copies for (role, i), copies in bad.items()} == {
+        ("thumb", flipped): {"primary": "corrupt", "replica": "ok"},
+        ("thumb", lost): {"primary": "ok", "replica": "missing"},
+    }
+    assert found.checked == len(listed)
+
+    repaired = audit(catalog, keeper, repair=True)
+    assert repaired.unresolved == 0
+    assert audit(catalog, keeper).unresolved == 0
+    assert keeper.replica.head(lost) is not None
+
+
+def test_deleting_a_document_after_its_retention_removes_every_object_from_both_copies(
+    servers: tuple[WeedS3, WeedS3], tmp_path: Path, code: str
+) -> None:
+    primary, replica = servers
+    catalog = Catalog.open(f"sqlite:///{tmp_path / 'catalog.sqlite3'}")
+    keeper = Keeper(s3_store(primary), s3_store(replica), RetentionPolicy(intake_years=1))
+    record = store_doc(catalog, keeper, tmp_path, code=code, pages=2)
+    record = add_second_version(catalog, keeper, tmp_path, record, pages=2)
+    keys = [row.key for row in listed_objects(catalog, record.id)]
+    assert len(keys) == 2 + 2 + 4 + 1
+    copies = list(keeper.copies().values())
+
+    with pytest.raises(RetentionRefused, match="retained until"):
+        delete_document(catalog, keeper, record.id, actor="archivist")
+    assert all(copy.head(key) is not None for copy in copies for key in keys)
+
+    delete_document(
+        catalog, keeper, record.id, actor="archivist", now=utc_now() + timedelta(days=800)
+    )
+    assert [key for copy in copies for key in keys if copy.head(key) is not None] == []
+    assert catalog.document(record.id) is None
+    assert listed_objects(catalog, record.id) == []
+    with catalog.sessions() as session:
+        left = session.scalars(
+            select(DocumentVersionRow).where(DocumentVersionRow.document_id == record.id)
+        )
+        assert list(left) == []
+    deleted = [e for e in events_for(catalog, code) if e.type == "deleted"]
+    assert [e.detail["objects"] for e in deleted] == [len(keys)]
