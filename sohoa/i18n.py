@@ -104,6 +104,17 @@ def format_datetime(moment: datetime | None) -> str:
     return vietnam_time(moment).strftime("%d/%m/%Y %H:%M") if moment else ""
 
 
+def format_signing_time(moment: datetime | str | None) -> str:
+    """dd/mm/yyyy HH:MM:SS +07:00 on the Vietnam clock, as the signature's visible mark
+    says it (seconds and the offset: a signing time is evidence); '' for None. An ISO 8601
+    string (a verification's JSON) is read first."""
+    if not moment:
+        return ""
+    when = vietnam_time(datetime.fromisoformat(moment) if isinstance(moment, str) else moment)
+    offset = when.strftime("%z")  # +0700
+    return when.strftime("%d/%m/%Y %H:%M:%S ") + f"{offset[:3]}:{offset[3:]}"
+
+
 def N_(message: str) -> str:
     """Mark ``message`` for the catalogue where it is translated later (a table of labels)."""
     return message

@@ -34,6 +34,7 @@ def environment(lang: i18n.Lang) -> Environment:
     env.install_gettext_translations(i18n.gettext(lang), newstyle=True)  # type: ignore[attr-defined]
     env.filters["date"] = i18n.format_date
     env.filters["datetime"] = i18n.format_datetime
+    env.filters["signing_time"] = i18n.format_signing_time
     env.globals["lang"] = lang
     env.globals["other_lang"] = "en" if lang == "vi" else "vi"
     return env
