@@ -125,25 +125,67 @@ async def digitisation(
 @router.get("/register/worklist", responses=errors(400, 401, 403))
 async def worklist(
     request: Request,
-    _key: ReadKey,
+    key: ReadKey,
     unit: UnitQuery,
     after: Annotated[str | None, Query(description="The previous page's 'next'.")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    clerk: Annotated[
+        str | None, Query(description="Only this receiving clerk's dossiers.", max_length=128)
+    ] = None,
+    with_personal_data: Annotated[
+        bool,
+        Query(
+            description="Add applicant_name (personal data): needs a key with the 'personal' "
+            "scope; every such read is recorded as an event."
+        ),
+    ] = False,
 ) -> dict[str, Any]:
     """ "Hồ sơ chưa số hóa": dossiers whose intake or paper result is not digitised, oldest
-    first, with the days since reception."""
+    first, with the days since reception and the receiving clerk (when the register
+    names one). No applicant's name unless asked for with a ``personal`` key."""
+    from functools import partial
+
+    from sohoa.register.personal import record_disclosure
     from sohoa.register.worklist import worklist as page_of
 
+    if with_personal_data and not key.allows("personal"):
+        raise ApiError(
+            403,
+            "insufficient_scope",
+            f"Khóa API '{key.name}' không có quyền 'personal' (họ tên người nộp)",
+            f"API key '{key.name}' does not have the 'personal' scope (applicants' names)",
+        )
     cursor = None
     if after:
         day, _, code = after.partition("/")
         cursor = (_day(day, "after"), code)
     database = await run_in_threadpool(_database, request)
-    page = await run_in_threadpool(page_of, database, unit, cursor, limit)
+    page = await run_in_threadpool(
+        partial(page_of, clerk=clerk or None, personal=with_personal_data),
+        database,
+        unit,
+        cursor,
+        limit,
+    )
+    if with_personal_data:
+        await run_in_threadpool(
+            partial(
+                record_disclosure,
+                actor=f"api:{key.name}",
+                unit=unit.strip().upper(),
+                what="api_worklist",
+                rows=len(page.items),
+            ),
+            database,
+        )
+    items = []
+    for item in page.items:
+        plain = {**item.__dict__, "received_on": item.received_on.isoformat()}
+        if not with_personal_data:
+            del plain["applicant_name"]
+        items.append(plain)
     return {
-        "items": [
-            {**item.__dict__, "received_on": item.received_on.isoformat()} for item in page.items
-        ],
+        "items": items,
         "next": f"{page.next_after[0].isoformat()}/{page.next_after[1]}"
         if page.next_after
         else None,

@@ -34,6 +34,9 @@ DEFAULT_HEADERS: dict[str, tuple[str, ...]] = {
     "applicant_name": ("Họ tên người nộp", "HoTenNguoiNop", "applicant_name"),
     "online_digitised": ("Được số hóa", "DuocSoHoa", "online_digitised"),
     "online_reused": ("Được tái sử dụng", "DuocTaiSuDung", "online_reused"),
+    # Not a spec §8 header (the observed exports do not name the receiving officer): read
+    # when an export has one of these, or through a mapping ("clerk: Người nhận").
+    "clerk": ("Cán bộ tiếp nhận", "CanBoTiepNhan", "Người tiếp nhận", "NguoiTiepNhan", "clerk"),
 }
 FIELDS: tuple[str, ...] = tuple(DEFAULT_HEADERS)
 

@@ -42,7 +42,16 @@ _LABELS = {
     "online_digitised": ("được số hóa", "digitised online"),
     "online_reused": ("được tái sử dụng", "reused online"),
 }
-_TEXT_LIMITS = {"procedure_name": 4000, "field": 255, "status": 255, "applicant_name": 255}
+_TEXT_LIMITS = {
+    "procedure_name": 4000,
+    "field": 255,
+    "status": 255,
+    "applicant_name": 255,
+    "clerk": 128,
+}
+
+#: Fields few exports carry: a file or push without the column leaves the register's value.
+_KEPT_WHEN_ABSENT = frozenset({"clerk"})
 
 
 @dataclass(frozen=True)
@@ -76,7 +85,8 @@ def parse_row(row: int, cells: Mapping[str, Any], keep_applicant: bool) -> dict[
     values["online_digitised"] = _flag(row, "online_digitised", cells.get("online_digitised"))
     values["online_reused"] = _flag(row, "online_reused", cells.get("online_reused"))
     for field, limit in _TEXT_LIMITS.items():
-        values[field] = _text(cells.get(field))[:limit] or None
+        if field in cells or field not in _KEPT_WHEN_ABSENT:
+            values[field] = _text(cells.get(field))[:limit] or None
     if not keep_applicant:
         values["applicant_name"] = None
     return values

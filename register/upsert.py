@@ -37,6 +37,7 @@ COLUMNS: tuple[str, ...] = (
     "applicant_name",
     "online_digitised",
     "online_reused",
+    "clerk",
 )
 #: Personal data: an event says it changed, never what it was or became.
 PERSONAL = frozenset({"applicant_name"})
@@ -81,7 +82,7 @@ def write_batch(
             added.append(row["code"])
         else:
             counts.changed += 1
-        merged = {**(before or {}), **{c: row[c] for c in compared}}
+        merged = {**(before or {}), **{c: row[c] for c in compared if c in row}}
         written = {c: merged.get(c) for c in COLUMNS}  # one shape for every row of the batch
         writes.append({**written, "code": row["code"], "created_at": now, "updated_at": now})
         events.append({"at": now, "actor": actor, "dossier_code": row["code"], "changes": changes})
@@ -110,6 +111,8 @@ def _changes(
     """``{field: [old, new]}`` for the fields that differ (all of them for a new dossier)."""
     changes: dict[str, list[Any]] = {}
     for column in compared:
+        if column not in after:  # a column this file does not have (register.parse)
+            continue
         old = before.get(column) if before else None
         new = after.get(column)
         if before is not None and old == new:

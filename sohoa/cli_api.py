@@ -33,6 +33,7 @@ class ScopeChoice(StrEnum):
     read = "read"
     upload = "upload"
     register = "register"
+    personal = "personal"
 
 
 @keys_app.command("create", epilog="Ví dụ: sohoa apikey create cong-dich-vu-cong --scope read")
@@ -40,7 +41,10 @@ def create_key(
     name: Annotated[str, typer.Argument(help="A label for the client, e.g. quay-tiep-nhan-1.")],
     scope: Annotated[
         ScopeChoice,
-        typer.Option(help="read = xem/tải; upload = gửi bản quét; register = sổ hồ sơ một cửa."),
+        typer.Option(
+            help="read = xem/tải; upload = gửi bản quét; register = sổ hồ sơ một cửa; "
+            "personal = xem và được hỏi họ tên người nộp (dữ liệu cá nhân)."
+        ),
     ] = ScopeChoice.read,
 ) -> None:
     """Issue a key for NAME and print it once: it cannot be shown again."""

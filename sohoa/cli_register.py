@@ -86,6 +86,16 @@ def import_command(
                 options.actor, options.keep_applicant, options.mapping, progress=progress
             )
             result = import_file(database, file, options, errors, with_personal_data)
+        if with_personal_data and result.refusals:
+            from sohoa.register.personal import record_disclosure
+
+            record_disclosure(
+                database,
+                actor=options.actor,
+                unit="*",
+                what="error_file",
+                rows=len(result.refusals),
+            )
     _summary(result, as_json)
     if result.refusals:
         raise typer.Exit(ExitCode.BAD_INPUT)
@@ -98,18 +108,48 @@ def worklist_command(
     after: Annotated[
         str | None, typer.Option(help="Next page: the 'after' value the previous page printed.")
     ] = None,
+    clerk: Annotated[
+        str | None, typer.Option(help="Only this receiving clerk's dossiers (register field).")
+    ] = None,
+    csv_file: Annotated[
+        Path | None, typer.Option("--csv", help="Write the whole worklist to this CSV file.")
+    ] = None,
+    with_personal_data: Annotated[
+        bool,
+        typer.Option(
+            help="Add applicants' names (personal data; recorded as an event). / "
+            "Kèm họ tên người nộp (dữ liệu cá nhân; được ghi nhật ký)."
+        ),
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Hồ sơ chưa số hóa, cũ nhất trước. / Dossiers not digitised yet, oldest first."""
-    from sohoa.register.worklist import worklist
+    from sohoa.register.personal import record_disclosure
+    from sohoa.register.worklist import worklist, worklist_csv
 
     settings = load_settings()
     cursor = None
     if after:
         day, _, code = after.partition("/")
         cursor = (_date(settings, day, "--after"), code)
+    actor, scope = f"cli:{getpass.getuser()}", unit.strip().upper()
     with guard(settings), open_services(settings) as services:
-        page = worklist(services.catalog.database, unit, cursor, limit)
+        database = services.catalog.database
+        if csv_file is not None:
+            body, rows = worklist_csv(database, unit, clerk=clerk, personal=with_personal_data)
+            if with_personal_data:
+                record_disclosure(database, actor=actor, unit=scope, what="worklist_csv", rows=rows)
+            from sohoa.storage.permissions import open_private
+
+            with open_private(csv_file) as handle:
+                handle.write(body)
+            typer.echo(f"Đã ghi {rows} hồ sơ vào {csv_file} / {rows} dossiers written")
+            return
+        page = worklist(database, unit, cursor, limit, clerk=clerk, personal=with_personal_data)
+        if with_personal_data:
+            record_disclosure(
+                database, actor=actor, unit=scope, what="cli_worklist", rows=len(page.items)
+            )
     next_after = (
         f"{page.next_after[0].isoformat()}/{page.next_after[1]}" if page.next_after else None
     )
@@ -117,6 +157,9 @@ def worklist_command(
         items = [
             {**item.__dict__, "received_on": item.received_on.isoformat()} for item in page.items
         ]
+        if not with_personal_data:
+            for plain in items:
+                del plain["applicant_name"]
         typer.echo(json.dumps({"items": items, "after": next_after}, ensure_ascii=False, indent=2))
         return
     for item in page.items:
@@ -128,9 +171,11 @@ def worklist_command(
             )
             if m
         )
+        clerk_text = f"  cán bộ/clerk: {item.clerk}" if item.clerk else ""
+        name_text = f"  người nộp/applicant: {item.applicant_name}" if item.applicant_name else ""
         typer.echo(
             f"{item.code}  {item.received_on:%d/%m/%Y}  {item.days_waiting:>4} ngày/days  "
-            f"{item.procedure_code}  thiếu/missing: {missing}"
+            f"{item.procedure_code}  thiếu/missing: {missing}{clerk_text}{name_text}"
         )
     if not page.items:
         typer.echo("Không còn hồ sơ chưa số hóa. / Nothing left to digitise.")

@@ -50,6 +50,9 @@ EventType = Literal[
     "count_acknowledged",
     # Archive staff deleted a file from the quarantine (it was never filed).
     "quarantine_deleted",
+    # Applicants' names were handed out on request (an export or API read asked for them,
+    # NĐ 13/2023): ``dossier_code`` is then the unit of the list, detail says what and how many.
+    "personal_disclosed",
 ]
 EVENT_TYPES: tuple[str, ...] = get_args(EventType)
 #: Detail values are plain scalars (or lists of them): facts, not documents.
