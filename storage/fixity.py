@@ -286,11 +286,16 @@ def _alert(
 
 
 def _record_check(catalog: Catalog, kept: KeptObject, check: ObjectCheck, actor: str) -> None:
+    """The object's row always; a ``fixity_checked`` event too, except for a good page
+    thumbnail (derived data, one per page: the trail would drown in them; a bad one still
+    gets its ``fixity_failed``)."""
     with catalog.sessions.begin() as session:
         row = session.get(StoredObjectRow, kept.id)
         if row is not None:
             row.last_fixity_at = utc_now()
             row.last_fixity_ok = check.ok
+    if kept.role == "thumb" and check.ok and not check.failed:
+        return
     try_record_event(
         catalog, "fixity_checked", dossier_code=kept.dossier_code,
         document_id=kept.document_id, actor=actor,

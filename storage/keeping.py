@@ -26,7 +26,13 @@ from sqlalchemy import and_, delete, or_, select
 
 from sohoa.clock import utc_now
 from sohoa.storage.catalog import Catalog, DocumentRecord
-from sohoa.storage.errors import ChecksumMismatch, DocumentNotFound, RetentionRefused, StorageError
+from sohoa.storage.errors import (
+    ChecksumMismatch,
+    DocumentNotFound,
+    RetentionRefused,
+    StorageError,
+    StorageUnavailable,
+)
 from sohoa.storage.events import try_record_event
 from sohoa.storage.job_models import Job, JobPage
 from sohoa.storage.keeping_models import StoredObjectRow
@@ -307,11 +313,15 @@ def replicate_pending(
 ) -> int:
     """Copy objects not yet on the replica (verified by SHA-256); returns how many were copied.
 
-    A replica that fails leaves the object pending with a WARNING; nothing is raised.
+    A replica that fails leaves the object pending with a WARNING; nothing is raised. An
+    unreachable replica stops the run at its first object (a document's hundreds of
+    thumbnails are not each tried against a dead server). Each object gets its ``copied``
+    event, except page thumbnails: one event per document says how many were copied.
     """
     if keeper.replica is None:
         return 0
     copied = 0
+    thumbs: dict[tuple[str, int], int] = {}
     for kept in objects:
         if kept.replicated_at is not None:
             continue
@@ -326,14 +336,25 @@ def replicate_pending(
                     "error": type(error).__name__,
                 },
             )
+            if isinstance(error, StorageUnavailable):
+                break
             continue
         protect(keeper.replica, kept.key, _retain_until(catalog, kept.document_id))
         mark_replicated(catalog, kept.id)
+        copied += 1
+        if kept.role == "thumb":
+            where = (kept.dossier_code, kept.document_id)
+            thumbs[where] = thumbs.get(where, 0) + 1
+            continue
         try_record_event(
             catalog, "copied", dossier_code=kept.dossier_code, document_id=kept.document_id,
             actor=actor, detail={"role": kept.role, "to": "replica", "sha256": kept.sha256},
         )  # fmt: skip
-        copied += 1
+    for (code, doc_id), count in thumbs.items():
+        try_record_event(
+            catalog, "copied", dossier_code=code, document_id=doc_id, actor=actor,
+            detail={"role": "thumb", "to": "replica", "objects": count},
+        )  # fmt: skip
     return copied
 
 

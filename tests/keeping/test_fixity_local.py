@@ -126,6 +126,14 @@ def test_sohoa_audit_finds_a_flipped_and_a_missing_thumbnail(
     assert sorted(o["primary"] for o in objects if o["role"] == "thumb") == [
         "corrupt", "missing", "ok",
     ]  # fmt: skip
+    trail = events_for(catalog, CODE)
+    failed = [e.detail for e in trail if e.type == "fixity_failed"]
+    assert sorted((d["role"], d["problem"]) for d in failed) == [
+        ("thumb", "corrupt"), ("thumb", "missing"),
+    ]  # fmt: skip
+    # A good thumbnail is recorded on its row, not in the trail (one per page would drown it).
+    checked = [e.detail["role"] for e in trail if e.type == "fixity_checked"]
+    assert sorted(checked) == ["dropped", "pdf", "text", "thumb", "thumb"]
 
 
 def test_thumbnails_stored_before_they_were_kept_are_listed_by_the_audit(

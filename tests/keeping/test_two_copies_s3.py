@@ -189,6 +189,12 @@ def test_every_kind_of_object_is_listed_copied_audited_and_repaired(
         assert on_primary is not None and on_replica is not None, row.key
         assert on_primary.sha256 == on_replica.sha256 == row.sha256
     assert pending_replication(catalog) == []
+    copied = [e.detail for e in events_for(catalog, code) if e.type == "copied"]
+    # One event per copied object, but one per document and keeping for its thumbnails.
+    assert [d["objects"] for d in copied if d["role"] == "thumb"] == [2, 3]
+    assert Counter(d["role"] for d in copied if d["role"] != "thumb") == {
+        "pdf": 2, "text": 2, "dropped": 1,
+    }  # fmt: skip
 
     first, second = (v.thumbs_key for v in versions(catalog, record))
     assert first is not None and second is not None
