@@ -415,9 +415,12 @@ def delete_document(
     now = now or utc_now()
     keeper = keeper_of(store)
     record = catalog.document(doc_id)
-    with catalog.sessions() as session:
+    if record is None:
+        raise DocumentNotFound(f"no document #{doc_id} in the catalog")
+    derived = {w.key for w in owned_objects(catalog, record)}
+    with catalog.sessions() as session:  # one session at a time: SQLite's are exclusive
         row = session.get(Document, doc_id)
-        if row is None or record is None:
+        if row is None:
             raise DocumentNotFound(f"no document #{doc_id} in the catalog")
         _check_deletable(row, now)
         code, number, kind, sha256 = row.dossier_code, row.number, row.kind, row.sha256
@@ -426,7 +429,15 @@ def delete_document(
                 select(StoredObjectRow.key).where(StoredObjectRow.document_id == doc_id)
             )
         )
-    keys = sorted(owned | {w.key for w in owned_objects(catalog, record)})
+        # An attached document's keys are its source's (listed under that document).
+        others = set(
+            session.scalars(
+                select(StoredObjectRow.key).where(
+                    StoredObjectRow.key.in_(derived), StoredObjectRow.document_id != doc_id
+                )
+            )
+        ) if derived else set()  # fmt: skip
+    keys = sorted(owned | (derived - others))
     _refuse_if_shared(catalog, record, keys)
     _refuse_if_queued(catalog, doc_id)
     for copy in keeper.copies().values():

@@ -155,3 +155,21 @@ def test_the_transfer_package_is_a_bag_that_validates(catalog: Catalog, tmp_path
     (bag_dir / "data" / f"{records[0].name}.pdf").write_bytes(b"tampered")
     with pytest.raises(bagit.BagValidationError):
         bagit.Bag(str(bag_dir)).validate()
+
+
+def test_a_document_attached_to_a_later_dossier_keeps_its_source_objects(
+    catalog: Catalog, tmp_path: Path
+) -> None:
+    """Reuse (spec §6) files an earlier document under a new dossier pointing at the same
+    objects: deleting the source would take the attached document's bytes."""
+    store = LocalStore(tmp_path / "objects")
+    kept = Keeper(store, retention=RetentionPolicy(intake_years=1))
+    source = store_doc(catalog, kept, tmp_path, pages=2)
+    attached = catalog.attach_existing("000.00.20.H56-240101-0002", "intake", source.id, "test")
+    later = utc_now() + timedelta(days=800)
+
+    with pytest.raises(RetentionRefused, match=f"still used by document #{attached.id}"):
+        delete_document(catalog, kept, source.id, actor="archivist", now=later)
+    assert store.head(source.stored_key) is not None
+    assert source.thumbs_key is not None
+    assert store.head(thumb_key(source.thumbs_key, 2)) is not None
