@@ -25,10 +25,16 @@ def _s3(weed: WeedS3) -> S3Store:
     )
 
 
+#: One dossier per measurement: the runs share the SeaweedFS server, whose keys are never
+#: overwritten with other bytes.
+_CODES = {"local": 1, "seaweedfs": 2, "seaweedfs+replica": 3}
+
+
 def measure(name: str, keeper: Keeper, work: Path, objects: int, size: int) -> list[str]:
     catalog = Catalog.open(f"sqlite:///{work / f'{name}.sqlite3'}")
+    code = f"000.00.20.H56-240101-{_CODES[name]:04d}"
     for _ in range(objects // 2):  # each document: its PDF and its OCR-text sidecar
-        store_doc(catalog, keeper, work, size=size)
+        store_doc(catalog, keeper, work, size=size, code=code)
     report = audit(catalog, keeper)
     assert report.unresolved == 0
     catalog.close()
