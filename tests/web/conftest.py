@@ -116,7 +116,7 @@ def archive_roots(home: Path) -> dict[str, Path]:
 
 
 #: What each counter's scanner left in its hot folder before the office opened.
-HOT_FILES = {UNIT: ("quet-0001.jpg", "quet-0002.jpg", HOSTILE_NAME), OTHER_UNIT: ("quay-2.jpg",)}
+HOT_FILES = {UNIT: (HOSTILE_NAME, "quet-0001.jpg", "quet-0002.jpg"), OTHER_UNIT: ("quay-2.jpg",)}
 
 
 def hot_folder_paths(home: Path) -> dict[str, Path]:

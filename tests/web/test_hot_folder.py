@@ -169,6 +169,7 @@ def test_the_clerk_files_a_scan_from_the_counter_scanner(served: Served, page: A
     page.fill("#code", code(401))
     page.fill("#sheets", "1")
     page.uncheck("input[name=duplex]")
+    screenshot(page, "counter-hot-folder")
     chosen.locator("button").click()
     page.wait_for_url("**/counter?jobs=*")
     job = page.locator("#jobs tbody tr").first
@@ -182,5 +183,4 @@ def test_the_clerk_files_a_scan_from_the_counter_scanner(served: Served, page: A
     with Catalog.open(f"sqlite:///{served.home / 'catalog.sqlite3'}") as catalog:
         stored = [d for d in catalog.documents(code(401)) if d.status == "stored"]
     assert [d.source_name for d in stored] == ["quet-0001.jpg"]
-    screenshot(page, "counter-hot-folder")
     assert dialogs == []
