@@ -19,7 +19,7 @@ from sohoa.ocr.images import load_pixels
 from sohoa.ocr.options import OcrOptions
 from sohoa.ocr.pdf_text import page_text
 from sohoa.ocr.sources import PageInfo, SourceInfo
-from sohoa.ocr.straighten import estimate_skew, turn_and_straighten
+from sohoa.ocr.straighten import skew_to_undo, turn_and_straighten
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,7 @@ def process_page(job: PageJob) -> PageResult:
         if reason:
             return PageResult(job.page.index, dropped=reason)
     gray = _text_gray(pixels)
-    skew = estimate_skew(gray, dpi) if job.options.deskew else 0.0
+    skew = skew_to_undo(gray, dpi) if job.options.deskew else 0.0
     turn, reading = 0, _read(job, gray, turn=0, skew=skew, tag="a")
     if job.options.fix_orientation and reading.confidence < job.options.orientation_check_below:
         turn, reading, skew = _retry_turned(job, gray, reading, skew)
@@ -93,7 +93,7 @@ def _retry_turned(
     if turn == 0:
         return 0, first, skew
     upright = gray.rotate(turn, expand=True)
-    new_skew = estimate_skew(upright, job.page.dpi) if job.options.deskew else 0.0
+    new_skew = skew_to_undo(upright, job.page.dpi) if job.options.deskew else 0.0
     second = _read(job, gray, turn=turn, skew=new_skew, tag="b")
     if second.confidence * max(second.words, 1) > first.confidence * max(first.words, 1):
         return turn, second, new_skew

@@ -80,19 +80,20 @@ def read_lines(api: Any) -> list[Line]:
     if iterator is None:
         return []
     word_level, line_level = tesserocr.RIL.WORD, tesserocr.RIL.TEXTLINE
-    lines: list[Line] = []
+    # Each line's words are gathered in a list and the Line made once (a frozen Line
+    # rebuilt per word cost a dense page 20-30 ms).
+    found: list[tuple[Line, list[Word]]] = []
     block = -1
     for it in tesserocr.iterate_level(iterator, word_level):
         block += bool(it.IsAtBeginningOf(tesserocr.RIL.BLOCK))
-        if not lines or it.IsAtBeginningOf(line_level):
+        if not found or it.IsAtBeginningOf(line_level):
             box = _box(it.BoundingBox(line_level))
             (x1, y1), (x2, y2) = it.Baseline(line_level) or ((box[0], box[3]), (box[2], box[3]))
-            lines.append(Line(box, ((x1, y1), (x2, y2)), (), max(block, 0)))
+            found.append((Line(box, ((x1, y1), (x2, y2)), (), max(block, 0)), []))
         text, word_box = _word_text(it, word_level), it.BoundingBox(word_level)
         if text and word_box:
-            word = Word(text, _box(word_box), float(it.Confidence(word_level)))
-            lines[-1] = replace(lines[-1], words=(*lines[-1].words, word))
-    return [line for line in lines if line.words]
+            found[-1][1].append(Word(text, _box(word_box), float(it.Confidence(word_level))))
+    return [replace(line, words=tuple(words)) for line, words in found if words]
 
 
 def _box(found: Any) -> Box:
@@ -119,11 +120,13 @@ def cleaned(lines: Iterable[Line]) -> list[Line]:
     kept = []
     for line in lines:
         words = tuple(
-            replace(word, text=text)
+            word if text == word.text else replace(word, text=text)
             for word in line.words
             if (text := word.text.strip(RULE_MARKS)) and not _is_junk(text, word.confidence)
         )
-        if words:
+        if words == line.words:
+            kept.append(line)
+        elif words:
             kept.append(replace(line, words=words))
     return kept
 

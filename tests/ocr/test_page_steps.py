@@ -10,7 +10,7 @@ from PIL import Image
 from sohoa.ocr.options import OcrOptions
 from sohoa.ocr.page import PageJob, PageResult, process_page
 from sohoa.ocr.sources import inspect_source
-from sohoa.ocr.straighten import estimate_skew
+from sohoa.ocr.straighten import estimate_skew, skew_to_undo
 from sohoa.workers.pages import PageRunner
 from tests import images
 
@@ -52,6 +52,19 @@ def test_the_skew_of_a_crooked_page_is_estimated_within_half_a_degree(
 ) -> None:
     crooked = images.skewed(sample_page.image, degrees)
     assert abs(estimate_skew(crooked, images.DPI) - degrees) <= 0.5
+
+
+@pytest.mark.parametrize("degrees", [0.2, -0.3])
+def test_a_page_tilted_by_a_few_tenths_of_a_degree_is_left_as_scanned(
+    degrees: float, sample_page: images.Page
+) -> None:
+    """Resampling would blur every letter for less than tesseract copes with by itself."""
+    assert skew_to_undo(images.skewed(sample_page.image, degrees), images.DPI) == 0.0
+
+
+def test_a_crooked_page_is_straightened_by_its_estimated_skew(sample_page: images.Page) -> None:
+    crooked = images.skewed(sample_page.image, 1.3)
+    assert skew_to_undo(crooked, images.DPI) == estimate_skew(crooked, images.DPI) != 0.0
 
 
 def test_a_blank_page_has_no_skew() -> None:
