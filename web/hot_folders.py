@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
-from sohoa.ingest.claim import Claim, candidates, claim, original_name, put_back
+from sohoa.ingest.claim import Claim, candidates, claim, original_name, put_back, recover
 from sohoa.ingest.folder_config import FolderConfig, FolderConfigError, load_watch_config
 from sohoa.ingest.links import leaves
 from sohoa.storage.accounts import User
@@ -100,7 +100,15 @@ def folders_of(
 
 
 def waiting_files(folder: CounterFolder, settle_seconds: float, now: float) -> list[HotFile]:
-    """The scans in the folder (newest first), and those being filed from it."""
+    """The scans in the folder (newest first), and those being filed from it.
+
+    In a folder no watcher looks after (``watch: false``), a file left in ``.processing/``
+    by a server stopped between taking it and handing it over (nobody holds its lock) is
+    put back first, so it is offered again instead of showing as being filed for ever.
+    """
+    if not folder.config.watch:
+        for left in recover(folder.config.processing_dir):
+            give_back(left, folder)
     found = [_hot_file(folder, path, path.name, settle_seconds, now) for path in _listed(folder)]
     found += [
         _hot_file(folder, path, original_name(path), settle_seconds, now, taken=True)

@@ -114,6 +114,20 @@ def test_waiting_files_are_listed_with_their_state_and_taken_once(tmp_path: Path
     assert claim(tmp_path / "cu.pdf", folder.config.processing_dir) is not None
 
 
+def test_a_file_a_stopped_server_left_half_taken_is_offered_again(tmp_path: Path) -> None:
+    config = {"folders": [{"path": tmp_path, "unit": UNIT, "watch": False}]}
+    folder = CounterFolder(0, parse_watch_config(config).folders[0])
+    (tmp_path / "quet.pdf").write_bytes(b"%PDF-1.7 quet")
+    os.utime(tmp_path / "quet.pdf", (time.time() - 60, time.time() - 60))
+    held = hot_folders.take(folder, "quet.pdf")
+    listed = hot_folders.waiting_files(folder, 2.0, time.time())
+    assert [(f.name, f.state) for f in listed] == [("quet.pdf", "taken")]  # its lock is held
+    held.release()  # the server stopped before handing it over: nobody holds it any more
+    listed = hot_folders.waiting_files(folder, 2.0, time.time())
+    assert [(f.name, f.state) for f in listed] == [("quet.pdf", "ready")]
+    assert (tmp_path / "quet.pdf").read_bytes() == b"%PDF-1.7 quet"
+
+
 def test_sohoa_watch_leaves_the_counters_folders_alone(tmp_path: Path, sohoa: Any) -> None:
     (tmp_path / "quay-1").mkdir()
     (tmp_path / "quay-1" / "quet.jpg").write_bytes(b"\xff\xd8\xff not read")
