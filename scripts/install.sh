@@ -10,6 +10,7 @@ APT_PACKAGES=(
   python3 python3-venv python3-pip
   tesseract-ocr tesseract-ocr-vie tesseract-ocr-eng tesseract-ocr-osd
   poppler-utils fonts-dejavu-core jbig2dec
+  libjpeg-turbo-progs   # jpegtran: optimal Huffman tables for JPEG page images (same pixels)
   sane-utils
   softhsm2 opensc
 )
