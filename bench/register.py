@@ -6,7 +6,8 @@ the worklist's first page, one district's month exported to XLSX, and a CSV impo
     python -m bench.register --rows 100000 --db postgresql
     python -m bench.register --rows 100000 --copies 10 --db postgresql   # 1,000,000
 
-60 units in 3 levels (1 province, 9 districts, 50 communes); ~2.2 documents per dossier.
+60 units in 3 levels (1 province, 9 districts, 50 communes); ~3 documents per dossier;
+each unit's dossiers received by 4 clerks (the register's optional clerk field).
 """
 
 from __future__ import annotations
@@ -68,6 +69,7 @@ def dossiers(count: int, seed: int = 7) -> Iterator[dict[str, Any]]:
             "paper_result": rng.random() < 0.5,
             "status": "Đã trả",
             "applicant_name": None,
+            "clerk": f"canbo-{leaves.index(unit)}-{i % 4}",
             "online_digitised": channel == 2 and rng.random() < 0.9,
             "online_reused": channel == 2 and rng.random() < 0.2,
             "created_at": now,
@@ -78,8 +80,8 @@ def dossiers(count: int, seed: int = 7) -> Iterator[dict[str, Any]]:
 def documents(row: dict[str, Any], rng: random.Random) -> Iterator[dict[str, Any]]:
     code, now = row["code"], row["created_at"]
     kinds: list[str] = []
-    if row["channel"] != 2 and rng.random() < 0.8:
-        kinds += ["intake"] * rng.choice((2, 3, 4))
+    if row["channel"] != 2 and rng.random() < 0.85:
+        kinds += ["intake"] * rng.choice((3, 4, 5))
     if row["paper_result"] and rng.random() < 0.6:
         kinds.append("result")
     numbers = {"intake": 0, "result": 0}
@@ -183,8 +185,13 @@ def measure(database: Database, rows: int, workdir: Path, copies: int = 1) -> No
         database, PROVINCE, *year))  # fmt: skip
     print(f"    {report.total.counts.received:,} dossiers, digitisation "
           f"{report.total.digitisation.rate}%, {len(report.by_unit)} units")  # fmt: skip
+    timed("unit-tree report, province, 15/01 to 14/12 (two cut months)", lambda: (
+        digitisation_report(database, PROVINCE, date(YEAR, 1, 15), date(YEAR, 12, 14))))  # fmt: skip
     timed("worklist first page (50), province", lambda: worklist(database, PROVINCE))
     district = "000.00.03.H99"
+    clerk = f"canbo-{units()[1:].index(district)}-1"
+    timed("worklist first page (50), one clerk of a district", lambda: worklist(
+        database, district, clerk=clerk))  # fmt: skip
 
     def export() -> None:
         month = digitisation_report(database, district, date(YEAR, 5, 1), date(YEAR, 5, 31))

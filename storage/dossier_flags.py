@@ -17,6 +17,7 @@ from collections.abc import Collection
 
 from sqlalchemy import and_, bindparam, exists, false, or_, true, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.expression import Exists
 
 from sohoa.storage.models import Document
 from sohoa.storage.register_models import DossierRow
@@ -40,7 +41,7 @@ def refresh(session: Session, codes: Collection[str]) -> None:
     if not codes:
         return
 
-    def stored(kind: str | None, *, reused: bool = False) -> object:
+    def stored(kind: str | None, *, reused: bool = False) -> Exists:
         conditions = [Document.dossier_code == DossierRow.code, Document.status == "stored"]
         if kind is not None:
             conditions.append(Document.kind == kind)
@@ -52,7 +53,12 @@ def refresh(session: Session, codes: Collection[str]) -> None:
 
     session.execute(
         update(DossierRow)
-        .where(DossierRow.code.in_(bindparam("codes", sorted(codes), expanding=True)))
+        .where(
+            DossierRow.code.in_(bindparam("codes", sorted(codes), expanding=True)),
+            # Only dossiers with a stored document: the others keep their false flags, and
+            # their rows (and the counts a trigger keeps from them) are not rewritten.
+            stored(None),
+        )
         .values(
             intake_stored=stored("intake"),
             result_stored=stored("result"),
