@@ -45,10 +45,17 @@ class VerificationOut(BaseModel):
         description="The signing certificate: good, revoked, unknown (no revocation data "
         "in the file, and none fetched) or good_at_signing_time (B-LT whose embedded "
         "revocation data has expired: valid at the signature timestamp's time from that "
-        "data). A revoked certificate's signature is never valid."
+        "data; or a certificate revoked after the signature timestamp: valid at signing "
+        "time, certificate_revoked_after_signing). A signature whose certificate was "
+        "revoked before its timestamp, or that has none (B-B), is never valid."
     )
     certificate_revoked_since: str | None = Field(description="Vietnam time, ISO 8601.")
     certificate_revocation_reason: str | None = Field(description="As the CA gives it.")
+    certificate_revoked_after_signing: bool = Field(
+        default=False,
+        description="The certificate was revoked after the signature timestamp's time: "
+        "the signature stays valid (ETSI EN 319 102-1, valid at signing time).",
+    )
     validated_at: str | None = Field(
         description="The moment the certificate chain was validated at (now, or the "
         "signing time for good_at_signing_time), Vietnam time, ISO 8601."

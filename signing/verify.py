@@ -25,6 +25,16 @@ its signing time* (the timestamp's time, checked at that moment too) with the em
 data alone (``retroactive_revinfo``: an answer fetched a moment after the timestamp still
 counts), and reported ``good_at_signing_time``: valid at signing time (B-LT, revocation
 data embedded).
+
+A certificate revoked *after* a timestamped signature was made does not undo it (ETSI
+EN 319 102-1, past signature validation): the signature timestamp is proof that the
+signature existed before the revocation. When the revocation data (embedded or fetched)
+says a certificate of the chain is revoked since a moment later than the timestamp's
+time, the signature is validated again at that time (the revocation data from after it
+counts, as above) and, when the chain was good then, reported ``good_at_signing_time``
+with the revocation's date and reason (``revoked_after_signing``). A revocation at or
+before the timestamp, or any revocation of a signature without a timestamp (B-B: only
+the signer's own clock says when it was made), leaves it revoked and invalid.
 """
 
 from __future__ import annotations
@@ -45,8 +55,8 @@ from sohoa.signing.pades import load_cert
 
 #: good: revocation data found and the certificates are not revoked; revoked: a
 #: certificate of the chain is; unknown: no revocation data could be had;
-#: good_at_signing_time: the embedded data (B-LT) has expired, but it shows the chain was
-#: good when the signature was timestamped.
+#: good_at_signing_time: validated at the signature timestamp's time, and the chain was
+#: good then: the embedded data (B-LT) has expired, or a certificate was revoked after it.
 Revocation = Literal["good", "good_at_signing_time", "revoked", "unknown"]
 
 
@@ -86,12 +96,18 @@ class Verification:
     revoked_since: datetime | None = None
     revocation_reason: str | None = None
     #: The moment the chain was validated at: now, or the signing time (B-LT, once its
-    #: embedded revocation data has expired).
+    #: embedded revocation data has expired; a certificate revoked after signing).
     validated_at: datetime | None = None
 
     @property
     def valid(self) -> bool:
         return self.signed and self.signature_valid and self.pdfa_valid
+
+    @property
+    def revoked_after_signing(self) -> bool:
+        """Valid at signing time, though a certificate of the chain was revoked since
+        (``revoked_since`` and ``revocation_reason`` say when and why)."""
+        return self.revocation == "good_at_signing_time" and self.revoked_since is not None
 
 
 def verify_pdf(
@@ -115,23 +131,22 @@ def verify_pdf(
     if sig is None:
         problems.append("no signature")
         return Verification(False, False, None, None, None, pdfa_ok, pdfa_report, tuple(problems))
-    status, level, revocation, validated_at = sig
-    problems.extend(_signature_problems(status))
+    problems.extend(_signature_problems(sig.status))
     valid = not any(not p.startswith("PDF/A") for p in problems)
-    details = status.revocation_details
+    details = sig.revocation_details
     return Verification(
         signed=True,
         signature_valid=valid,
-        signer=_cn(status.signing_cert),
-        signed_at=_signing_time(status),
-        level=level,
+        signer=_cn(sig.status.signing_cert),
+        signed_at=_signing_time(sig.status),
+        level=sig.level,
         pdfa_valid=pdfa_ok,
         pdfa_report=pdfa_report,
         problems=tuple(problems),
-        revocation=revocation,
+        revocation=sig.revocation,
         revoked_since=details.revocation_date.astimezone(VIETNAM) if details else None,
         revocation_reason=str(details.revocation_reason.native) if details else None,
-        validated_at=validated_at.astimezone(VIETNAM),
+        validated_at=sig.validated_at.astimezone(VIETNAM),
     )
 
 
@@ -145,13 +160,25 @@ def trailing_ok(path: Path) -> bool:
     return tail.rstrip(b"\r\n\x00 ").endswith(b"%%EOF") and tail.rstrip(b"\r\n").endswith(b"%%EOF")
 
 
+@dataclass(frozen=True)
+class _Status:
+    """pyHanko's status of the signature as validated at ``validated_at``, and the
+    revocation to report (a later validation at signing time has none of its own)."""
+
+    status: Any
+    level: str
+    revocation: Revocation
+    validated_at: datetime
+    revocation_details: Any = None
+
+
 def _signature_status(
     path: Path, roots: tuple[Path, ...], fetch: bool, at: datetime | None
-) -> tuple[Any, str, Revocation, datetime] | None:
+) -> _Status | None:
     """The first signature's status, its level, its revocation status and the moment it
-    was validated at: strict (revocation data required) now first; for a B-LT whose
-    embedded data has expired, strict at its signing time; lenient now when no data
-    can be had."""
+    was validated at: strict (revocation data required) now first; at its signing time
+    for a timestamped signature whose certificate was revoked after it, or for a B-LT
+    whose embedded data has expired; lenient now when no data can be had."""
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation import validate_pdf_signature
 
@@ -168,21 +195,38 @@ def _signature_status(
         }
         strict = validate_pdf_signature(sigs[0], _context(reader, settings, "hard-fail"))
         level = _level(reader, strict)
+        signing_time = _timestamp_time(strict) if level != "B-B" else None
         if strict.revoked:
-            return strict, level, "revoked", now
+            details = strict.revocation_details
+            if _revoked_after(details, signing_time) and signing_time is not None:
+                # Fetched answers are dated after the timestamp: they count (retroactive).
+                then = {**settings, "moment": signing_time, "retroactive_revinfo": True}
+                past = validate_pdf_signature(sigs[0], _context(reader, then, "hard-fail"))
+                if past.trusted and not past.revoked:
+                    return _Status(past, level, "good_at_signing_time", signing_time, details)
+            return _Status(strict, level, "revoked", now, details)
         if strict.trusted:
-            return strict, level, "good", now
-        signing_time = _timestamp_time(strict)
+            return _Status(strict, level, "good", now)
         if level in ("B-LT", "B-LTA") and signing_time is not None:
             then = {**settings, "moment": signing_time, "allow_fetching": False,
                     "retroactive_revinfo": True}  # fmt: skip
             past = validate_pdf_signature(sigs[0], _context(reader, then, "hard-fail"))
             if past.revoked:
-                return past, level, "revoked", signing_time
+                return _Status(past, level, "revoked", signing_time, past.revocation_details)
             if past.trusted:
-                return past, level, "good_at_signing_time", signing_time
+                return _Status(past, level, "good_at_signing_time", signing_time)
         lenient = validate_pdf_signature(sigs[0], _context(reader, settings, "soft-fail"))
-        return lenient, level, "revoked" if lenient.revoked else "unknown", now
+        revocation: Revocation = "revoked" if lenient.revoked else "unknown"
+        return _Status(lenient, level, revocation, now, lenient.revocation_details)
+
+
+def _revoked_after(details: Any, signing_time: datetime | None) -> bool:
+    """The revocation is dated after the signature timestamp's time (a revocation at that
+    very second is not: the timestamp does not prove the signature came first)."""
+    if details is None or signing_time is None:
+        return False
+    since: datetime = details.revocation_date
+    return since > signing_time
 
 
 def _timestamp_time(status: Any) -> datetime | None:

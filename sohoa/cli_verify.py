@@ -4,8 +4,10 @@ verify: downloads each stored document and says whether its SHA-256 matches the
 catalog, whether the agency signature is valid (signer, time, PAdES level) against
 the configured trust roots (SOHOA_SIGNING_CONFIG), whether the signing certificate
 is revoked (good / revoked / unknown: the file's own revocation data, and OCSP/CRL
-online when ``verify_fetch_revocation: true``; good_at_signing_time: a B-LT whose
-embedded data has expired, validated at its timestamp's time) and whether it is PDF/A-2b.
+online when ``verify_fetch_revocation: true``; good_at_signing_time: validated at its
+timestamp's time, a B-LT whose embedded data has expired or a certificate revoked after
+the signature was timestamped, its revocation date and reason shown) and whether it is
+PDF/A-2b.
 Exit 0 when all are valid, 5 otherwise.
 
 revoke (thu hồi, NĐ 45/2020 Đ15): the document is marked revoked with the time, the
@@ -22,7 +24,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from sohoa import views
+from sohoa import i18n, views
 from sohoa.clock import vietnam_time
 from sohoa.exit_codes import ExitCode
 from sohoa.failures import not_found, problem
@@ -31,6 +33,7 @@ from sohoa.storage.codes import parse_dossier_code
 
 # Signing (pyHanko) and the catalog are imported by `verify` when it runs.
 if TYPE_CHECKING:
+    from sohoa.signing.verify import Verification
     from sohoa.storage.catalog import DocumentRecord
     from sohoa.workers.signing import DocumentCheck
 
@@ -151,6 +154,7 @@ def check_dict(check: DocumentCheck) -> dict[str, Any]:
             vietnam_time(v.revoked_since).isoformat() if v and v.revoked_since else None
         ),
         "certificate_revocation_reason": v.revocation_reason if v else None,
+        "certificate_revoked_after_signing": v.revoked_after_signing if v else False,
         "validated_at": (
             vietnam_time(v.validated_at).isoformat() if v and v.validated_at else None
         ),
@@ -162,6 +166,22 @@ def check_dict(check: DocumentCheck) -> dict[str, Any]:
         "revoked_reason": r.revoked_reason,
         "revoked_by": r.revoked_by,
     }
+
+
+def revocation_label(verification: Verification, lang: str) -> str:
+    """The certificate's revocation status as a person reads it, with the revocation's
+    date (the signing-time format) and reason when there is one."""
+    status = verification.revocation
+    if verification.revoked_after_signing:
+        label = i18n.gettext(lang).gettext(
+            "valid at signing time; the certificate was revoked later"
+        )
+    else:
+        label = (REVOCATION_VI if lang == "vi" else REVOCATION_EN).get(str(status), str(status))
+    if verification.revoked_since is not None:
+        since = i18n.format_signing_time(verification.revoked_since)
+        label += f": {since} ({verification.revocation_reason or '?'})"
+    return label
 
 
 def _print(check: DocumentCheck, lang: str) -> None:
@@ -186,9 +206,10 @@ def _print(check: DocumentCheck, lang: str) -> None:
             f"  {'Chữ ký số' if vi else 'Signature'}: {state}, PAdES {data['level']}, "
             f"{data['signer']}, {data['signed_at']}"
         )
-        status = data["revocation_status"]
-        label = (REVOCATION_VI if vi else REVOCATION_EN).get(status, str(status))
-        typer.echo(f"  {'Thu hồi chứng thư' if vi else 'Certificate revocation'}: {label}")
+        typer.echo(
+            f"  {'Thu hồi chứng thư' if vi else 'Certificate revocation'}: "
+            + revocation_label(check.verification, lang)
+        )
         for item in data["problems"]:
             typer.echo(f"  ! {item}")
     typer.echo(f"  PDF/A: {check.pdfa_report}")

@@ -50,6 +50,7 @@ CHANGE_LABELS = {
 REVOCATION_LABELS = {
     "good": N_("certificate not revoked"),
     "good_at_signing_time": N_("valid at signing time (B-LT, revocation data embedded)"),
+    "revoked_after_signing": N_("valid at signing time; the certificate was revoked later"),
     "revoked": N_("certificate REVOKED"),
     "unknown": N_("certificate revocation unknown (no revocation data)"),
 }

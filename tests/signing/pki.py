@@ -4,15 +4,20 @@ timestamp server, OCSP and CRLs over HTTP from a thread (no internet, no Docker)
 The agency certificate's CN is a Vietnamese agency name, so the visible mark is
 tested with real diacritics. Keys are made fresh per run (RSA 2048). A second agency
 certificate, ``revoked``, was revoked in 2021 (key compromise): its OCSP answer and CRL
-entry say so, for the revocation checks of ``sohoa verify``.
+entry say so, for the revocation checks of ``sohoa verify``. A third, ``later``, is good
+until a test revokes it (:meth:`PkiControl.revoked`); :meth:`PkiControl.at` makes the
+timestamp server, OCSP responder and CRLs answer as of an earlier moment, so a document
+can be signed "last month" and its certificate revoked after that.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +26,13 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 AGENCY_NAME = "UBND Phường Bến Nghé"
 ARCH = "sohoa-test"
-KEYS = ("root", "interm", "interm-ocsp", "tsa", "agency", "revoked")
+KEYS = ("root", "interm", "interm-ocsp", "tsa", "agency", "revoked", "later")
 REVOKED_NAME = "UBND Phường Thu Hồi"
+LATER_NAME = "UBND Xã Tân Thành"
 
 _VALID = {"valid-from": "2020-01-01T00:00:00+0000", "valid-to": "2090-01-01T00:00:00+0000"}
+#: The issuing CA's CRL is published every 30 days from its certificate's start.
+_CRL_ORIGIN, _CRL_PERIOD = datetime(2020, 1, 1, tzinfo=UTC), timedelta(days=30)
 
 _ARCH = """
 keyset: {arch}
@@ -38,6 +46,7 @@ entities:
   tsa: {{common-name: Sohoa Test TSA}}
   agency: {{common-name: "{agency}"}}
   revoked: {{common-name: "{revoked}"}}
+  later: {{common-name: "{later}"}}
 certs:
   root:
     subject: root
@@ -92,6 +101,9 @@ certs:
     template: agency
     subject: revoked
     revocation: {{revoked-since: "2021-01-01T00:00:00+0000", reason: key_compromise}}
+  later:
+    template: agency
+    subject: later
 services:
   ocsp:
     interm: {{for-issuer: interm, responder-cert: interm-ocsp, signing-key: interm-ocsp}}
@@ -117,6 +129,9 @@ class PkiFiles:
     agency_p12_passphrase: Path
     #: The same passphrase; this certificate is revoked (OCSP and CRL say so).
     revoked_p12: Path
+    #: The same passphrase; good until revoked by ``control.revoked("later", …)``.
+    later_p12: Path
+    control: PkiControl
 
     @property
     def tsa_url(self) -> str:
@@ -137,7 +152,9 @@ def write_config(directory: Path, base_url: str) -> Path:
             )
         )
     keyset = "\n".join(f"      {n}: {{path: {n}.key.pem}}" for n in KEYS)
-    arch = _ARCH.format(arch=ARCH, agency=AGENCY_NAME, revoked=REVOKED_NAME, valid=_flow(_VALID))
+    arch = _ARCH.format(
+        arch=ARCH, agency=AGENCY_NAME, revoked=REVOKED_NAME, later=LATER_NAME, valid=_flow(_VALID)
+    )
     (directory / "arch.yml").write_text(arch, encoding="utf-8")
     config = directory / "certomancer.yml"
     config.write_text(
@@ -153,13 +170,60 @@ def _flow(mapping: dict[str, str]) -> str:
     return "{" + ", ".join(f'{k}: "{v}"' for k, v in mapping.items()) + "}"
 
 
+class PkiControl:
+    """The running PKI's clock and revocations, changed by tests while it serves."""
+
+    def __init__(self, arch: Any) -> None:
+        self._arch = arch
+        #: When set, every service (TSA, OCSP, CRL) answers as of this moment.
+        self.moment: datetime | None = None
+
+    @contextmanager
+    def at(self, moment: datetime) -> Iterator[None]:
+        """The services answer as of ``moment`` (certomancer's fake-time header)."""
+        before, self.moment = self.moment, moment
+        try:
+            yield
+        finally:
+            self.moment = before
+
+    @contextmanager
+    def revoked(
+        self, label: str, since: datetime, reason: str = "key_compromise"
+    ) -> Iterator[None]:
+        """Certificate ``label`` is revoked since ``since`` (OCSP at once; the CRL from its
+        next issue after ``since``); good again afterwards."""
+        from asn1crypto import crl
+        from certomancer.registry import CertLabel
+        from certomancer.registry.issued.general import RevocationStatus
+
+        specs = self._arch._cert_specs  # certomancer keeps no public setter
+        spec = specs[CertLabel(label)]
+        specs[CertLabel(label)] = replace(
+            spec, revocation=RevocationStatus(since, crl.CRLReason(reason))
+        )
+        try:
+            yield
+        finally:
+            specs[CertLabel(label)] = spec
+
+
+def crl_issued_before(moment: datetime) -> datetime:
+    """When the issuing CA's CRL in force at ``moment`` was issued."""
+    return _CRL_ORIGIN + (moment - _CRL_ORIGIN) // _CRL_PERIOD * _CRL_PERIOD
+
+
 class _Late:
-    """A WSGI app set after the server has its port (the config needs the URL first)."""
+    """A WSGI app set after the server has its port (the config needs the URL first),
+    telling it the control's moment, if any."""
 
     app: Callable[..., Iterable[bytes]] | None = None
+    control: PkiControl | None = None
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         assert self.app is not None
+        if self.control is not None and self.control.moment is not None:
+            environ["HTTP_X_CERTOMANCER_FAKE_TIME"] = self.control.moment.isoformat()
         return self.app(environ, start_response)
 
 
@@ -176,6 +240,7 @@ class PkiServer:
         base_url = f"http://127.0.0.1:{self._server.server_port}"
         config_path = write_config(directory, base_url)
         self.pki, self._late.app = _materialise(directory, config_path, base_url)
+        self._late.control = self.pki.control
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     def __enter__(self) -> PkiFiles:
@@ -211,6 +276,8 @@ def _materialise(
     p12.write_bytes(arch.package_pkcs12(CertLabel("agency"), password=b"mat-khau-thu"))
     revoked_p12 = out / "revoked.p12"
     revoked_p12.write_bytes(arch.package_pkcs12(CertLabel("revoked"), password=b"mat-khau-thu"))
+    later_p12 = out / "later.p12"
+    later_p12.write_bytes(arch.package_pkcs12(CertLabel("later"), password=b"mat-khau-thu"))
     pki = PkiFiles(
         directory=directory,
         base_url=base_url,
@@ -221,6 +288,8 @@ def _materialise(
         agency_p12=p12,
         agency_p12_passphrase=passphrase,
         revoked_p12=revoked_p12,
+        later_p12=later_p12,
+        control=PkiControl(arch),
     )
     return pki, server_app
 

@@ -2,7 +2,9 @@
 document's unit (the register's unit, then up the unit tree).
 
 The revoked certificate is the test PKI's second agency certificate, revoked in 2021
-(key compromise); certomancer's OCSP responder and CRL on loopback say so.
+(key compromise); certomancer's OCSP responder and CRL on loopback say so. The third,
+``later``, signs while the PKI answers as of an earlier moment and is revoked afterwards
+(a revocation after the signature timestamp, or dated before it).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from sohoa.cli_verify import revocation_label
 from sohoa.register.importer import ImportOptions, import_file
 from sohoa.register.units import import_units
 from sohoa.signing.config import load_config
@@ -24,7 +27,7 @@ from sohoa.storage.catalog import Catalog, DocumentRecord
 from sohoa.storage.database import Database
 from sohoa.workers import signing
 from tests.register.conftest import register_csv
-from tests.signing.pki import AGENCY_NAME, REVOKED_NAME, PkiFiles
+from tests.signing.pki import AGENCY_NAME, LATER_NAME, REVOKED_NAME, PkiFiles, crl_issued_before
 
 
 def signed_with(key: Pkcs12Key, level: Level, pdfa: Path, pki: PkiFiles, tmp: Path) -> Path:
@@ -91,6 +94,67 @@ def test_b_t_without_embedded_data_is_not_called_valid_at_signing_time(
     signed = signed_with(p12_key, "B-T", pdfa, pki, tmp_path)
     later = verify_pdf(signed, (pki.root_cert,), at=datetime.now(UTC) + timedelta(days=400))
     assert later.revocation == "unknown"
+
+
+@pytest.fixture(scope="module")
+def later_key(pki: PkiFiles) -> Pkcs12Key:
+    return Pkcs12Key(pki.later_p12, Secret.from_file(pki.agency_p12_passphrase))
+
+
+def signed_last_month(
+    key: Pkcs12Key, level: Level, pdfa: Path, pki: PkiFiles, tmp: Path
+) -> tuple[Path, datetime]:
+    """Signed while the PKI answers as of two days before its CRL now in force was
+    issued (so that CRL lists a revocation made the day after), and that moment."""
+    then = crl_issued_before(datetime.now(UTC)) - timedelta(days=2)
+    with pki.control.at(then):
+        return signed_with(key, level, pdfa, pki, tmp), then
+
+
+def test_a_certificate_revoked_after_the_signature_timestamp_leaves_it_valid_at_signing_time(
+    pdfa: Path, pki: PkiFiles, later_key: Pkcs12Key, tmp_path: Path
+) -> None:
+    signed, then = signed_last_month(later_key, "B-T", pdfa, pki, tmp_path)
+    before = verify_pdf(signed, (pki.root_cert,), fetch_revocation=True)
+    assert (before.valid, before.revocation, before.signed_at) == (True, "good", then)
+    # The key was compromised the day after: OCSP and the CRL now say so.
+    with pki.control.revoked("later", then + timedelta(days=1)):
+        check = verify_pdf(signed, (pki.root_cert,), fetch_revocation=True)
+    # ETSI EN 319 102-1: the timestamp proves the signature existed before the revocation.
+    assert (check.valid, check.signature_valid, check.level) == (True, True, "B-T")
+    assert check.revocation == "good_at_signing_time" and check.revoked_after_signing
+    assert check.validated_at == then == check.signed_at
+    assert check.revoked_since == then + timedelta(days=1)
+    assert check.revocation_reason == "key_compromise"
+    assert check.signer == LATER_NAME and check.problems == ()
+    # As sohoa verify (and the dossier page, from the same catalogue) says it:
+    since = check.revoked_since.strftime("%d/%m/%Y %H:%M:%S +07:00")
+    assert revocation_label(check, "vi") == (
+        f"hợp lệ tại thời điểm ký; chứng thư số bị thu hồi sau đó: {since} (key_compromise)"
+    )
+    assert revocation_label(check, "en").startswith("valid at signing time; the certificate")
+
+
+def test_a_b_b_signature_has_no_proof_of_time_so_any_revocation_makes_it_invalid(
+    pdfa: Path, pki: PkiFiles, later_key: Pkcs12Key, tmp_path: Path
+) -> None:
+    signed, then = signed_last_month(later_key, "B-B", pdfa, pki, tmp_path)
+    with pki.control.revoked("later", then + timedelta(days=1)):
+        check = verify_pdf(signed, (pki.root_cert,), fetch_revocation=True)
+    assert (check.valid, check.level, check.revocation) == (False, "B-B", "revoked")
+    assert not check.revoked_after_signing and check.revoked_since == then + timedelta(days=1)
+    assert any("revoked since" in problem for problem in check.problems)
+
+
+def test_a_revocation_dated_before_the_signature_timestamp_makes_it_invalid(
+    pdfa: Path, pki: PkiFiles, later_key: Pkcs12Key, tmp_path: Path
+) -> None:
+    signed, then = signed_last_month(later_key, "B-T", pdfa, pki, tmp_path)
+    # Revoked later, but the CA dates the compromise to the day before the signature.
+    with pki.control.revoked("later", then - timedelta(days=1)):
+        check = verify_pdf(signed, (pki.root_cert,), fetch_revocation=True)
+    assert (check.valid, check.revocation, check.validated_at == then) == (False, "revoked", False)
+    assert not check.revoked_after_signing
 
 
 PROVINCE, DISTRICT, COMMUNE = "000.00.00.H56", "000.00.20.H56", "000.17.20.H56"
