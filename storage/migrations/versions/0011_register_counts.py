@@ -8,8 +8,9 @@
   that changes a dossier row, whatever changed it: an import or API push (upsert),
   a document stored or attached (the flags of ``storage.dossier_flags``), a row
   deleted. PostgreSQL: one statement-level trigger per event over its transition
-  tables (a 100,000-row import is one aggregate, not 100,000 upserts); SQLite:
-  row-level triggers. Filled here from the dossiers already there.
+  tables (a batch of an import is one aggregate, not a thousand upserts; an update
+  that moves no count writes nothing); SQLite: row-level triggers. Filled here from
+  the dossiers already there.
 - ``dossiers.clerk``: the officer who received the dossier, when the one-stop export
   names one (spec §8 has no such header; imported through a mapping), for the
   worklist per clerk; ``ix_dossiers_clerk`` serves one clerk's worklist, oldest first.
@@ -64,25 +65,38 @@ KEY = "unit_code, month, procedure_code"
 ADD = ", ".join(f"{s} = dossier_counts.{s} + excluded.{s}" for s in SUMS)
 
 
-def _pg_part(table: str, sign: str) -> str:
-    """Add (``+``) or take away (``-``) the rows of a transition table, summed per key."""
-    terms = ", ".join(f"{sign}sum({t})" for t in sums(""))
-    name = "max(procedure_name)" if sign == "" else "NULL"
+def _pg_rows(table: str, sign: str) -> str:
+    """Each row of a transition table as its key and its terms, added (``""``) or taken
+    away (``"-"``)."""
+    terms = ", ".join(f"{sign}({t}) AS {name}" for t, name in zip(sums(""), SUMS, strict=True))
+    name = "procedure_name" if sign == "" else "NULL::text AS procedure_name"
+    return (
+        f"SELECT unit_code, {month('', 'postgresql')} AS month, procedure_code, {name}, {terms} "
+        f"FROM {table}"
+    )
+
+
+def _pg_apply(rows: str) -> str:
+    """One statement: the rows' sums per key, in key order (two imports touching the same
+    cells lock them in the same order), cells whose sums do not move left alone."""
+    moved = " OR ".join(f"sum({s}) <> 0" for s in SUMS)
     return (
         f"INSERT INTO dossier_counts ({KEY}, procedure_name, {', '.join(SUMS)}) "
-        f"SELECT unit_code, {month('', 'postgresql')}, procedure_code, {name}, {terms} "
-        f"FROM {table} GROUP BY 1, 2, 3 ORDER BY 1, 2, 3 "
+        f"SELECT {KEY}, max(procedure_name), {', '.join(f'sum({s})' for s in SUMS)} "
+        f"FROM ({rows}) AS delta GROUP BY {KEY} HAVING {moved} ORDER BY {KEY} "
         f"ON CONFLICT ({KEY}) DO UPDATE SET {ADD}, procedure_name = "
         "greatest(dossier_counts.procedure_name, excluded.procedure_name);"
     )
 
 
 def _pg() -> list[str]:
+    old, new = _pg_rows("old_rows", "-"), _pg_rows("new_rows", "")
     body = (
         "BEGIN\n"
-        f"IF TG_OP IN ('UPDATE', 'DELETE') THEN {_pg_part('old_rows', '-')} END IF;\n"
-        f"IF TG_OP IN ('INSERT', 'UPDATE') THEN {_pg_part('new_rows', '')} END IF;\n"
-        "RETURN NULL;\nEND"
+        f"IF TG_OP = 'INSERT' THEN {_pg_apply(new)}\n"
+        f"ELSIF TG_OP = 'DELETE' THEN {_pg_apply(old)}\n"
+        f"ELSE {_pg_apply(f'{old} UNION ALL {new}')}\n"
+        "END IF;\nRETURN NULL;\nEND"
     )
     statements = [
         "CREATE OR REPLACE FUNCTION dossier_counts_apply() RETURNS trigger "
