@@ -10,9 +10,10 @@ Three indicators, each with numerator, denominator, rate and points (spec §6):
 
 Counting is SQL. Whole months are read from ``dossier_counts``, the sums per unit,
 reception month and procedure that database triggers keep as dossier rows change
-(migration 0011: imports, pushes, documents stored or attached); the partial months
-at the edges of a period are counted from the dossiers
-(:func:`register.digitised.flags`, index ``ix_dossiers_unit_received``). Python only
+(migration 0011: imports, pushes, documents stored or attached); a month the period
+cuts is counted from the dossiers of its smaller side, added to or taken from the
+month's sums (:func:`_plan`; :func:`register.digitised.flags`, index
+``ix_dossiers_unit_received``). Python only
 turns sums into rates and adds unit groups up the tree.
 """
 
@@ -144,8 +145,11 @@ def digitisation_report(
         tree = _tree(session, units)
         groups = _one_pass(session, units, start, end, min(start, trend_start), dialect)
     own = _sum(groups, "unit", period_only=True)
-    procedures = _sum(groups, "procedure", period_only=True)
-    months = _sum(groups, "month", period_only=True)
+    # A key met only in days taken away sums to nothing: not a row of the report.
+    procedures = {
+        k: c for k, c in _sum(groups, "procedure", period_only=True).items() if c.received
+    }
+    months = {k: c for k, c in _sum(groups, "month", period_only=True).items() if c.received}
     trend = _sum([g for g in groups if g.key >= f"{trend_start:%Y-%m}"], "month")
     labels = {g.key: g.label for g in groups if g.by == "procedure" and g.label}
     rolled = _roll_up(own, tree, units)
@@ -188,31 +192,80 @@ def _one_pass(
 ) -> list[_Group]:
     """Counts per unit, per procedure and per month, each split by "in the period?", from
     ``since`` to ``end``: whole months from the sums the database keeps per unit,
-    procedure and month (``dossier_counts``), the partial months at the edges (at most
-    three: ``since``'s, ``start``'s and ``end``'s) from the dossiers themselves."""
-    whole, partial = _split(since, start, end)
-    groups = _from_counts(session, units, whole, start) if whole else []
-    for first, last in partial:
-        groups += _from_dossiers(session, units, first, last, start, dialect)
+    procedure and month (``dossier_counts``); a month cut by ``since``, ``start`` or
+    ``end`` from the dossiers of its smaller side (see :func:`_plan`)."""
+    groups: list[_Group] = []
+    plain = [p.first for p in _plan(since, start, end) if p.whole and p.inside is None]
+    if plain:
+        groups += _from_counts(session, units, plain, start)
+    for piece in _plan(since, start, end):
+        flag_from = start if piece.inside is None else date.min if piece.inside else date.max
+        if piece.whole and piece.inside is not None:
+            groups += _from_counts(session, units, [piece.first], flag_from)
+        elif not piece.whole:
+            groups += _from_dossiers(
+                session, units, piece.first, piece.last, flag_from, dialect, piece.sign
+            )
     return groups
 
 
-def _split(since: date, start: date, end: date) -> tuple[list[date], list[tuple[date, date]]]:
-    """The months of [since, end]: the first days of those wholly inside it and not cut by
-    ``start``, and the (first, last) days of the others' parts inside it."""
-    whole: list[date] = []
-    partial: list[tuple[date, date]] = []
+@dataclass(frozen=True)
+class _Piece:
+    """Part of the period to count: a whole month from ``dossier_counts`` or days from the
+    dossiers; counted as in the period or not by date (``inside`` None) or as told;
+    added (``sign`` 1) or taken away (-1)."""
+
+    first: date
+    last: date
+    whole: bool
+    inside: bool | None
+    sign: int = 1
+
+
+def _plan(since: date, start: date, end: date) -> list[_Piece]:
+    """How to count [since, end] (``start`` splits in-period from trend-only days) reading
+    as few dossier rows as possible: a whole month on one side of ``start`` is one read
+    of its sums; a month cut by ``start`` alone is its smaller side from the dossiers
+    plus the month's sums less that side for the other; a month cut by ``since`` or
+    ``end`` alone is its needed days from the dossiers, or the month's sums less the
+    days not needed, whichever reads fewer; any other month its days from the dossiers."""
+    pieces: list[_Piece] = []
     first = date(since.year, since.month, 1)
+    day = timedelta(days=1)
     while first <= end:
         following = _months_back(first, -1)
-        last = following - timedelta(days=1)
+        last = following - day
         low, high = max(first, since), min(last, end)
-        if low == first and high == last and not first < start <= last:
-            whole.append(first)
+        out = (low, min(high, start - day)) if low < start else None
+        inn = (max(low, start), high) if high >= start else None
+        outside = [r for r in ((first, low - day), (high + day, last)) if r[0] <= r[1]]
+        if not outside and (out is None or inn is None):
+            pieces.append(_Piece(first, last, True, None))
+        elif not outside and out is not None and inn is not None:
+            small, other = (out, True) if _days(out) <= _days(inn) else (inn, False)
+            pieces += [
+                _Piece(*small, False, None),
+                _Piece(first, last, True, other),
+                _Piece(*small, False, other, -1),
+            ]
+        elif len(outside) == 1 and (out is None) != (inn is None):
+            needed, flag = (inn, True) if inn is not None else (out, False)
+            assert needed is not None
+            if _days(needed) <= _days(outside[0]):
+                pieces.append(_Piece(*needed, False, flag))
+            else:
+                pieces += [
+                    _Piece(first, last, True, flag),
+                    _Piece(*outside[0], False, flag, -1),
+                ]
         else:
-            partial.append((low, high))
+            pieces.append(_Piece(low, high, False, None))
         first = following
-    return whole, partial
+    return pieces
+
+
+def _days(span: tuple[date, date]) -> int:
+    return (span[1] - span[0]).days + 1
 
 
 def _from_counts(
@@ -243,7 +296,13 @@ def _from_counts(
 
 
 def _from_dossiers(
-    session: Session, units: set[str], first: date, last: date, start: date, dialect: str
+    session: Session,
+    units: set[str],
+    first: date,
+    last: date,
+    start: date,
+    dialect: str,
+    sign: int = 1,
 ) -> list[_Group]:
     """The groups of the dossiers received in [first, last] (part of a month), counted from
     the dossier rows (index ``ix_dossiers_unit_received``)."""
@@ -267,20 +326,21 @@ def _from_dossiers(
         )
         for by, k in keys.items()
     ]
-    return [_group(row[0], row[1], row, 2) for row in session.execute(union_all(*parts))]
+    return [_group(row[0], row[1], row, 2, sign) for row in session.execute(union_all(*parts))]
 
 
 _SUMS = ("received", "digitised", "paper", "result_digitised", "reused")
 
 
-def _group(by: str, key: object, row: Any, offset: int) -> _Group:
-    """A result row (by, key, label, inside, five sums) as a group; months as ``YYYY-MM``."""
+def _group(by: str, key: object, row: Any, offset: int, sign: int = 1) -> _Group:
+    """A result row (by, key, label, inside, five sums) as a group; months as ``YYYY-MM``;
+    the sums taken away when ``sign`` is -1."""
     return _Group(
         by,
         month_key(key) if by == "month" else str(key),
         str(row[offset] or "") if by == "procedure" else "",
         bool(row[offset + 1]),
-        Counts(*(int(v or 0) for v in row[offset + 2 :])),
+        Counts(*(sign * int(v or 0) for v in row[offset + 2 :])),
     )
 
 

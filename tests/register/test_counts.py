@@ -120,6 +120,11 @@ PERIODS = (
     (DISTRICT, date(2025, 2, 10), date(2025, 2, 20)),  # inside one month
     (PROVINCE, date(2024, 11, 15), date(2025, 12, 31)),  # longer than the trend
     (OTHER_DISTRICT, date(2025, 6, 1), date(2025, 6, 30)),
+    # Months cut on either side, so each is read as its days or as its sums less the rest.
+    (PROVINCE, date(2025, 3, 5), date(2025, 9, 25)),
+    (DISTRICT, date(2024, 11, 25), date(2025, 12, 20)),
+    (PROVINCE, date(2024, 11, 5), date(2025, 10, 31)),
+    (COMMUNE, date(2025, 2, 27), date(2025, 3, 2)),
 )
 
 
