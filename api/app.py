@@ -20,6 +20,7 @@ from sohoa.api import (
     routes_events,
     routes_health,
     routes_jobs,
+    routes_keeping,
     routes_register,
     routes_reuse,
     routes_search,
@@ -76,7 +77,7 @@ def create_app(
     app.include_router(routes_health.router)
     for module in (routes_cases, routes_upload, routes_jobs, routes_signing, routes_register):
         app.include_router(module.router, prefix=API_PREFIX)
-    for module in (routes_events, routes_search, routes_reuse):
+    for module in (routes_events, routes_search, routes_reuse, routes_keeping):
         app.include_router(module.router, prefix=API_PREFIX)
     app.middleware("http")(_access_log)
     return app

@@ -69,3 +69,4 @@ def require(scope: Scope) -> Callable[..., Awaitable[ApiKey]]:
 
 ReadKey = Annotated[ApiKey, Depends(require("read"))]
 UploadKey = Annotated[ApiKey, Depends(require("upload"))]
+ArchiveKey = Annotated[ApiKey, Depends(require("archive"))]

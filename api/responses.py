@@ -11,7 +11,8 @@ _TEXT = {
     401: "No API key, or an unknown or revoked one.",
     403: "The key lacks the scope this endpoint needs.",
     404: "Unknown dossier, document or job.",
-    409: "The document is registered but not stored yet.",
+    409: "The document is registered but not stored yet; or a deletion is refused "
+    "(retention_refused: retention not ended, in use, or a job under way).",
     413: "The upload exceeds SOHOA_API_MAX_UPLOAD_MB.",
     415: "Not a PDF, TIFF, JPEG or PNG.",
     422: "The request does not match the schema.",

@@ -34,6 +34,7 @@ class ScopeChoice(StrEnum):
     upload = "upload"
     register = "register"
     personal = "personal"
+    archive = "archive"
 
 
 @keys_app.command("create", epilog="Ví dụ: sohoa apikey create cong-dich-vu-cong --scope read")
@@ -43,7 +44,8 @@ def create_key(
         ScopeChoice,
         typer.Option(
             help="read = xem/tải; upload = gửi bản quét; register = sổ hồ sơ một cửa; "
-            "personal = xem và được hỏi họ tên người nộp (dữ liệu cá nhân)."
+            "personal = xem và được hỏi họ tên người nộp (dữ liệu cá nhân); "
+            "archive = xem và xóa tài liệu đã hết thời hạn lưu giữ."
         ),
     ] = ScopeChoice.read,
 ) -> None:

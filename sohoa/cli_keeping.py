@@ -1,4 +1,5 @@
-"""`sohoa events`, `sohoa audit`, `sohoa replicate`, `sohoa export`: archive-grade keeping.
+"""`sohoa events`, `sohoa audit`, `sohoa replicate`, `sohoa export`, `sohoa delete`:
+archive-grade keeping.
 
 The work is in :mod:`storage.events`, :mod:`storage.fixity`,
 :mod:`storage.keeping` and :mod:`storage.transfer`; this module only reads the
@@ -16,8 +17,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from sohoa import i18n
 from sohoa.exit_codes import ExitCode
-from sohoa.failures import not_found
+from sohoa.failures import not_found, problem
 from sohoa.runtime import JsonOption, fail, guard, load_settings, open_services
 from sohoa.storage.codes import parse_dossier_code
 
@@ -235,8 +237,74 @@ def _print_summary(result: AuditReport, as_json: bool) -> None:
         )
 
 
+def delete(
+    case: Annotated[str, typer.Argument(help="Dossier code (mã hồ sơ).")],
+    doc: Annotated[str, typer.Argument(help="Document: 1, KQ1 or #17 (as sohoa show lists).")],
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="Do not ask for confirmation (scripts).")
+    ] = False,
+    actor: Annotated[
+        str | None,
+        typer.Option("--by", help="Who deletes it, for the event trail (default: the OS user)."),
+    ] = None,
+) -> None:
+    """Xóa tài liệu đã hết thời hạn lưu giữ. / Delete a document whose retention has ended.
+
+    Removes every object the document owns (the PDF/A of each version, OCR text,
+    page thumbnails, dropped pages) from the store and from the second copy, then its
+    catalog row, versions and search text. A 'deleted' event (who, when, how many
+    objects; sohoa events CASE) stays.
+
+    Refused, nothing deleted, exit code 11, when: the retention class is permanent or
+    its period has not ended (SOHOA_RETENTION_INTAKE_YEARS / _RESULT_YEARS, set when
+    the document was stored); the document is revoked (thu hồi) and within its period
+    (NĐ 45/2020 Đ15); a queue job is still under way for it; or a document attached to
+    another dossier (reuse) still uses its files. Asks before deleting; --yes does not.
+    Exit 2 when the question is not answered yes, 7 when there is no such document.
+    """
+    from sohoa.storage.keeping import delete_document, plan_deletion
+
+    settings = load_settings()
+    _ = i18n.gettext(settings.lang).gettext
+    with guard(settings), open_services(settings) as services:
+        code = str(parse_dossier_code(case))
+        record = services.catalog.find(code, doc)
+        if record is None or record.status != "stored":
+            fail(
+                not_found(
+                    f"tài liệu {doc} đã lưu của hồ sơ {code}", f"stored document {doc} of {code}"
+                ),
+                settings,
+            )
+        plan = plan_deletion(services.catalog, services.store, record.id)
+        facts = {
+            "name": record.name, "id": record.id, "code": code,
+            "until": i18n.format_date(plan.retain_until) if plan.retain_until else "-",
+            "objects": len(plan.keys), "copies": len(plan.copies),
+        }  # fmt: skip
+        typer.echo(
+            _(
+                "Document %(name)s (#%(id)s) of %(code)s: retained until %(until)s (ended); "
+                "%(objects)s files on %(copies)s copies will be deleted."
+            )
+            % facts
+        )
+        if not yes and not typer.confirm(_("Delete it for good?"), default=False):
+            fail(
+                problem(
+                    ExitCode.USAGE,
+                    "Không xóa: chưa xác nhận (trả lời y, hoặc dùng --yes trong tập lệnh)",
+                    "Not deleted: not confirmed (answer y, or use --yes in scripts)",
+                ),
+                settings,
+            )
+        delete_document(services.catalog, services.store, record.id, actor=actor or cli_actor())
+    typer.echo(_("Deleted %(name)s of %(code)s.") % {"name": record.name, "code": code})
+
+
 def register(app: typer.Typer) -> None:
     app.command(epilog="Ví dụ: sohoa events 000.00.20.H56-240101-0001")(events)
     app.command(epilog="Ví dụ: sohoa audit --older-than 90 --report audit.csv")(audit)
     app.command(epilog="Ví dụ: sohoa replicate")(replicate)
     app.command(epilog="Ví dụ: sohoa export 000.00.20.H56-240101-0001 -o chuyen-giao/")(export)
+    app.command(epilog="Ví dụ: sohoa delete 000.00.20.H56-240101-0001 KQ1 --by luutru")(delete)

@@ -35,17 +35,19 @@ from sohoa.storage.models import Base, UTCDateTime
 
 log = logging.getLogger(__name__)
 
-Scope = Literal["read", "upload", "register", "personal"]
-SCOPES: tuple[Scope, ...] = ("read", "upload", "register", "personal")
+Scope = Literal["read", "upload", "register", "personal", "archive"]
+SCOPES: tuple[Scope, ...] = ("read", "upload", "register", "personal", "archive")
 #: What each scope may do: an upload client must also follow its jobs and fetch what it sent;
 #: a one-stop system (``register``) pushes its dossiers and reads the report and sync fields;
 #: ``personal`` reads as ``read`` does and may also ask for applicants' names (personal data,
-#: NĐ 13/2023), which no other key ever gets.
+#: NĐ 13/2023), which no other key ever gets; ``archive`` (archive staff's tools) reads and
+#: may delete a document whose retention has ended.
 GRANTS: dict[Scope, frozenset[Scope]] = {
     "read": frozenset({"read"}),
     "upload": frozenset({"read", "upload"}),
     "register": frozenset({"read", "register"}),
     "personal": frozenset({"read", "personal"}),
+    "archive": frozenset({"read", "archive"}),
 }
 
 _PREFIX = "sohoa"

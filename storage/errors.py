@@ -39,8 +39,15 @@ class DocumentNotFound(StorageError):
 
 
 class RetentionRefused(StorageError):
-    """A delete refused because the document is still under retention (or revoked):
-    by the catalog, or by the S3 server's object lock."""
+    """A delete refused because the document is still under retention (revoked or not),
+    still used by another document or still being processed: by the catalog, or by the
+    S3 server's object lock. ``str()`` is the English message; ``message_vi`` the
+    Vietnamese one people read first."""
+
+    def __init__(self, message_en: str, message_vi: str | None = None) -> None:
+        super().__init__(message_en)
+        self.message_en = message_en
+        self.message_vi = message_vi or message_en
 
 
 class ObjectExists(StorageError):

@@ -24,7 +24,7 @@ from typing import Protocol, runtime_checkable
 
 from sqlalchemy import and_, delete, or_, select
 
-from sohoa.clock import utc_now
+from sohoa.clock import utc_now, vietnam_time
 from sohoa.storage.catalog import Catalog, DocumentRecord
 from sohoa.storage.errors import (
     ChecksumMismatch,
@@ -44,6 +44,7 @@ from sohoa.storage.version_models import DocumentVersionRow
 
 __all__ = [
     "ROLES",
+    "DeletionPlan",
     "Keeper",
     "KeptObject",
     "RetentionPolicy",
@@ -53,6 +54,7 @@ __all__ = [
     "keep_stored",
     "keeper_of",
     "owned_objects",
+    "plan_deletion",
     "replicate_pending",
 ]
 
@@ -402,18 +404,27 @@ def protect(store: ObjectStore, key: str, until: datetime | None) -> bool:
         return False
 
 
-def delete_document(
-    catalog: Catalog, store: ObjectStore, doc_id: int, *, actor: str, now: datetime | None = None
-) -> None:
-    """Delete a document whose retention has ended: every object it owns (every version's
-    PDF, OCR text and thumbnails, the dropped pages, listed or not) on every copy, then its
-    listed objects, versions, search text, finished queue jobs and row; a ``deleted`` event
-    keeps the trace.
-    Refused (:class:`RetentionRefused`) for a permanent, still-retained or revoked
-    document, and for one whose objects another document still uses (attached to a later
-    dossier); on S3 with object lock the server refuses on its own as well."""
+@dataclass(frozen=True)
+class DeletionPlan:
+    """What deleting a document removes, once every rule allows it (shown before asking)."""
+
+    record: DocumentRecord
+    retain_until: datetime | None
+    #: Every object key it owns, deleted from each copy.
+    keys: tuple[str, ...]
+    #: The copies they are deleted from: ``primary`` and, when configured, ``replica``.
+    copies: tuple[str, ...]
+
+
+def plan_deletion(
+    catalog: Catalog, store: ObjectStore, doc_id: int, *, now: datetime | None = None
+) -> DeletionPlan:
+    """Check that the document may be deleted now and list what would go, deleting
+    nothing. Refused (:class:`RetentionRefused`) for a permanent or still-retained
+    document (a revoked one, NĐ 45/2020 Đ15, is kept until its period ends like any
+    other), for one whose objects another document still uses (attached to a later
+    dossier), and while a queue job is under way for it."""
     now = now or utc_now()
-    keeper = keeper_of(store)
     record = catalog.document(doc_id)
     if record is None:
         raise DocumentNotFound(f"no document #{doc_id} in the catalog")
@@ -423,7 +434,7 @@ def delete_document(
         if row is None:
             raise DocumentNotFound(f"no document #{doc_id} in the catalog")
         _check_deletable(row, now)
-        code, number, kind, sha256 = row.dossier_code, row.number, row.kind, row.sha256
+        retain_until = row.retain_until
         owned = set(
             session.scalars(
                 select(StoredObjectRow.key).where(StoredObjectRow.document_id == doc_id)
@@ -440,8 +451,22 @@ def delete_document(
     keys = sorted(owned | (derived - others))
     _refuse_if_shared(catalog, record, keys)
     _refuse_if_queued(catalog, doc_id)
-    for copy in keeper.copies().values():
-        for key in keys:
+    copies = tuple(keeper_of(store).copies())
+    return DeletionPlan(record, retain_until, tuple(keys), copies)
+
+
+def delete_document(
+    catalog: Catalog, store: ObjectStore, doc_id: int, *, actor: str, now: datetime | None = None
+) -> DeletionPlan:
+    """Delete a document whose retention has ended: every object it owns (every version's
+    PDF, OCR text and thumbnails, the dropped pages, listed or not) on every copy, then its
+    listed objects, versions, search text, finished queue jobs and row; a ``deleted`` event
+    (with ``actor``) keeps the trace. Refused as :func:`plan_deletion` says; on S3 with
+    object lock the server refuses on its own as well."""
+    plan = plan_deletion(catalog, store, doc_id, now=now)
+    record = plan.record
+    for copy in keeper_of(store).copies().values():
+        for key in plan.keys:
             if isinstance(copy, Lockable):
                 copy.delete_all_versions(key)
             else:
@@ -455,9 +480,11 @@ def delete_document(
         if doomed is not None:
             session.delete(doomed)
     try_record_event(
-        catalog, "deleted", dossier_code=code, document_id=doc_id, actor=actor,
-        detail={"kind": kind, "number": number, "sha256": sha256, "objects": len(keys)},
+        catalog, "deleted", dossier_code=record.dossier_code, document_id=doc_id, actor=actor,
+        detail={"kind": record.kind, "number": record.number, "sha256": record.sha256,
+                "objects": len(plan.keys)},
     )  # fmt: skip
+    return plan
 
 
 def _refuse_if_shared(catalog: Catalog, record: DocumentRecord, keys: list[str]) -> None:
@@ -478,9 +505,10 @@ def _refuse_if_shared(catalog: Catalog, record: DocumentRecord, keys: list[str])
         ).first()
     if other is not None:
         raise RetentionRefused(
-            f"Tài liệu #{record.id} đang được tài liệu #{other} dùng lại, không xóa được / "
             f"document #{record.id} is still used by document #{other} (attached to another "
-            "dossier); it cannot be deleted"
+            "dossier); it cannot be deleted",
+            f"Tài liệu #{record.id} đang được tài liệu #{other} (gắn vào hồ sơ khác) dùng lại, "
+            "không xóa được",
         )
 
 
@@ -494,25 +522,34 @@ def _refuse_if_queued(catalog: Catalog, doc_id: int) -> None:
         ).first()
     if active is not None:
         raise RetentionRefused(
-            f"Tài liệu #{doc_id} còn việc đang xử lý trong hàng đợi / document #{doc_id} "
-            f"still has a job under way ({active}); try again once it has finished"
+            f"document #{doc_id} still has a job under way ({active}); try again once it "
+            "has finished",
+            f"Tài liệu #{doc_id} còn việc đang xử lý trong hàng đợi ({active}); hãy thử lại "
+            "khi việc đó xong",
         )
 
 
 def _check_deletable(row: Document, now: datetime) -> None:
-    if getattr(row, "revoked_at", None) is not None:
-        raise RetentionRefused(
-            f"Tài liệu #{row.id} đã bị thu hồi, phải lưu giữ hết thời hạn / "
-            f"document #{row.id} is revoked: it is kept for its retention period"
-        )
+    """Permanent, or retained until a later day: refused. A revoked document (thu hồi,
+    NĐ 45/2020 Đ15) is kept for its retention period, never less; the refusal says so."""
+    revoked = getattr(row, "revoked_at", None) is not None
     if row.retain_until is None:
         raise RetentionRefused(
-            f"Tài liệu #{row.id} được lưu vĩnh viễn / document #{row.id} is kept permanently"
+            f"document #{row.id} is kept permanently" + (" (revoked)" if revoked else ""),
+            f"Tài liệu #{row.id} được lưu vĩnh viễn" + (" (đã thu hồi)" if revoked else ""),
         )
     if row.retain_until > now:
-        day = row.retain_until.date().isoformat()
+        until = vietnam_time(row.retain_until)
+        if revoked:
+            raise RetentionRefused(
+                f"document #{row.id} is revoked: NĐ 45/2020 Art. 15 keeps it for its retention "
+                f"period, until {until:%Y-%m-%d}",
+                f"Tài liệu #{row.id} đã bị thu hồi: theo NĐ 45/2020 Điều 15 phải lưu giữ hết "
+                f"thời hạn, đến ngày {until:%d/%m/%Y}",
+            )
         raise RetentionRefused(
-            f"Tài liệu #{row.id} phải lưu đến {day} / document #{row.id} is retained until {day}"
+            f"document #{row.id} is retained until {until:%Y-%m-%d}",
+            f"Tài liệu #{row.id} phải lưu giữ đến ngày {until:%d/%m/%Y}",
         )
 
 

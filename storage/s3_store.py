@@ -284,7 +284,9 @@ class S3Store:
                 if exc.code in ("AccessDenied", "ObjectLocked", "InvalidRequest"):
                     raise RetentionRefused(
                         f"{self.describe()} refused to delete {key!r} ({exc.code}): "
-                        "the object is under retention (object lock)"
+                        "the object is under retention (object lock)",
+                        f"{self.describe()} từ chối xóa {key!r} ({exc.code}): đối tượng "
+                        "đang trong thời hạn lưu giữ (object lock)",
                     ) from None
                 _raise_for_s3_error(exc, key, self.describe())
 

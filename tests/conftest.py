@@ -96,17 +96,21 @@ def sohoa_home(tmp_path: Path) -> Path:
 def cli(home: Path) -> Sohoa:
     """Run `sohoa ARGS...` in-process (typer's CliRunner) with SOHOA_HOME=`home`.
 
-    `env=` adds or overrides SOHOA_* variables for that call. Logging handlers the
+    `env=` adds or overrides SOHOA_* variables for that call; `input=` is what is typed
+    at its prompts. Logging handlers the
     command installs are removed afterwards, so later tests do not log into a
     closed stream.
     """
     from sohoa.cli import app
 
-    def run(*args: str | Path, env: Mapping[str, str] | None = None) -> Result:
+    def run(
+        *args: str | Path, env: Mapping[str, str] | None = None, input: str | None = None
+    ) -> Result:
         root = logging.getLogger()
         handlers, level = root.handlers[:], root.level
         try:
-            return CliRunner().invoke(app, [str(a) for a in args], env=_clean_env(home, env))
+            argv = [str(a) for a in args]
+            return CliRunner().invoke(app, argv, env=_clean_env(home, env), input=input)
         finally:
             root.handlers[:] = handlers
             root.setLevel(level)

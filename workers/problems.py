@@ -23,6 +23,7 @@ from sohoa.storage.errors import (
     BadReference,
     ChecksumMismatch,
     ObjectNotFound,
+    RetentionRefused,
     StorageError,
     StorageUnavailable,
 )
@@ -54,6 +55,9 @@ class ExitCode(IntEnum):
     RECONCILE_MISMATCH = 9
     #: The scanner could not be found or failed during `sohoa scan`; nothing was stored.
     SCANNER = 10
+    #: Refused by a keeping rule (`sohoa delete`): retention not ended (revoked or not),
+    #: the document still used by another dossier's attached document, or a job under way.
+    REFUSED = 11
     #: Interrupted (Ctrl-C); nothing half-written remains.
     INTERRUPTED = 130
 
@@ -81,6 +85,7 @@ KINDS: dict[str, tuple[ExitCode, int]] = {
     "not_found": (ExitCode.NOT_FOUND, 404),
     "missing_dependency": (ExitCode.MISSING_DEPENDENCY, 503),
     "scanner": (ExitCode.SCANNER, 503),
+    "retention_refused": (ExitCode.REFUSED, 409),
     "internal_error": (ExitCode.UNEXPECTED, 500),
 }
 
@@ -164,6 +169,7 @@ _KIND_OF_EXIT = {
     ExitCode.MISSING_DEPENDENCY: "missing_dependency",
     ExitCode.RECONCILE_MISMATCH: "sheets_mismatch",
     ExitCode.SCANNER: "scanner",
+    ExitCode.REFUSED: "retention_refused",
 }
 
 
@@ -200,6 +206,12 @@ def _storage_problem(error: BaseException) -> Problem | None:
             "storage",
             f"Sai mã kiểm tra (SHA-256), tệp có thể bị hỏng: {error}",
             f"Checksum mismatch, the file may be corrupted: {error}",
+        )
+    if isinstance(error, RetentionRefused):
+        return Problem(
+            "retention_refused",
+            f"Không xóa được: {error.message_vi}",
+            f"Not deleted: {error.message_en}",
         )
     if isinstance(error, StorageUnavailable):
         return Problem(
