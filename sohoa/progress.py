@@ -10,16 +10,6 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
-
 from sohoa.progress_log import ProgressLog
 
 
@@ -34,6 +24,17 @@ def page_progress(label: str, what: str = "process") -> Iterator[Callable[[int, 
         finally:
             logged.finish()
         return
+    # rich only for a terminal: a run without one (scripts, the bench) does not import it.
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
     bar = Progress(
         TextColumn("{task.description}"),
         BarColumn(),
