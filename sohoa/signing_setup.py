@@ -8,13 +8,18 @@ and workers once at start) is reused, so a prompt is never repeated.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sohoa.exit_codes import ExitCode
 from sohoa.failures import problem
-from sohoa.settings import Settings
-from sohoa.signing.config import ConfigError, SigningConfig, load_config
-from sohoa.storage.database import SessionSource
 from sohoa.workers import signing
+
+# The configuration's reader (YAML, the key and PAdES modules) is imported only when
+# SOHOA_SIGNING_CONFIG names a file: most commands and offices sign nothing (issue 9).
+if TYPE_CHECKING:
+    from sohoa.settings import Settings
+    from sohoa.signing.config import SigningConfig
+    from sohoa.storage.database import SessionSource
 
 _loaded: dict[Path, SigningConfig] = {}
 
@@ -27,6 +32,8 @@ def install_signing(settings: Settings) -> SigningConfig | None:
         return None
     config = _loaded.get(path)
     if config is None:
+        from sohoa.signing.config import ConfigError, load_config
+
         try:
             config = load_config(path)
         except ConfigError as error:

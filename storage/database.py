@@ -15,15 +15,12 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
@@ -32,6 +29,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from sohoa.storage.errors import BadReference, StorageError
 from sohoa.storage.permissions import create_private_file
 from sohoa.storage.store_url import redact_url
+
+# Alembic (about 0.3 CPU s to import, and it reads every revision file) is loaded only
+# when the schema must change: a catalogue already at the newest revision is opened with
+# one SELECT, so every command after the first skips it (issue 9).
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 __all__ = ["FIRST_REVISION", "Database", "SchemaTooNew", "SessionSource"]
 
@@ -114,7 +117,7 @@ class Database:
     def current(self) -> str | None:
         """The schema revision the database is at; None for an empty (or pre-migration) one."""
         with self._engine.connect() as connection:
-            return MigrationContext.configure(connection).get_current_revision()
+            return _current(connection)
 
     @staticmethod
     def head() -> str:
@@ -129,9 +132,11 @@ class Database:
         that release had not created yet and records the version, then the
         later revisions run as usual.
         """
-        head = self.head() if revision == "head" else revision
         current = self.current()
-        if current == head:  # every start after the first: one SELECT, no lock
+        if revision == "head" and current is not None and current == _newest_file():
+            return current, current  # every start after the first: one SELECT, no Alembic
+        head = self.head() if revision == "head" else revision
+        if current == head:
             return current, current
         if current is not None and current not in _revisions():
             raise SchemaTooNew(
@@ -148,18 +153,62 @@ class Database:
 
 @functools.cache
 def _revisions() -> frozenset[str]:
+    from alembic.script import ScriptDirectory
+
     return frozenset(r.revision for r in ScriptDirectory.from_config(_config()).walk_revisions())
 
 
 @functools.cache
 def _head() -> str:
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory.from_config(_config()).get_current_head()
     assert head is not None
     return head
 
 
+_REVISION = re.compile(r'^revision(?:\s*:[^=]*)?\s*=\s*"([^"]+)"', re.MULTILINE)
+_DOWN_REVISION = re.compile(r"^down_revision(?:\s*:[^=]*)?\s*=(.*)$", re.MULTILINE)
+
+
+@functools.cache
+def _newest_file() -> str | None:
+    """The head revision read from the revision files' ``revision =`` and ``down_revision =``
+    lines, without Alembic: the one revision no other names as its parent. None when the
+    files do not say it plainly (a file without both lines, several heads): Alembic then
+    decides. Only ever used to recognise a catalogue that needs no upgrade."""
+    named: list[str] = []
+    parents: set[str] = set()
+    for path in sorted((_MIGRATIONS / "versions").glob("*.py")):
+        if path.name == "__init__.py":
+            continue
+        source = path.read_text(encoding="utf-8")
+        revision, down = _REVISION.search(source), _DOWN_REVISION.search(source)
+        if revision is None or down is None:
+            return None
+        named.append(revision.group(1))
+        parents.update(re.findall(r'"([^"]+)"', down.group(1)))
+    heads = [r for r in named if r not in parents]
+    return heads[0] if len(heads) == 1 and len(set(named)) == len(named) else None
+
+
+def _current(connection: Connection) -> str | None:
+    """The revision recorded in ``alembic_version`` (what Alembic's MigrationContext reads),
+    with one SELECT; a table holding several revisions is left to Alembic, which refuses it."""
+    if not inspect(connection).has_table("alembic_version"):
+        return None
+    rows = list(connection.execute(text("SELECT version_num FROM alembic_version")).scalars())
+    if len(rows) > 1:
+        from alembic.runtime.migration import MigrationContext
+
+        return MigrationContext.configure(connection).get_current_revision()
+    return str(rows[0]) if rows else None
+
+
 def _config(connection: Connection | None = None) -> Config:
     """Alembic's configuration, in code: no alembic.ini is needed at run time."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(_MIGRATIONS))
     config.attributes["connection"] = connection
@@ -174,6 +223,9 @@ def _lock_schema(connection: Connection) -> None:
 
 def _migrate(connection: Connection, revision: str) -> tuple[str | None, str | None]:
     """Run the migrations in one transaction, holding the schema lock; (before, after)."""
+    from alembic import command
+    from alembic.runtime.migration import MigrationContext
+
     with connection.begin():
         _lock_schema(connection)
         before = MigrationContext.configure(connection).get_current_revision()

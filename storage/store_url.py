@@ -8,15 +8,19 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import SplitResult, unquote, urlsplit
 from urllib.request import url2pathname
-
-from minio.helpers import check_bucket_name
 
 from sohoa.storage.errors import BadReference
 from sohoa.storage.local_store import LocalStore
 from sohoa.storage.objects import ObjectStore
-from sohoa.storage.s3_store import S3Config, S3Store
+
+# The S3 client (minio, urllib3, pycryptodome: about 0.25 CPU s to import) is loaded
+# only for an s3:// URL: a counter PC's file:/// store and every command that only
+# redacts a URL do without it (issue 9).
+if TYPE_CHECKING:
+    from sohoa.storage.s3_store import S3Config
 
 ACCEPTED_FORMS = (
     "file:///absolute/path, "
@@ -46,6 +50,8 @@ def open_store(
     if scheme == "file":
         return LocalStore(_local_root(parts, url))
     if scheme in _S3_SCHEMES:
+        from sohoa.storage.s3_store import S3Store
+
         config = _s3_config(
             parts, url, s3_access_key, s3_secret_key, s3_region, _S3_SCHEMES[scheme]
         )
@@ -100,6 +106,10 @@ def _s3_config(
     region: str | None,
     secure: bool,
 ) -> S3Config:
+    from minio.helpers import check_bucket_name
+
+    from sohoa.storage.s3_store import S3Config
+
     shown = redact_url(url)
     bucket, _, prefix = parts.path.lstrip("/").partition("/")
     if not parts.hostname or not bucket:

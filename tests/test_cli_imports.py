@@ -115,3 +115,27 @@ def test_sohoa_ocr_of_a_scan_loads_the_ocr_path_and_nothing_of_the_catalog_or_st
     assert {"sohoa.ocr.page", "sohoa.ocr.pdfa", "sohoa.workers.pages", "sohoa.settings"} <= modules
     assert loaded(modules, NOT_FOR_OCR) == []
     assert loaded(modules, OURS_NOT_FOR_OCR) == []
+
+
+#: `sohoa process` with the embedded catalogue and a file:/// store, nothing to sign:
+#: no signing stack (pyHanko loads only when a unit's policy signs a document), no S3
+#: client (minio loads only for an s3:// store), no API or queue.
+NOT_FOR_LOCAL_PROCESS = ("pyhanko", "asn1crypto", "minio", "fastapi", "starlette", "dramatiq")
+
+
+def test_sohoa_process_with_a_local_store_and_nothing_to_sign_loads_no_signing_or_s3(
+    tmp_path: Path,
+) -> None:
+    scan = images.save_jpeg(images.text_page().image, tmp_path / "don.jpg")
+    code = "000.00.20.H56-240101-0001"
+    first = modules_after(
+        f"from sohoa.cli import app\napp(['process', '--case', {code!r}, {str(scan)!r}])",
+        tmp_path,
+    )
+    assert (tmp_path / "objects").is_dir()  # it did store the document
+    assert "alembic" in first  # a fresh catalogue is created by the migrations
+    assert loaded(first, NOT_FOR_LOCAL_PROCESS) == []
+
+    again = modules_after(f"from sohoa.cli import app\napp(['show', {code!r}])", tmp_path)
+    assert "sqlalchemy" in again  # it did read the catalogue
+    assert loaded(again, ("alembic", *NOT_FOR_LOCAL_PROCESS)) == []  # already at head

@@ -19,17 +19,20 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sohoa.ocr.assemble import DocumentResult
-from sohoa.register.units import dossier_unit, units_above
-from sohoa.signing.config import SigningConfig, UnitPolicy
-from sohoa.signing.keys import SigningKeyError
-from sohoa.signing.pades import TimestampFailed, sign_pdf
-from sohoa.signing.verify import Verification, check_plain_pdfa, verify_pdf
-from sohoa.storage.catalog import DocumentRecord
-from sohoa.storage.database import SessionSource
-from sohoa.storage.objects import ObjectStore
 from sohoa.workers.problems import Problem
+
+# Signing and checking (pikepdf's PDF/A validator, the key and PAdES modules, the unit
+# tree) are imported where they are used: every command that opens the catalogue and
+# store imports this module, most with nothing to sign or verify (issue 9).
+if TYPE_CHECKING:
+    from sohoa.ocr.assemble import DocumentResult
+    from sohoa.signing.config import SigningConfig, UnitPolicy
+    from sohoa.signing.verify import Verification
+    from sohoa.storage.catalog import DocumentRecord
+    from sohoa.storage.database import SessionSource
+    from sohoa.storage.objects import ObjectStore
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +76,8 @@ def units_of(dossier_code: str) -> tuple[str, ...]:
     agency = dossier_code.split("-", 1)[0].strip().upper()
     if _units is None:
         return (agency,)
+    from sohoa.register.units import dossier_unit, units_above
+
     chain = units_above(_units, dossier_unit(_units, dossier_code))
     if agency not in chain:
         chain += units_above(_units, agency)
@@ -94,6 +99,10 @@ def sign_for_storage(result: DocumentResult, record: DocumentRecord, tmp: Path) 
     policy = policy_for(record)
     if policy is None or result.signed:
         return SignedFile(result.pdf)
+    from sohoa.signing.keys import SigningKeyError
+    from sohoa.signing.pades import TimestampFailed, sign_pdf
+    from sohoa.signing.verify import verify_pdf
+
     output = tmp / "signed.pdf"
     try:
         signed = sign_pdf(result.pdf, output, policy.request, tmp)
@@ -144,6 +153,8 @@ def check_document(store: ObjectStore, record: DocumentRecord, tmp: Path) -> Doc
     signature (when sohoa signed it) against the unit's roots, with its revocation
     status (online too when the configuration says ``verify_fetch_revocation``), and
     the PDF/A."""
+    from sohoa.signing.verify import check_plain_pdfa, verify_pdf
+
     path = tmp / f"{record.id}.pdf"
     got = store.get_to_file(record.stored_key, path)
     roots = _config.trust_roots(units_of(record.dossier_code)) if _config is not None else ()

@@ -18,7 +18,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 
-from sohoa.storage.database import FIRST_REVISION, Database
+from sohoa.storage.database import FIRST_REVISION, Database, _newest_file
 from sohoa.storage.search_models import FULL_TEXT_PREFIX
 from sohoa.storage.tables import metadata
 from tests.conftest_services import postgres_db
@@ -156,6 +156,12 @@ def test_c_upgrading_twice_changes_nothing(empty_url: str) -> None:
         database.upgrade()
 
         assert database.upgrade() == (Database.head(), Database.head())
+
+
+def test_c_the_revision_files_name_the_head_alembic_names() -> None:
+    """A catalogue already at the newest revision is recognised from the revision files
+    without Alembic (storage.database._newest_file); they must agree on which it is."""
+    assert _newest_file() == Database.head()
 
 
 def _upgrade_in_a_process(url: str) -> str | None:
