@@ -185,8 +185,9 @@ def measure(database: Database, rows: int, workdir: Path, copies: int = 1) -> No
         database, PROVINCE, *year))  # fmt: skip
     print(f"    {report.total.counts.received:,} dossiers, digitisation "
           f"{report.total.digitisation.rate}%, {len(report.by_unit)} units")  # fmt: skip
-    timed("unit-tree report, province, 15/01 to 14/12 (two cut months)", lambda: (
-        digitisation_report(database, PROVINCE, date(YEAR, 1, 15), date(YEAR, 12, 14))))  # fmt: skip
+    cut = (date(YEAR, 1, 15), date(YEAR, 12, 14))
+    timed("unit-tree report, province, 15/01 to 14/12 (two cut months)",
+          lambda: digitisation_report(database, PROVINCE, *cut))  # fmt: skip
     timed("worklist first page (50), province", lambda: worklist(database, PROVINCE))
     district = "000.00.03.H99"
     clerk = f"canbo-{units()[1:].index(district)}-1"
