@@ -9,6 +9,11 @@ re-claims leftovers only when it can take that lock, i.e. when nobody holds it.
 The claimed name is ``<token>--<name>``; a name too long for that prefix is cut
 (ingest.names) and the original is kept in the sidecar ``.<token>.name``, written
 before the rename so a crash never loses it.
+
+A file handed over to a job (picked at the counter page) stays in ``.processing/``
+until its job has ended, with the job's id in the sidecar ``.<token>.job``; no lock is
+held meanwhile (the job may outlive the process), so recovery leaves such a file to
+whoever settles it from the job's end (web.hot_folders), never taking it up again.
 """
 
 from __future__ import annotations
@@ -47,6 +52,7 @@ class Claim:
             self._handle = None
         if not self.path.exists():
             _sidecar(self.path).unlink(missing_ok=True)
+            _job_note(self.path).unlink(missing_ok=True)
 
 
 def is_candidate(path: Path) -> bool:
@@ -89,6 +95,8 @@ def recover(processing_dir: Path) -> list[Claim]:
         return []
     recovered = []
     for path in sorted(p for p in processing_dir.iterdir() if _is_claimed(p)):
+        if handed_to(path) is not None:  # a job has it: settled from the job's end
+            continue
         claimed = _take_over(path, processing_dir)
         if claimed is not None:
             log.warning("recovered a file left by an interrupted run", extra={"file": str(path)})
@@ -112,6 +120,41 @@ def put_back(claim_: Claim, folder: Path) -> Path:
     os.rename(claim_.path, target)
     claim_.release()
     return target
+
+
+def hand_over(claim_: Claim, job_id: str) -> None:
+    """``claim_`` is the source of job ``job_id`` now: noted beside it (written whole or not
+    at all), so whoever lists the folder later can settle it once the job has ended."""
+    note = _job_note(claim_.path)
+    partial = note.with_name(note.name + ".part")
+    partial.write_text(job_id, encoding="ascii")
+    os.replace(partial, note)
+
+
+def handed_to(claimed: Path) -> str | None:
+    """The job a file in ``.processing/`` was handed over to, if it was."""
+    try:
+        return _job_note(claimed).read_text(encoding="ascii").strip() or None
+    except (FileNotFoundError, UnicodeDecodeError):
+        return None
+
+
+def hold(claimed: Path) -> Claim | None:
+    """Lock a file already in ``.processing/`` where it is (to settle it); None when it is
+    gone or someone else holds it, i.e. settles it right now."""
+    try:
+        handle = claimed.open("rb")
+    except FileNotFoundError:
+        return None
+    if not _try_lock(handle) or not _same_file(handle, claimed):
+        handle.close()
+        return None
+    return Claim(claimed, original_name(claimed), handle)
+
+
+def _job_note(claimed: Path) -> Path:
+    token, _, _ = claimed.name.partition(_SEPARATOR)
+    return claimed.with_name(f".{token}.job")
 
 
 def _take_over(path: Path, processing_dir: Path) -> Claim | None:

@@ -20,7 +20,7 @@ from typing import Literal
 from sohoa.ingest.claim import Claim, put_back
 from sohoa.ingest.code_sources import find_code
 from sohoa.ingest.folder_config import FIXED_PREFIX, FolderConfig
-from sohoa.ingest.quarantine import Origin, Quarantine
+from sohoa.ingest.quarantine import Entry, Origin, Quarantine
 from sohoa.ingest.quarantine_reasons import Why
 from sohoa.ingest.submit import make_submission
 from sohoa.ocr.errors import InputRejected
@@ -119,8 +119,7 @@ def _failed(
             message_vi=f"chưa xử lý được, sẽ thử lại: {error}",
             message_en=f"not processed, will retry: {error}",
         )
-    entry = ctx.quarantine.put(claim.path, why, origin)
-    claim.release()
+    entry = quarantine_source(claim, ctx.quarantine, why, origin)
     return FileReport(
         "quarantined",
         claim.original_name,
@@ -131,9 +130,16 @@ def _failed(
     )
 
 
+def quarantine_source(claim: Claim, quarantine: Quarantine, why: Why, origin: Origin) -> Entry:
+    """The file cannot be stored: into the quarantine with ``why``, out of .processing."""
+    entry = quarantine.put(claim.path, why, origin)
+    claim.release()
+    return entry
+
+
 def finish_source(claim: Claim, folder: FolderConfig) -> None:
-    """The document is stored and verified (or, picked at the counter page, its copy is
-    safely in the inbox and its job recorded): only now may the source leave .processing."""
+    """The document is stored and verified (or found a duplicate of a stored one): only
+    now may the source leave .processing."""
     if folder.after == "delete":
         claim.path.unlink()
     else:

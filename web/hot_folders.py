@@ -10,8 +10,13 @@ user again, so a number typed into a form opens nothing more.
 Picking a file takes it the way a watcher does (a rename into ``.processing/``, so a
 watcher on the same folder and a second clerk cannot take it too), copies it into the
 inbox as an upload lands, and hands it to the API's submitter under the code the clerk
-typed: the one lifecycle, as for an upload. Once the job is recorded, the source
-leaves the folder as the folder's ``after`` says (``done/`` or deleted).
+typed: the one lifecycle, as for an upload. The source stays in ``.processing/`` with
+its job's id noted beside it (ingest.claim.hand_over) until the job has ended, whoever
+ran it (the embedded pool or a queue worker) and however many restarts later: each
+look at the folder settles the files whose jobs ended as ``sohoa watch`` settles its
+own (ingest.hot_file): stored or already stored, the source leaves as the folder's
+``after`` says (``done/`` or deleted); rejected or failed, it goes to the quarantine
+with the job's reason.
 """
 
 from __future__ import annotations
@@ -24,16 +29,32 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
-from sohoa.ingest.claim import Claim, candidates, claim, original_name, put_back, recover
+from sohoa.ingest.claim import (
+    Claim,
+    candidates,
+    claim,
+    handed_to,
+    hold,
+    original_name,
+    put_back,
+    recover,
+)
 from sohoa.ingest.folder_config import FolderConfig, FolderConfigError, load_watch_config
+from sohoa.ingest.hot_file import finish_source, origin_of, quarantine_source
 from sohoa.ingest.links import leaves
+from sohoa.ingest.quarantine import Quarantine
+from sohoa.ingest.quarantine_reasons import Why, why_failed, why_rejected
 from sohoa.storage.accounts import User
+from sohoa.storage.jobs import JobRecord
+from sohoa.workers.lifecycle import problem_of_job
 
 log = logging.getLogger(__name__)
 
 #: arriving: changed within the settle time (the scanner may still write it);
 #: ready: may be filed; taken: being filed (by a watcher or another clerk).
 FileState = Literal["arriving", "ready", "taken"]
+#: The job book's row of a job id (None when there is no such job).
+JobOf = Callable[[str], JobRecord | None]
 #: Files listed per folder (a counter's folder holds a few scans, not a backlog).
 MAX_LISTED = 100
 
@@ -116,6 +137,49 @@ def waiting_files(folder: CounterFolder, settle_seconds: float, now: float) -> l
     ]
     present = [f for f in found if f is not None]
     return sorted(present, key=lambda f: f.modified, reverse=True)[:MAX_LISTED]
+
+
+def settle(folder: CounterFolder, job_of: JobOf, quarantine: Quarantine) -> None:
+    """Files handed over to a job that has ended leave ``.processing/`` as the watcher's
+    do: the document stored (or already stored), to ``done/`` or deleted; rejected or
+    failed, to the quarantine with the job's reason. A job still under way keeps its
+    file (listed as being filed); a job the book does not know puts it back to be
+    offered again. Whoever holds the file's lock is settling it already: it is skipped.
+    """
+    for path in _being_filed(folder):
+        job_id = handed_to(path)
+        if job_id is None:
+            continue
+        job = job_of(job_id)
+        if job is not None and job.status not in ("done", "failed"):
+            continue
+        held = hold(path)
+        if held is None:
+            continue
+        try:
+            _settle_one(held, folder, job, quarantine)
+        except OSError:
+            log.exception("picked source not settled", extra={"job": job_id})
+            held.release()
+
+
+def _settle_one(
+    held: Claim, folder: CounterFolder, job: JobRecord | None, quarantine: Quarantine
+) -> None:
+    if job is None:
+        give_back(held, folder)
+    elif job.status == "done":
+        finish_source(held, folder.config)
+    else:
+        origin = origin_of(folder.config, held.original_name)
+        quarantine_source(held, quarantine, why_job_failed(job), origin)
+
+
+def why_job_failed(job: JobRecord) -> Why:
+    """The quarantine note of a failed job: the reason the lifecycle recorded, in both
+    languages, with the way out the watcher's notes give."""
+    problem = problem_of_job(job)
+    return why_rejected(problem) or why_failed(problem.kind, problem.message_vi, problem.message_en)
 
 
 def take(folder: CounterFolder, name: str) -> Claim:

@@ -5,10 +5,13 @@ The pages are the same as in the embedded mode. At the counter each file becomes
 the queue, the worker digitises it, and the page follows the job book live over
 Server-Sent Events (pages done/total come from the workers' page counter) to stored, with
 its thumbnail and the reconciliation; a low-dpi scan is rejected with the Vietnamese
-reason. A document stored through the queue then shows on its dossier page (versions,
-thumbnails read from the S3 store, the PDF, the OCR text, SHA-256), is found by words
-typed without diacritics (PostgreSQL full-text with unaccent), gets a new version when a
-page is replaced (the old one kept), and a clerk of another unit is refused all of it.
+reason. A scan picked from the counter scanner's hot folder waits in ``.processing/``
+while the worker has it and reaches ``done/`` only once stored; a rejected one ends in
+the quarantine with its reason. A document stored through the queue then shows on its
+dossier page (versions, thumbnails read from the S3 store, the PDF, the OCR text,
+SHA-256), is found by words typed without diacritics (PostgreSQL full-text with unaccent),
+gets a new version when a page is replaced (the old one kept), and a clerk of another
+unit is refused all of it.
 
 One stack (database, S3 prefix, worker, server) serves the whole module.
 """
@@ -21,6 +24,7 @@ import os
 import re
 import secrets
 import subprocess
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -30,10 +34,12 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from sohoa.ingest.quarantine import Quarantine
 from sohoa.storage.catalog import DocumentRecord
 from sohoa.storage.keys import thumb_key
 from tests.conftest_services import S3Server, _ensure_postgres_running, postgres_db
 from tests.deploy.conftest import Deployment, make_deployment
+from tests.deploy.services import wait_until
 from tests.images import numbered_page, save_jpeg_pdf, text_page
 from tests.web.conftest import (  # noqa: F401  (page is a fixture)
     CLERK,
@@ -47,8 +53,10 @@ from tests.web.conftest import (  # noqa: F401  (page is a fixture)
     browser_login,
     csrf_of,
     free_port,
+    hot_folder_paths,
     page,
     signed_in,
+    write_hot_folders,
 )
 from tests.web.test_counter import LIVE_MS, code, file, low_dpi_scan, scan, send, wait_state
 
@@ -105,6 +113,7 @@ def serving(deployment: Deployment, home: Path) -> Iterator[Served]:
     env["SOHOA_API_KEY_PEPPER"] = "hat-tieu-thu-nghiem-" * 2
     add_user(env, CLERK, "clerk", UNIT, "Nguyễn Văn Bình")
     add_user(env, OTHER_CLERK, "clerk", OTHER_UNIT)
+    env["SOHOA_WATCH_CONFIG"] = str(write_hot_folders(home))  # the counters' scanner folders
     port = free_port()
     with (home / "serve.log").open("wb") as log:
         process = subprocess.Popen(
@@ -171,6 +180,76 @@ def test_the_counter_flow_runs_on_the_queue(queued_served: Served, page: Any) ->
     )
     warning = page.locator("#recon-warning").inner_text()  # the rejected sheet is missing
     assert "đã nạp 2 tờ x 1 mặt = 2 trang nhưng máy quét cho 1 trang" in warning, warning
+
+
+def open_counter(page: Any, served: Served) -> None:  # noqa: F811
+    browser_login(page, served, CLERK)
+    page.wait_for_url(f"{served.url}/")
+    page.goto(f"{served.url}/counter")
+    expect(page.locator("#hot-folder")).to_have_attribute("data-live", "on", timeout=LIVE_MS)
+
+
+def test_a_picked_scan_leaves_the_hot_folder_only_once_the_worker_stored_it(
+    stack: Stack,
+    page: Any,  # noqa: F811
+) -> None:
+    served, gate = stack.served, stack.deployment.gate
+    folder = hot_folder_paths(served.home)[UNIT]
+    open_counter(page, served)
+    (gate.directory / "release").unlink()  # the worker now stops inside the page's OCR
+    for inside in gate.directory.glob("*.inside"):
+        inside.unlink()
+    try:
+        page.fill("#code", code(501))
+        page.fill("#sheets", "1")
+        page.uncheck("input[name=duplex]")
+        page.locator("#hot-files tbody tr", has_text="quet-0001.jpg").locator("button").click()
+        page.wait_for_url("**/counter?jobs=*")
+        wait_until(lambda: bool(gate.started_by()), "the worker to be inside the page's OCR")
+        row = page.locator("#hot-files tbody tr", has_text="quet-0001.jpg")
+        expect(row.locator(".badge")).to_have_text("Đang được lưu", timeout=LIVE_MS)
+        assert not (folder / "quet-0001.jpg").exists()
+        assert not (folder / "done" / "quet-0001.jpg").exists()  # not stored yet: kept
+        [held] = folder.joinpath(".processing").glob("*--quet-0001.jpg")
+    finally:
+        gate.open()
+    wait_state(page, "stored")
+    assert page.locator("#jobs tbody tr .job-doc a").inner_text() == f"{code(501)}.1"
+    expect(page.locator("#hot-folder")).not_to_contain_text("quet-0001.jpg", timeout=LIVE_MS)
+    assert not held.exists() and (folder / "done" / "quet-0001.jpg").is_file()
+    assert [d.status for d in stack.deployment.catalog.documents(code(501))] == ["stored"]
+
+
+def test_a_rejected_pick_ends_in_quarantine_with_its_reason_on_the_queue(
+    stack: Stack,
+    page: Any,  # noqa: F811
+) -> None:
+    served = stack.served
+    folder = hot_folder_paths(served.home)[UNIT]
+    open_counter(page, served)
+    scan_150 = low_dpi_scan()
+    (folder / "150dpi.jpg").write_bytes(scan_150)
+    settled = time.time() - 600
+    os.utime(folder / "150dpi.jpg", (settled, settled))
+    row = page.locator("#hot-files tbody tr", has_text="150dpi.jpg")
+    expect(row.locator(".badge")).to_have_text("Sẵn sàng", timeout=LIVE_MS)  # no reload
+    page.fill("#code", code(502))
+    page.fill("#sheets", "1")
+    row.locator("button").click()
+    page.wait_for_url("**/counter?jobs=*")
+    wait_state(page, "rejected")
+    message = page.locator("#jobs tbody tr .message").first.inner_text()
+    assert "150" in message and "quét lại" in message, message
+    expect(page.locator("#hot-folder")).not_to_contain_text("150dpi.jpg", timeout=LIVE_MS)
+    [entry] = [
+        e
+        for e in Quarantine(served.home / "quarantine").entries()
+        if e.origin.original_name == "150dpi.jpg"
+    ]
+    assert entry.path.read_bytes() == scan_150 and entry.why.reason == "low_resolution"
+    assert "150" in entry.why.message_vi and "150" in entry.why.message_en
+    assert not (folder / "150dpi.jpg").exists() and not (folder / "done" / "150dpi.jpg").exists()
+    assert list(folder.joinpath(".processing").iterdir()) == []
 
 
 def test_the_dossier_page_shows_what_the_worker_stored(

@@ -16,11 +16,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
-from sohoa.ingest.claim import claim
+from sohoa.ingest.claim import claim, hand_over
 from sohoa.ingest.folder_config import FolderConfigError, parse_watch_config
+from sohoa.ingest.quarantine import Quarantine
 from sohoa.storage.accounts import Role, User
 from sohoa.storage.catalog import Catalog
+from sohoa.storage.jobs import JobRecord, JobStatus
 from sohoa.web import hot_folders
 from sohoa.web.hot_folders import CounterFolder, NotPickable
 from tests.web.conftest import (
@@ -37,7 +40,7 @@ from tests.web.conftest import (
     screenshot,
     signed_in,
 )
-from tests.web.test_counter import LIVE_MS, code, wait_state
+from tests.web.test_counter import LIVE_MS, code, low_dpi_scan, wait_state
 
 PARENT = "000.00.00.H56"
 
@@ -128,6 +131,67 @@ def test_a_file_a_stopped_server_left_half_taken_is_offered_again(tmp_path: Path
     assert (tmp_path / "quet.pdf").read_bytes() == b"%PDF-1.7 quet"
 
 
+def job_row(job_id: str, status: JobStatus, **failure: str) -> JobRecord:
+    """The job book's row as settling reads it (only the id, status and failure matter)."""
+    now = datetime.now(UTC)
+    return JobRecord(
+        job_id, 1, code(1), "intake", "x.jpg", "0" * 64, "", None, {}, status, 1, 0,
+        failure.get("error"), 1, 1, now, now, None, failure.get("kind"), failure.get("vi"),
+    )  # fmt: skip
+
+
+def test_a_picked_scan_leaves_processing_only_once_its_job_has_ended(tmp_path: Path) -> None:
+    folder_path = tmp_path / "quay"
+    folder_path.mkdir()
+    config = {"folders": [{"path": folder_path, "unit": UNIT, "watch": False}]}
+    folder = CounterFolder(0, parse_watch_config(config).folders[0])
+    quarantine = Quarantine(tmp_path / "quarantine")
+    jobs: dict[str, JobRecord] = {}
+    for name in ("luu.jpg", "mo.jpg", "150dpi.jpg", "mat.jpg"):
+        (folder_path / name).write_bytes(name.encode())
+        os.utime(folder_path / name, (time.time() - 60, time.time() - 60))
+        held = hot_folders.take(folder, name)
+        hand_over(held, f"job-{name}")
+        held.release()  # the request ends; the job goes on (or the server stops)
+    jobs["job-luu.jpg"] = job_row("job-luu.jpg", "processing")
+    jobs["job-mo.jpg"] = job_row("job-mo.jpg", "queued")
+    jobs["job-150dpi.jpg"] = job_row("job-150dpi.jpg", "processing")
+
+    def states() -> dict[str, str]:
+        hot_folders.settle(folder, jobs.get, quarantine)
+        return {f.name: f.state for f in hot_folders.waiting_files(folder, 2.0, time.time())}
+
+    # Nobody holds their locks, yet the files of jobs under way stay where they are: a
+    # restarted server neither offers them again nor takes them up as left-overs.
+    # The job book never heard of mat.jpg's job: it is offered again.
+    taken = {"luu.jpg": "taken", "mo.jpg": "taken", "150dpi.jpg": "taken"}
+    assert states() == {**taken, "mat.jpg": "ready"}
+    assert (folder_path / "mat.jpg").read_bytes() == b"mat.jpg"
+    assert not (folder_path / "done").exists() and quarantine.entries() == []
+
+    jobs["job-luu.jpg"] = job_row("job-luu.jpg", "done")  # stored and verified
+    jobs["job-150dpi.jpg"] = job_row(
+        "job-150dpi.jpg",
+        "failed",
+        kind="low_resolution",
+        vi="Độ phân giải quá thấp (150 dpi), cần tối thiểu 200 dpi",
+        error="Resolution too low (150 dpi), at least 200 dpi needed",
+    )
+    assert states() == {"mo.jpg": "taken", "mat.jpg": "ready"}
+    assert (folder_path / "done" / "luu.jpg").read_bytes() == b"luu.jpg"
+    [entry] = quarantine.entries()
+    assert entry.path.read_bytes() == b"150dpi.jpg"
+    assert entry.origin.original_name == "150dpi.jpg" and entry.why.reason == "low_resolution"
+    assert "150 dpi" in entry.why.message_vi and "150 dpi" in entry.why.message_en
+    note = entry.path.with_name(entry.name + ".why.txt").read_text("utf-8")
+    assert "Độ phân giải quá thấp" in note and "sohoa quarantine retry" in note
+    [waiting] = folder.config.processing_dir.glob("*--mo.jpg")  # with its job note only
+    note_name = f".{waiting.name.partition('--')[0]}.job"
+    assert sorted(p.name for p in folder.config.processing_dir.iterdir()) == sorted(
+        [waiting.name, note_name]
+    )
+
+
 def test_sohoa_watch_leaves_the_counters_folders_alone(tmp_path: Path, sohoa: Any) -> None:
     (tmp_path / "quay-1").mkdir()
     (tmp_path / "quay-1" / "quet.jpg").write_bytes(b"\xff\xd8\xff not read")
@@ -191,10 +255,49 @@ def test_the_clerk_files_a_scan_from_the_counter_scanner(served: Served, page: A
     wait_state(page, "stored")
     assert job.locator(".job-doc a").inner_text() == f"{code(401)}.1"
     page.locator("#recon-ok").wait_for(timeout=LIVE_MS)
-    assert page.locator("#hot-files").inner_text().count("quet-0001.jpg") == 0
+    # Stored: only now does the source leave .processing/ for done/, and the list (live,
+    # no reload) no longer shows it.
+    expect(page.locator("#hot-folder")).not_to_contain_text("quet-0001.jpg", timeout=LIVE_MS)
     folder = hot_folder_paths(served.home)[UNIT]
     assert not (folder / "quet-0001.jpg").exists() and (folder / "done" / "quet-0001.jpg").exists()
+    assert list(folder.joinpath(".processing").iterdir()) == []
     with Catalog.open(f"sqlite:///{served.home / 'catalog.sqlite3'}") as catalog:
         stored = [d for d in catalog.documents(code(401)) if d.status == "stored"]
     assert [d.source_name for d in stored] == ["quet-0001.jpg"]
     assert dialogs == []
+
+
+@pytest.mark.browser
+def test_a_rejected_pick_ends_in_quarantine_with_its_reason(served: Served, page: Any) -> None:
+    """A 150-dpi scan lands while the counter is open: it shows up without a reload, is
+    picked with the keyboard, rejected with the reason in Vietnamese, and its bytes wait
+    in the quarantine with the reason (never lost with the inbox copy)."""
+    browser_login(page, served, CLERK)
+    page.wait_for_url(f"{served.url}/")
+    page.goto(f"{served.url}/counter")
+    expect(page.locator("#hot-folder")).to_have_attribute("data-live", "on", timeout=LIVE_MS)
+    folder = hot_folder_paths(served.home)[UNIT]
+    scan = low_dpi_scan()
+    (folder / "150dpi.jpg").write_bytes(scan)
+    settled = time.time() - 600  # written long ago: ready at once
+    os.utime(folder / "150dpi.jpg", (settled, settled))
+    row = page.locator("#hot-files tbody tr", has_text="150dpi.jpg")
+    expect(row.locator(".badge")).to_have_text("Sẵn sàng", timeout=LIVE_MS)  # live, no reload
+
+    page.fill("#code", code(402))
+    page.fill("#sheets", "1")
+    row.locator("button").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/counter?jobs=*")
+    wait_state(page, "rejected")
+    message = page.locator("#jobs tbody tr .message").first.inner_text()
+    assert "150" in message and "dpi" in message
+    expect(page.locator("#hot-folder")).not_to_contain_text("150dpi.jpg", timeout=LIVE_MS)
+    assert not (folder / "150dpi.jpg").exists() and not (folder / "done" / "150dpi.jpg").exists()
+    [entry] = [
+        e for e in Quarantine(served.home / "quarantine").entries()
+        if e.origin.original_name == "150dpi.jpg"
+    ]  # fmt: skip
+    assert entry.path.read_bytes() == scan and entry.origin.folder == str(folder)
+    assert entry.why.reason == "low_resolution" and "150" in entry.why.message_vi
+    assert list(folder.joinpath(".processing").iterdir()) == []

@@ -25,13 +25,15 @@ from sohoa.api.context import context_of
 from sohoa.api.errors import ApiError
 from sohoa.api.uploads import client_file_name, land, too_large
 from sohoa.i18n import N_
-from sohoa.ingest.hot_file import finish_source
+from sohoa.ingest.claim import hand_over
 from sohoa.ingest.page_count import Reconciliation
+from sohoa.ingest.quarantine import Quarantine
 from sohoa.ingest.submit import make_submission
 from sohoa.ocr.errors import InputRejected
 from sohoa.storage.accounts import User
 from sohoa.storage.codes import DossierCodeError, find_dossier_codes, parse_dossier_code
 from sohoa.storage.events import record_event
+from sohoa.storage.jobs import JobBook
 from sohoa.web import hot_folders, sse
 from sohoa.web.auth import can_open_dossier, require_user
 from sohoa.web.context import web_of
@@ -45,7 +47,7 @@ from sohoa.web.counter_jobs import (
 )
 from sohoa.web.errors import Forbidden
 from sohoa.web.lang import request_lang, translate
-from sohoa.web.templating import render
+from sohoa.web.templating import environment, render
 from sohoa.web.units import units_below
 from sohoa.workers.problems import Problem, problem_or_unexpected
 
@@ -138,6 +140,21 @@ async def pile_events(
         if found is not None:
             events.append(("reconciliation", reconciliation_json(found, lang)))
         return events, all(line.ended for line in lines)
+
+    return sse.stream(request, look)
+
+
+@router.get("/hot-folder/events")
+async def hot_folder_events(request: Request, user: Clerk) -> Response:
+    """The hot-folder list, rendered again whenever it changes (a scan arrives, is
+    settled, is taken), as Server-Sent Events: the clerk never reloads to see it."""
+    lang = request_lang(request)
+    template = environment(lang).get_template("counter_hot.html")
+
+    def look() -> sse.Snapshot:
+        folders, files = _hot_files(request)
+        html = template.render(hot_folders=folders, hot_files=files)
+        return [("hot", {"html": html})], False
 
     return sse.stream(request, look)
 
@@ -272,10 +289,11 @@ def _pick(request: Request, user: User, form: FormData) -> Response:
         hot_folders.give_back(claimed, folder)
         raise
     try:
-        finish_source(claimed, folder.config)  # the inbox copy is the job's now
+        # The source waits in .processing/ until its job has ended (hot_folders.settle).
+        hand_over(claimed, job)
     except OSError:
-        log.exception("picked source not moved out", extra={"file": claimed.original_name})
-        claimed.release()
+        log.exception("picked source's job not noted", extra={"file": claimed.original_name})
+    claimed.release()
     return _after_submit(request, user, entry, [job], [])
 
 
@@ -291,7 +309,11 @@ def _hot_files(request: Request) -> tuple[list[hot_folders.CounterFolder], list[
     if user is None:
         return [], []
     folders = _my_folders(request, user)
-    settle, now = web_of(request).settings.watch_settle_seconds, time.time()
+    web = web_of(request)
+    book, quarantine = JobBook(web.catalog()), Quarantine(web.settings.resolved_quarantine_dir)
+    for folder in folders:  # picked files whose jobs ended leave .processing/ first
+        hot_folders.settle(folder, book.get, quarantine)
+    settle, now = web.settings.watch_settle_seconds, time.time()
     files = [
         {
             "pick": found.pick,

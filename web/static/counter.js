@@ -1,6 +1,7 @@
 // Counter page: code lookup on Enter (a QR reader types and presses Enter), drag and drop,
 // and live job status over Server-Sent Events. The page works without it (plain form,
-// refresh). Untrusted text (file names, messages) is only ever set with textContent.
+// refresh). Untrusted text (file names, messages) is only ever set with textContent,
+// or arrives inside markup the server's autoescaped templates rendered (the hot-folder list).
 "use strict";
 
 (() => {
@@ -56,6 +57,25 @@
       if (event.dataTransfer && event.dataTransfer.files.length) {
         input.files = event.dataTransfer.files;
         listChosen();
+      }
+    });
+  }
+
+  // The scanner's hot-folder list: the server renders it again (autoescaped template)
+  // whenever it changes, and it replaces the list here; the focused File button keeps
+  // the focus, so a keyboard user is not thrown back to the top of the page.
+  const hot = document.getElementById("hot-folder");
+  if (hot && hot.dataset.events && window.EventSource) {
+    const hotEvents = new EventSource(hot.dataset.events);
+    hotEvents.addEventListener("hot", (event) => {
+      const data = JSON.parse(event.data);
+      const focused = hot.contains(document.activeElement) ? document.activeElement.value : null;
+      const parsed = new DOMParser().parseFromString(`<body>${data.html}</body>`, "text/html");
+      hot.replaceChildren(...parsed.body.childNodes);
+      hot.dataset.live = "on";
+      if (focused) {
+        const again = [...hot.querySelectorAll("button[name=hot]")].find((b) => b.value === focused);
+        if (again) again.focus();
       }
     });
   }
