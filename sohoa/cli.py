@@ -155,7 +155,7 @@ def show(
 def _settle_abandoned(catalog: Catalog, code: str) -> None:
     """A row whose run died mid-way (kill -9, power cut) reads as failed, with the reason,
     instead of pending for ever; sending the same file again digitises it."""
-    from sohoa.workers.lifecycle import INTERRUPTED
+    from sohoa.workers.problems import INTERRUPTED
 
     catalog.settle_abandoned(code, INTERRUPTED.kind, INTERRUPTED.message_vi, INTERRUPTED.message_en)
 

@@ -139,3 +139,5 @@ def test_sohoa_process_with_a_local_store_and_nothing_to_sign_loads_no_signing_o
     again = modules_after(f"from sohoa.cli import app\napp(['show', {code!r}])", tmp_path)
     assert "sqlalchemy" in again  # it did read the catalogue
     assert loaded(again, ("alembic", *NOT_FOR_LOCAL_PROCESS)) == []  # already at head
+    # listing a dossier reads rows: no OCR path (numpy, PIL, tesseract, the PDF/A validator)
+    assert loaded(again, ("numpy", "PIL", "tesserocr", "pikepdf", "sohoa.workers.lifecycle")) == []

@@ -43,7 +43,7 @@ from sohoa.storage.jobs import JobBook, JobRecord
 from sohoa.storage.objects import ObjectStore
 from sohoa.workers import metrics, trail
 from sohoa.workers.pages import PageRunner, Progress
-from sohoa.workers.problems import Problem, problem_or_unexpected
+from sohoa.workers.problems import INTERRUPTED, Problem, problem_or_unexpected
 from sohoa.workers.queue_config import QueueConfig
 from sohoa.workers.single_file import digitise_file
 from sohoa.workers.storing import document_metadata, store_document
@@ -293,16 +293,6 @@ def release_inbox(store: ObjectStore, book: JobBook, source_sha256: str) -> None
     if book.active_for_source(source_sha256) == 0:
         store.delete(inbox_key(source_sha256))
         log.info("inbox copy removed", extra={"sha256": source_sha256[:12]})
-
-
-#: A document stopped part-way by Ctrl-C or SIGTERM: its row ends "failed" with this reason.
-INTERRUPTED = Problem(
-    "interrupted",
-    "đã dừng giữa chừng (bị ngắt hoặc dịch vụ bị dừng); không có gì được lưu, hãy xử lý lại tệp",
-    "stopped part-way (interrupted or the service was stopped); nothing was stored, "
-    "process the file again",
-    exit_code=130,
-)
 
 
 def record_problem(catalog: Catalog, doc_id: int, problem: Problem) -> DocumentRecord:

@@ -153,6 +153,18 @@ class Problem(Exception):
         return {"code": self.kind, "message_vi": self.message_vi, "message_en": self.message_en}
 
 
+#: A document stopped part-way by Ctrl-C or SIGTERM: its row ends "failed" with this reason
+#: (here, not in workers.lifecycle, so that `sohoa show` and `get`, which settle rows a dead
+#: run left, do not import the OCR path with the lifecycle).
+INTERRUPTED = Problem(
+    "interrupted",
+    "đã dừng giữa chừng (bị ngắt hoặc dịch vụ bị dừng); không có gì được lưu, hãy xử lý lại tệp",
+    "stopped part-way (interrupted or the service was stopped); nothing was stored, "
+    "process the file again",
+    exit_code=130,
+)
+
+
 def problem(exit_code: ExitCode, message_vi: str, message_en: str, kind: str = "") -> Problem:
     """A face's own refusal (a wrong option, an unknown job): its kind from its exit code."""
     return Problem(kind or _KIND_OF_EXIT.get(exit_code, "usage"), message_vi, message_en, exit_code)

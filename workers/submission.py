@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sohoa.ocr.assemble import DocumentResult
 from sohoa.storage.catalog import DocumentRecord
 from sohoa.storage.codes import DossierCode
 from sohoa.values import Kind
+
+if TYPE_CHECKING:  # the OCR path (numpy, pikepdf's validator) only for the type
+    from sohoa.ocr.assemble import DocumentResult
 
 
 @dataclass(frozen=True)
