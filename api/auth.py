@@ -3,7 +3,8 @@
 Two scopes: ``read`` (integrators: list dossiers, fetch documents, follow jobs)
 and ``upload`` (counter clients), which includes ``read`` because a client that
 sends a scan must follow its job and fetch the result. A missing, unknown or
-revoked key is 401; a valid key without the scope is 403.
+revoked key is 401; a valid key without the scope is 403. A key may also be bound to a
+unit: the routes check each dossier, unit or list against it (api.units).
 """
 
 from __future__ import annotations

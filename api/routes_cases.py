@@ -22,6 +22,7 @@ from sohoa.api.params import CodeParam
 from sohoa.api.responses import errors
 from sohoa.api.routes_events import note_download
 from sohoa.api.schemas import CaseOut, document_out
+from sohoa.api.units import check_hidden
 from sohoa.storage.catalog import DocumentRecord
 from sohoa.storage.codes import parse_dossier_code
 from sohoa.storage.errors import ObjectNotFound
@@ -42,6 +43,7 @@ async def get_case(code: CodeParam, request: Request, _key: ReadKey) -> CaseOut:
     """The dossier's digitised documents (intake components, then results) and their state."""
     context = context_of(request)
     dossier = parse_dossier_code(code).value
+    await check_hidden(context, _key, dossier)
     records = await run_in_threadpool(_documents, context, dossier)
     if not records:
         raise not_found("unknown_dossier", f"hồ sơ {dossier}", f"dossier {dossier}")
@@ -76,7 +78,9 @@ async def get_document(
     (on SOHOA_S3_PUBLIC_URL when set) valid for SOHOA_API_PRESIGN_SECONDS.
     ``ETag``, ``Digest`` and ``Repr-Digest`` carry the SHA-256 either way."""
     context = context_of(request)
-    record = await run_in_threadpool(_find, context, parse_dossier_code(code).value, doc)
+    dossier = parse_dossier_code(code).value
+    await check_hidden(context, _key, dossier)
+    record = await run_in_threadpool(_find, context, dossier, doc)
     headers = _digest_headers(record)
     if _matches(if_none_match, headers["ETag"]):
         return Response(status_code=304, headers=headers)
@@ -106,7 +110,9 @@ async def head_document(
     """What GET would answer, without the body: the same redirect for an S3 store, or the
     length and digests of the stored object (nothing is downloaded)."""
     context = context_of(request)
-    record = await run_in_threadpool(_find, context, parse_dossier_code(code).value, doc)
+    dossier = parse_dossier_code(code).value
+    await check_hidden(context, _key, dossier)
+    record = await run_in_threadpool(_find, context, dossier, doc)
     headers = _digest_headers(record)
     if _matches(if_none_match, headers["ETag"]):
         return Response(status_code=304, headers=headers)

@@ -14,6 +14,7 @@ from sohoa.api.context import ApiContext, context_of, opened
 from sohoa.api.errors import not_found
 from sohoa.api.params import CodeParam
 from sohoa.api.responses import errors
+from sohoa.api.units import check_hidden
 from sohoa.storage.catalog import DocumentRecord
 from sohoa.storage.codes import parse_dossier_code
 from sohoa.storage.events import Event, events_for, try_record_event
@@ -40,6 +41,7 @@ async def get_events(code: CodeParam, request: Request, _key: ReadKey) -> Events
     """The dossier's event trail, oldest first: received, digitised, validated, signed,
     stored, copied, verified, fixity checks, revocation, downloads (by API key name)…"""
     dossier = parse_dossier_code(code).value
+    await check_hidden(context_of(request), _key, dossier)
     trail = await run_in_threadpool(_trail, context_of(request), dossier)
     if not trail:
         raise not_found("unknown_dossier", f"sự kiện của hồ sơ {dossier}", f"events of {dossier}")

@@ -13,6 +13,7 @@ from sohoa.api.context import context_of, opened
 from sohoa.api.errors import not_found
 from sohoa.api.responses import errors
 from sohoa.api.schemas import JobOut, job_out
+from sohoa.api.units import covers
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
 
@@ -26,6 +27,12 @@ async def get_job(
     """State of an upload's job; ``document`` is filled once it is stored."""
     context = context_of(request)
     job = context.submitter.job(job_id)
+    if (
+        job is not None
+        and _key.unit is not None
+        and not await run_in_threadpool(covers, context, _key, job.dossier_code)
+    ):
+        job = None  # another unit's job: answered as if there were none
     if job is None:
         raise not_found("unknown_job", f"công việc {job_id}", f"job {job_id}")
     document = None

@@ -13,6 +13,7 @@ from sohoa.api.errors import not_found, problem_error
 from sohoa.api.params import CodeParam
 from sohoa.api.responses import errors
 from sohoa.api.routes_cases import DocParam
+from sohoa.api.units import check_hidden
 from sohoa.storage.codes import parse_dossier_code
 from sohoa.storage.errors import RetentionRefused
 from sohoa.storage.keeping import delete_document
@@ -41,6 +42,7 @@ async def delete_stored(
     while a document attached to another dossier uses its files."""
     dossier = parse_dossier_code(code).value
     context = context_of(request)
+    await check_hidden(context, key, dossier)
     return await run_in_threadpool(_delete, context, dossier, doc, f"api:{key.name}")
 
 

@@ -2,11 +2,14 @@
 integrators read the QĐ 766 report, the worklist and the national sync fields.
 
 Scopes: pushing needs ``register`` (a one-stop system's key); reading needs ``read``
-(``register`` and ``upload`` include it).
+(``register`` and ``upload`` include it). A key bound to a unit (api.units) pushes only
+its units' dossiers (other rows refused one by one), reads the report and worklist only
+of its unit or one below it (403 otherwise) and the sync fields of its units only.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
@@ -18,6 +21,7 @@ from sohoa.api.auth import ReadKey, require
 from sohoa.api.context import context_of, opened
 from sohoa.api.errors import ApiError
 from sohoa.api.responses import errors
+from sohoa.api.units import OUTSIDE_ROW, both, key_units, refused_unit
 from sohoa.storage.api_keys import ApiKey
 from sohoa.storage.database import Database
 
@@ -27,6 +31,7 @@ RegisterKey = Annotated[ApiKey, Depends(require("register"))]
 #: Rows one push may carry (a day of a province fits; larger exports go by file).
 MAX_PUSH = 5000
 
+Reason = tuple[str, str]
 UnitQuery = Annotated[str, Query(description="Agency code; sub-units are included.", max_length=40)]
 
 
@@ -78,8 +83,12 @@ async def push_dossiers(
             f"expected a 'dossiers' list of at most {MAX_PUSH}",
         )
     settings = context_of(request).settings
-    options = ImportOptions(f"api:{key.name}", settings.register_keep_applicant)
     database = await run_in_threadpool(_database, request)
+    options = ImportOptions(
+        f"api:{key.name}",
+        settings.register_keep_applicant,
+        admit=_unit_rows(database, key) if key.unit is not None else None,
+    )
     try:
         result = await run_in_threadpool(import_records, database, records, options)
     except RegisterError as error:
@@ -95,6 +104,24 @@ async def push_dossiers(
             for r in result.refusals
         ],
     }
+
+
+def _unit_rows(database: Database, key: ApiKey) -> Callable[[dict[str, Any]], Reason | None]:
+    """The push's row check for a key bound to a unit: the row's unit and, for a dossier the
+    register already has, its present unit must both be the key's unit or below it."""
+    from sohoa.register.units import dossier_unit, units_below
+
+    assert key.unit is not None
+    allowed = {code.upper() for code in units_below(database, key.unit)}
+
+    def admit(values: dict[str, Any]) -> Reason | None:
+        code = str(values["code"])
+        for unit in (str(values.get("unit_code") or ""), dossier_unit(database, code)):
+            if unit and unit.upper() not in allowed:
+                return both(OUTSIDE_ROW, dossier=code, row_unit=unit.upper(), unit=key.unit or "")
+        return None
+
+    return admit
 
 
 @router.get("/reports/digitisation", responses=errors(400, 401, 403))
@@ -115,6 +142,7 @@ async def digitisation(
     first, last = _day(start, "from"), _day(end, "to")
     if last < first:
         raise _bad("'to' trước 'from'", "'to' is before 'from'")
+    await run_in_threadpool(refused_unit, context_of(request), _key, unit)
     database = await run_in_threadpool(_database, request)
     report = await run_in_threadpool(
         digitisation_report, database, unit, first, last, Decimal(str(max_points))
@@ -155,6 +183,7 @@ async def worklist(
             f"Khóa API '{key.name}' không có quyền 'personal' (họ tên người nộp)",
             f"API key '{key.name}' does not have the 'personal' scope (applicants' names)",
         )
+    await run_in_threadpool(refused_unit, context_of(request), key, unit)
     cursor = None
     if after:
         day, _, code = after.partition("/")
@@ -195,7 +224,7 @@ async def worklist(
 @router.get("/sync/dossiers", responses=errors(400, 401, 403))
 async def sync_dossiers(
     request: Request,
-    _key: ReadKey,
+    key: ReadKey,
     changed_since: Annotated[str, Query(description="ISO 8601 time (UTC if no offset).")],
     after: Annotated[str | None, Query(description="The previous page's 'next'.")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
@@ -211,7 +240,8 @@ async def sync_dossiers(
         cursor = (_moment(at, "after"), code)
     base = str(request.base_url)
     database = await run_in_threadpool(_database, request)
-    page = await run_in_threadpool(sync_page, database, since, base, cursor, limit)
+    units = await run_in_threadpool(key_units, context_of(request), key)
+    page = await run_in_threadpool(sync_page, database, since, base, cursor, limit, units)
     return {
         "dossiers": [{**d.fields, "changed_at": d.changed_at.isoformat()} for d in page.dossiers],
         "next": _cursor(page.next_after) if page.next_after else None,

@@ -13,7 +13,9 @@ from sohoa.api.errors import ApiError
 from sohoa.api.params import CodeParam
 from sohoa.api.responses import errors
 from sohoa.api.schemas import DocumentOut, document_out
+from sohoa.api.units import check_hidden, check_refused
 from sohoa.storage.catalog import DocumentRecord
+from sohoa.storage.codes import DossierCodeError, parse_dossier_code
 
 router = APIRouter(prefix="/cases", tags=["documents"])
 
@@ -45,6 +47,14 @@ async def attach_document(
     from sohoa.register.reuse import attach
 
     context = context_of(request)
+    if key.unit is not None:  # filed under the caller's code: 403; the source is read: 404
+        await check_refused(context, key, parse_dossier_code(code).value)
+        try:
+            source = parse_dossier_code(body.source).value
+        except DossierCodeError:
+            source = None  # attach refuses it, with its reason
+        if source is not None:
+            await check_hidden(context, key, source)
 
     def run() -> DocumentRecord:
         catalog = opened(context.backends).services.catalog

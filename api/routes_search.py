@@ -2,8 +2,8 @@
 
 Words are matched without diacritics or case ("nguyen van binh" finds "Nguyễn Văn
 Bình"); the snippet is HTML-safe: the OCR text is escaped and only the ``<mark>``
-around matched words is markup. An API key reads every unit (other systems are
-trusted with the whole catalog, as for ``/cases``).
+around matched words is markup. A key bound to a unit finds only the documents of
+that unit and the units below it (api.units); a key without one, every unit's.
 """
 
 from __future__ import annotations
@@ -14,13 +14,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field
 
 from sohoa.api.auth import ReadKey
-from sohoa.api.context import backends_of, opened
+from sohoa.api.context import backends_of, context_of, opened
 from sohoa.api.errors import ApiError
 from sohoa.api.responses import errors
 from sohoa.api.schemas import API_PREFIX
+from sohoa.api.units import key_units
 from sohoa.clock import vietnam_time
 from sohoa.storage.codes import normalise_code_text
 from sohoa.storage.search import MAX_LIMIT, SearchPage, search
@@ -30,6 +31,18 @@ router = APIRouter(tags=["search"])
 
 #: A dossier code or its beginning: ASCII letters, digits, '.' and '-'.
 _CODE_PREFIX = re.compile(r"^[0-9A-Z.\-]*$")
+_ISO_DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+
+def _iso_day(value: object) -> object:
+    """Only ``yyyy-mm-dd``, as the schema says: pydantic alone would also read a number
+    ("0.0") as a Unix time and answer for 1 January 1970."""
+    if isinstance(value, str) and not _ISO_DAY.match(value):
+        raise ValueError("a day is written yyyy-mm-dd")
+    return value
+
+
+Day = Annotated[date | None, BeforeValidator(_iso_day)]
 
 
 class SearchHitOut(BaseModel):
@@ -57,7 +70,7 @@ class SearchOut(BaseModel):
 @router.get("/search", response_model=SearchOut, responses=errors(400))
 async def search_documents(
     request: Request,
-    _key: ReadKey,
+    key: ReadKey,
     q: Annotated[
         str, Query(max_length=200, description="Words of the text; diacritics optional.")
     ] = "",
@@ -65,10 +78,10 @@ async def search_documents(
         str | None, Query(max_length=80, description="Dossier code, or its beginning.")
     ] = None,
     date_from: Annotated[
-        date | None, Query(alias="from", description="Received on or after (Vietnam time).")
+        Day, Query(alias="from", description="Received on or after (Vietnam time).")
     ] = None,
     date_to: Annotated[
-        date | None, Query(alias="to", description="Received on or before (Vietnam time).")
+        Day, Query(alias="to", description="Received on or before (Vietnam time).")
     ] = None,
     kind: Kind | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
@@ -78,6 +91,7 @@ async def search_documents(
     dossier code or prefix, received between two days, of one kind; best match first."""
     prefix = _code_prefix(code)
     catalog = (await run_in_threadpool(opened, backends_of(request))).services.catalog
+    units = await run_in_threadpool(key_units, context_of(request), key)
     page = await run_in_threadpool(
         lambda: search(
             catalog,
@@ -86,6 +100,7 @@ async def search_documents(
             date_from=date_from,
             date_to=date_to,
             kind=kind,
+            units=units,
             limit=limit,
             offset=offset,
         )

@@ -23,6 +23,7 @@ from sohoa.api.params import CodeParam
 from sohoa.api.responses import errors
 from sohoa.api.routes_cases import DocParam
 from sohoa.api.schemas import DocumentOut, document_out
+from sohoa.api.units import check_hidden, hidden_dossier
 from sohoa.cli_verify import check_dict
 from sohoa.storage.catalog import DocumentRecord
 from sohoa.storage.codes import parse_dossier_code
@@ -83,7 +84,9 @@ def get_verification(
 ) -> VerificationOut:
     """Check the stored document: SHA-256, agency signature, PDF/A."""
     context = context_of(request)
-    record = _stored(context, parse_dossier_code(code).value, doc)
+    dossier = parse_dossier_code(code).value
+    hidden_dossier(context, _key, dossier)
+    record = _stored(context, dossier, doc)
     with tempfile.TemporaryDirectory(prefix="sohoa-verify-") as tmp:
         check = check_document(opened(context.backends).services.store, record, Path(tmp))
     return VerificationOut(**check_dict(check))
@@ -103,6 +106,7 @@ async def post_revocation(
     reason = body.reason.strip()
     if not reason:
         raise ApiError(422, "reason_required", "Cần ghi lý do thu hồi", "A reason is required")
+    await check_hidden(context, key, dossier)
     record = await run_in_threadpool(_revoke, context, dossier, doc, reason, f"api:{key.name}")
     return document_out(record, None)
 

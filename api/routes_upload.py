@@ -17,6 +17,7 @@ from sohoa.api.params import CodeParam
 from sohoa.api.responses import errors
 from sohoa.api.schemas import JobOut, job_href, job_out
 from sohoa.api.submitter import JobView
+from sohoa.api.units import check_refused
 from sohoa.api.uploads import (
     check_declared_length,
     client_file_name,
@@ -73,6 +74,7 @@ async def upload_document(
     to follow at ``/api/v1/jobs/{id}``; the same bytes sent again end as ``duplicate``."""
     context = context_of(request)
     dossier = parse_dossier_code(code).value
+    await check_refused(context, _key, dossier)
     limit = int(context.settings.api_max_upload_mb * 1024 * 1024)
     check_declared_length(request.headers.get("content-length"), limit)
     bounded = Request(request.scope, limited(request.receive, limit))

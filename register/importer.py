@@ -53,6 +53,10 @@ class ImportOptions:
     keep_applicant: bool = False
     mapping: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: DEFAULT_HEADERS)
     progress: Progress | None = None
+    #: A last word on each parsed row (its field values): None admits it, a (vi, en)
+    #: reason refuses it like a malformed row (an API key bound to a unit refuses the
+    #: rows of other units this way, row by row).
+    admit: Callable[[dict[str, Any]], tuple[str, str] | None] | None = None
 
 
 def import_file(
@@ -93,6 +97,10 @@ def import_table(source: SessionSource, table: Table, options: ImportOptions) ->
             values = parse_row(number, _by_field(columns, cells), options.keep_applicant)
         except RowProblem as problem:
             result.refusals.append(Refusal(number, problem.reason_vi, problem.reason_en, cells))
+            continue
+        refused = options.admit(values) if options.admit else None
+        if refused is not None:
+            result.refusals.append(Refusal(number, refused[0], refused[1], cells))
             continue
         if values["code"] in batch or len(batch) >= BATCH_ROWS:  # a repeated code: in order
             _flush(source, batch, options, result.counts)

@@ -10,6 +10,7 @@ stored documents does.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -53,8 +54,11 @@ def sync_page(
     base_url: str,
     after: tuple[datetime, str] | None = None,
     limit: int = PAGE_SIZE,
+    units: Collection[str] | None = None,
 ) -> SyncPage:
-    """Dossiers changed after ``changed_since``, oldest change first, with their sync fields."""
+    """Dossiers changed after ``changed_since``, oldest change first, with their sync fields;
+    ``units``: only the dossiers of these units (None: every unit), by the register's unit
+    or, for a dossier the register lacks, the agency part of its code."""
     changes = union_all(
         select(DossierRow.code.label("code"), DossierRow.updated_at.label("at")).where(
             DossierRow.updated_at > changed_since
@@ -66,6 +70,8 @@ def sync_page(
     latest = func.max(changes.c.at)
     query = select(changes.c.code, latest.label("at")).group_by(changes.c.code)
     with source.sessions() as session:
+        if units is not None:
+            query = query.where(_of_units(session, changes.c.code, units))
         if after is not None:
             at, code = after
             query = query.having(tuple_(latest, changes.c.code) > tuple_(_bind(session, at), code))
@@ -79,6 +85,16 @@ def sync_page(
     ]
     more = len(rows) > limit
     return SyncPage(page, (page[-1].changed_at, page[-1].code) if more else None)
+
+
+def _of_units(session: Session, code: Any, units: Collection[str]) -> Any:
+    """``code`` belongs to one of ``units`` (the rule of ``register.units.dossier_unit``)."""
+    if session.get_bind().dialect.name == "postgresql":
+        agency = func.split_part(code, "-", 1)
+    else:
+        agency = func.substr(code, 1, func.instr(code, "-") - 1)
+    registered = select(DossierRow.unit_code).where(DossierRow.code == code).scalar_subquery()
+    return func.coalesce(registered, agency).in_(sorted({u.strip().upper() for u in units}))
 
 
 def _bind(session: Session, moment: datetime) -> Any:

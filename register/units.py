@@ -59,6 +59,18 @@ def dossier_unit(source: SessionSource, code: str) -> str:
     return unit or normalised.agency
 
 
+def covers(source: SessionSource, unit: str, dossier_code: str) -> bool:
+    """The one rule of who sees a dossier (web users and unit-bound API keys alike): true
+    when ``dossier_code`` belongs to ``unit`` or a unit below it."""
+    return within(source, unit, dossier_unit(source, dossier_code))
+
+
+def within(source: SessionSource, unit: str, other: str) -> bool:
+    """True when unit ``other`` is ``unit`` or one below it (a report or worklist asked
+    for ``other`` shows nothing ``unit`` may not see)."""
+    return other.strip().upper() in {code.upper() for code in units_below(source, unit)}
+
+
 def units_above(source: SessionSource, code: str) -> list[str]:
     """``code``, its parent, and so on to the top: nearest first (a setting made for a
     unit applies below it, and the nearest one wins). The tree's parents are followed;

@@ -37,7 +37,13 @@ class ScopeChoice(StrEnum):
     archive = "archive"
 
 
-@keys_app.command("create", epilog="Ví dụ: sohoa apikey create cong-dich-vu-cong --scope read")
+#: What ``list`` shows for a key without a unit (keys issued before units, or made so).
+ALL_UNITS = "tất cả đơn vị / all units"
+
+
+@keys_app.command(
+    "create", epilog="Ví dụ: sohoa apikey create cong-huyen --scope read --unit H56.20"
+)
 def create_key(
     name: Annotated[str, typer.Argument(help="A label for the client, e.g. quay-tiep-nhan-1.")],
     scope: Annotated[
@@ -48,14 +54,22 @@ def create_key(
             "archive = xem và xóa tài liệu đã hết thời hạn lưu giữ."
         ),
     ] = ScopeChoice.read,
+    unit: Annotated[
+        str | None,
+        typer.Option(
+            help="Chỉ đơn vị này và các đơn vị cấp dưới (mã đơn vị, vd. H56.20); bỏ trống = "
+            "tất cả đơn vị. / Only this unit and the units below it; none = all units."
+        ),
+    ] = None,
 ) -> None:
     """Issue a key for NAME and print it once: it cannot be shown again."""
     settings = load_settings()
     with guard(settings), _keys(settings) as keys:
-        issued = keys.create(name, scope.value)
+        issued = keys.create(name, scope.value, unit)
     typer.echo(issued.token)
+    units = issued.key.unit or ALL_UNITS
     typer.echo(
-        f"Khóa '{name}' ({scope.value}) đã tạo; hãy lưu ngay, sẽ không hiển thị lại. / "
+        f"Khóa '{name}' ({scope.value}, {units}) đã tạo; hãy lưu ngay, sẽ không hiển thị lại. / "
         "Store it now: it will not be shown again.",
         err=True,
     )
@@ -63,7 +77,7 @@ def create_key(
 
 @keys_app.command("list", epilog="Ví dụ: sohoa apikey list --json")
 def list_keys(as_json: JsonOption = False) -> None:
-    """List issued keys (name, id, scope, created, revoked); never the keys themselves."""
+    """List issued keys (name, id, scope, unit, created, revoked); never the keys themselves."""
     settings = load_settings()
     with guard(settings), _keys(settings) as keys:
         rows = [_row(key) for key in keys.list()]
@@ -73,7 +87,8 @@ def list_keys(as_json: JsonOption = False) -> None:
     for row in rows:
         state = f"revoked {row['revoked']}" if row["revoked"] else "active"
         typer.echo(
-            f"{row['name']:<32} {row['key_id']}  {row['scope']:<6}  {row['created']}  {state}"
+            f"{row['name']:<32} {row['key_id']}  {row['scope']:<8}  "
+            f"{row['unit'] or ALL_UNITS:<24}  {row['created']}  {state}"
         )
 
 
@@ -128,6 +143,7 @@ def _row(key: ApiKey) -> dict[str, str | None]:
         "name": key.name,
         "key_id": key.key_id,
         "scope": key.scope,
+        "unit": key.unit,
         "created": vietnam_time(key.created_at).isoformat(timespec="seconds"),
         "revoked": vietnam_time(key.revoked_at).isoformat(timespec="seconds")
         if key.revoked_at

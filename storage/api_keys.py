@@ -52,6 +52,7 @@ GRANTS: dict[Scope, frozenset[Scope]] = {
 
 _PREFIX = "sohoa"
 _KEY_SHAPE = re.compile(r"^sohoa_(?P<id>[0-9a-f]{16})_(?P<secret>[A-Za-z0-9_-]{43})$")
+_UNIT_SHAPE = re.compile(r"^[0-9A-Z][0-9A-Z.]{0,34}$")
 _NAME_SHAPE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
@@ -70,6 +71,8 @@ class ApiKeyRow(Base):
     scope: Mapped[str] = mapped_column(String(16))
     salt: Mapped[str] = mapped_column(String(32))
     digest: Mapped[str] = mapped_column(String(64))
+    #: The unit the key reads (and below it, through the unit tree); None: every unit.
+    unit: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
@@ -83,6 +86,9 @@ class ApiKey:
     scope: Scope
     created_at: datetime
     revoked_at: datetime | None
+    #: The key sees this unit and the units below it; None (keys made before units
+    #: existed, or made without one) sees every unit.
+    unit: str | None = None
 
     def allows(self, needed: Scope) -> bool:
         return self.revoked_at is None and needed in GRANTS[self.scope]
@@ -112,9 +118,11 @@ class ApiKeyStore:
         with self._sessions() as session:
             session.execute(text("SELECT 1"))
 
-    def create(self, name: str, scope: str) -> IssuedKey:
-        """Issue a key; refuses a name that an active key already has."""
+    def create(self, name: str, scope: str, unit: str | None = None) -> IssuedKey:
+        """Issue a key; refuses a name that an active key already has. ``unit`` restricts
+        it to that unit and the units below it (None or blank: every unit)."""
         checked_scope = check_scope(scope)
+        checked_unit = check_unit(unit)
         if not _NAME_SHAPE.match(name):
             raise ApiKeyError(
                 f"key name {name!r} must be 1-64 letters, digits, '.', '_' or '-', "
@@ -131,11 +139,15 @@ class ApiKeyStore:
                 scope=checked_scope,
                 salt=salt,
                 digest=self._digest(salt, secret),
+                unit=checked_unit,
             )
             session.add(row)
             session.flush()
             key = _key(row)
-        log.info("api key created", extra={"key_name": name, "key_id": key_id, "scope": scope})
+        log.info(
+            "api key created",
+            extra={"key_name": name, "key_id": key_id, "scope": scope, "unit": checked_unit},
+        )
         return IssuedKey(key, f"{_PREFIX}_{key_id}_{secret}")
 
     def list(self) -> list[ApiKey]:
@@ -184,6 +196,17 @@ def check_scope(scope: str) -> Scope:
     raise ApiKeyError(f"scope must be one of {', '.join(SCOPES)}, got {scope!r}")
 
 
+def check_unit(unit: str | None) -> str | None:
+    """The unit code upper-cased, None for none; refuses what is not an agency code
+    (the shape of ``register.parse.AGENCY_CODE``: digits, letters A-Z and dots)."""
+    if unit is None or not unit.strip():
+        return None
+    code = unit.strip().upper()
+    if not _UNIT_SHAPE.match(code):
+        raise ApiKeyError(f"unit {unit[:40]!r} is not an agency code (e.g. H56.20)")
+    return code
+
+
 def _active(session: Session, name: str) -> ApiKeyRow | None:
     return session.scalars(
         select(ApiKeyRow).where(ApiKeyRow.name == name, ApiKeyRow.revoked_at.is_(None))
@@ -197,4 +220,5 @@ def _key(row: ApiKeyRow) -> ApiKey:
         scope=check_scope(row.scope),
         created_at=row.created_at,
         revoked_at=row.revoked_at,
+        unit=row.unit,
     )

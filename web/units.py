@@ -25,7 +25,6 @@ def dossier_unit(request: Request, dossier_code: str) -> str:
 
 
 def covers(request: Request, unit: str, dossier_code: str) -> bool:
-    """True when ``dossier_code`` belongs to ``unit`` or a unit below it."""
-    return dossier_unit(request, dossier_code).upper() in {
-        code.upper() for code in units_below(request, unit)
-    }
+    """True when ``dossier_code`` belongs to ``unit`` or a unit below it (the rule is
+    :func:`register.units.covers`, which unit-bound API keys follow too)."""
+    return register_units.covers(web_of(request).catalog(), unit, dossier_code)

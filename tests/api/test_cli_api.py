@@ -28,3 +28,16 @@ def test_api_command_help(sohoa: Sohoa) -> None:
     assert result.exit_code == 0
     assert "--host" in result.output and "--port" in result.output
     assert "apikey" in sohoa("--help").output
+
+
+def test_apikey_create_with_a_unit_and_list_says_which_units(sohoa: Sohoa) -> None:
+    created = sohoa("apikey", "create", "cong-huyen", "--scope", "read", "--unit", "h56.20")
+    assert created.exit_code == 0, created.output
+    assert sohoa("apikey", "create", "toan-tinh", "--scope", "read").exit_code == 0
+    listed = sohoa("apikey", "list").output
+    (district,) = [line for line in listed.splitlines() if line.startswith("cong-huyen")]
+    (province,) = [line for line in listed.splitlines() if line.startswith("toan-tinh")]
+    assert "H56.20" in district and "tất cả đơn vị / all units" in province
+    assert '"unit": "H56.20"' in sohoa("apikey", "list", "--json").output
+    refused = sohoa("apikey", "create", "sai", "--unit", "H56 20;")
+    assert refused.exit_code == 2 and "not an agency code" in refused.output

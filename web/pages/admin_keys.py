@@ -37,9 +37,10 @@ def create_key(
     user: Admin,
     name: Annotated[str, Form(max_length=64)],
     scope: Annotated[str, Form(max_length=16)],
+    unit: Annotated[str, Form(max_length=40)] = "",
 ) -> Response:
     try:
-        issued = _keys(request).create(name, scope)
+        issued = _keys(request).create(name, scope, unit or None)
     except ApiKeyError as error:
         return _page(
             request, error=translate(request, "The key was not created: %(why)s", why=str(error))
