@@ -6,8 +6,10 @@ below does not name fails ``test_every_api_route_is_in_the_unit_table``."""
 
 from __future__ import annotations
 
+import secrets
 import time
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,7 @@ from fastapi.routing import APIRoute
 
 from sohoa.storage.api_keys import ApiKeyError
 from tests.api.conftest import API, Api, api_settings, running
+from tests.conftest_services import postgres_db
 
 UNIT = "000.00.20.H56"  # the key's district
 MINE = f"{UNIT}-250106-0001"
@@ -47,11 +50,24 @@ def row(code: str) -> dict[str, Any]:
     return {"MaHoSo": code, "MaTTHC": "1.001612", "NgayTiepNhan": "06/01/2025", "KenhThucHien": 1}
 
 
-@pytest.fixture(scope="module")
-def office(tmp_path_factory: pytest.TempPathFactory, page_png: Path) -> Iterator[Office]:
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def office(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, page_png: Path
+) -> Iterator[Office]:
     """Three dossiers in the register (the district's, its commune's, the neighbour's), and
-    one stored scan in the district's and in the neighbour's, sent with an all-units key."""
-    with running(api_settings(tmp_path_factory.mktemp("units") / "home")) as api:
+    one stored scan in the district's and in the neighbour's, sent with an all-units key.
+    Once over each catalog the API runs on: the unit filters of search and sync/dossiers are
+    SQL, and SQLite and PostgreSQL differ (prefix matching, escapes, case)."""
+    with ExitStack() as stack:
+        overrides: dict[str, Any] = {}
+        if request.param == "postgresql":
+            request.getfixturevalue("postgres_url")  # starts the server, or skips without one
+            name = f"sohoa_units_{secrets.token_hex(6)}"
+            overrides["database_url"] = stack.enter_context(postgres_db(name))
+        home = tmp_path_factory.mktemp("units") / "home"
+        api = stack.enter_context(running(api_settings(home, **overrides)))
         pushed = api.client.post(
             f"{API}/register/dossiers",
             json={"dossiers": [row(MINE), row(BELOW), row(OTHER)]},

@@ -164,6 +164,25 @@ def test_sync_fields_flag_digitised_and_reused_files_and_link_results(office: Ca
     assert revoked.dossiers[0].fields["KetQua"][0]["DaThuHoi"] is True
 
 
+def test_sync_for_some_units_goes_by_the_registers_unit_else_the_codes_agency(
+    office: Catalog,
+) -> None:
+    """The filter of a unit-bound API key's sync/dossiers, in SQL on SQLite and PostgreSQL:
+    a dossier only the store knows (no register row) belongs to its code's agency."""
+    unregistered = "000.00.33.H56-250101-0007"
+    store_document(office, unregistered, "intake")
+    since = datetime(2000, 1, 1, tzinfo=UTC)
+
+    def synced(*units: str) -> set[str]:
+        return {d.code for d in sync_page(office.database, since, "http://x", units=units).dossiers}
+
+    assert synced(DISTRICT) == {A, B, EARLIER}
+    assert synced(COMMUNE, f" {OTHER_DISTRICT.lower()} ") == {C, D, E}
+    assert synced("000.00.33.H56") == {unregistered}
+    assert synced() == set()
+    assert unregistered in {d.code for d in sync_page(office.database, since, "http://x").dossiers}
+
+
 def test_attaching_an_existing_document_reuses_its_object(office: Catalog) -> None:
     attached = [d for d in office.documents(C) if d.reused]
     assert len(attached) == 1
