@@ -20,7 +20,14 @@ import typer
 from sohoa import i18n
 from sohoa.exit_codes import ExitCode
 from sohoa.failures import not_found, problem
-from sohoa.runtime import JsonOption, fail, guard, load_settings, open_services
+from sohoa.runtime import (
+    JsonOption,
+    fail,
+    guard,
+    load_settings,
+    open_services,
+    stored_document,
+)
 from sohoa.storage.codes import parse_dossier_code
 
 if TYPE_CHECKING:
@@ -268,14 +275,7 @@ def delete(
     _ = i18n.gettext(settings.lang).gettext
     with guard(settings), open_services(settings) as services:
         code = str(parse_dossier_code(case))
-        record = services.catalog.find(code, doc)
-        if record is None or record.status != "stored":
-            fail(
-                not_found(
-                    f"tài liệu {doc} đã lưu của hồ sơ {code}", f"stored document {doc} of {code}"
-                ),
-                settings,
-            )
+        record = stored_document(services, settings, code, doc)
         plan = plan_deletion(services.catalog, services.store, record.id)
         facts = {
             "name": record.name, "id": record.id, "code": code,

@@ -19,8 +19,16 @@ import typer
 from sohoa.cli_keeping import cli_actor
 from sohoa.clock import vietnam_time
 from sohoa.exit_codes import ExitCode
-from sohoa.failures import not_found, problem
-from sohoa.runtime import JsonOption, ProfileOption, fail, guard, load_settings, open_services
+from sohoa.failures import problem
+from sohoa.runtime import (
+    JsonOption,
+    ProfileOption,
+    fail,
+    guard,
+    load_settings,
+    open_services,
+    stored_document,
+)
 from sohoa.storage.codes import parse_dossier_code
 
 # The catalog, the versions and the fixes are imported by the commands that use them:
@@ -164,16 +172,7 @@ def thumbnails(
 
 
 def _stored(services: Services, settings: Settings, case: str, doc: str) -> DocumentRecord:
-    code = str(parse_dossier_code(case))
-    record = services.catalog.find(code, doc)
-    if record is None or record.status != "stored":
-        fail(
-            not_found(
-                f"tài liệu {doc} đã lưu của hồ sơ {code}", f"stored document {doc} of {code}"
-            ),
-            settings,
-        )
-    return record
+    return stored_document(services, settings, str(parse_dossier_code(case)), doc)
 
 
 def _page_degrees(value: str, settings: Settings) -> tuple[int, int]:

@@ -28,7 +28,14 @@ from sohoa import i18n, views
 from sohoa.clock import vietnam_time
 from sohoa.exit_codes import ExitCode
 from sohoa.failures import not_found, problem
-from sohoa.runtime import JsonOption, fail, guard, load_settings, open_services
+from sohoa.runtime import (
+    JsonOption,
+    fail,
+    guard,
+    load_settings,
+    open_services,
+    stored_document,
+)
 from sohoa.storage.codes import parse_dossier_code
 
 # Signing (pyHanko) and the catalog are imported by `verify` when it runs.
@@ -113,14 +120,7 @@ def revoke(
                 ),
                 settings,
             )
-        record = services.catalog.find(code, doc)
-        if record is None or record.status != "stored":
-            fail(
-                not_found(
-                    f"tài liệu {doc} đã lưu của hồ sơ {code}", f"stored document {doc} of {code}"
-                ),
-                settings,
-            )
+        record = stored_document(services, settings, code, doc)
         record, fresh = services.catalog.revoke(
             record.id, reason.strip(), actor or f"cli:{getpass.getuser()}"
         )

@@ -15,13 +15,14 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 import typer
 
 from sohoa.exit_codes import ExitCode
-from sohoa.failures import Failure, describe
+from sohoa.failures import Failure, describe, not_found
 from sohoa.logs import configure as configure_logs
 from sohoa.storage.permissions import configure as configure_permissions
 
 if TYPE_CHECKING:
     from sohoa.services import Services
     from sohoa.settings import Settings
+    from sohoa.storage.catalog import DocumentRecord
     from sohoa.workers.lifecycle import Digitiser
 
 ProfileOption = Annotated[
@@ -130,6 +131,20 @@ def reported(settings: Settings, failures: list[Failure]) -> Iterator[None]:
 def fail(failure: Failure, settings: Settings) -> NoReturn:
     complain(failure, settings)
     raise typer.Exit(failure.exit_code)
+
+
+def stored_document(services: Services, settings: Settings, code: str, doc: str) -> DocumentRecord:
+    """The stored document DOC of dossier CODE, or the command ends with "not found" (exit 7):
+    revise, verify, revoke and delete act only on what is stored."""
+    record = services.catalog.find(code, doc)
+    if record is None or record.status != "stored":
+        fail(
+            not_found(
+                f"tài liệu {doc} đã lưu của hồ sơ {code}", f"stored document {doc} of {code}"
+            ),
+            settings,
+        )
+    return record
 
 
 def complain(failure: Failure, settings: Settings) -> None:
