@@ -121,7 +121,10 @@ def _keys(settings: Settings) -> Iterator[ApiKeyStore]:
         try:
             yield ApiKeyStore(catalog, _pepper(settings))
         except ApiKeyError as error:
-            fail(problem(ExitCode.USAGE, f"Khóa API: {error}", f"API key: {error}"), settings)
+            fail(
+                problem(ExitCode.USAGE, f"Khóa API: {error.message('vi')}", f"API key: {error}"),
+                settings,
+            )
 
 
 def _pepper(settings: Settings) -> str:

@@ -57,7 +57,15 @@ _NAME_SHAPE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
 class ApiKeyError(StorageError):
-    """An API key cannot be created or revoked as asked (bad name, unknown name…)."""
+    """An API key cannot be created or revoked as asked (bad name, unknown name…); says
+    why in Vietnamese (``vi``) and English (``str(error)``), for the admin page and the CLI."""
+
+    def __init__(self, vi: str, en: str) -> None:
+        super().__init__(en)
+        self.vi = vi
+
+    def message(self, lang: str) -> str:
+        return self.vi if lang == "vi" else str(self)
 
 
 class ApiKeyRow(Base):
@@ -125,14 +133,19 @@ class ApiKeyStore:
         checked_unit = check_unit(unit)
         if not _NAME_SHAPE.match(name):
             raise ApiKeyError(
+                f"tên khóa {name!r} phải gồm 1-64 chữ cái, chữ số, '.', '_' hoặc '-', "
+                "bắt đầu bằng chữ cái hoặc chữ số",
                 f"key name {name!r} must be 1-64 letters, digits, '.', '_' or '-', "
-                "starting with a letter or digit"
+                "starting with a letter or digit",
             )
         key_id, secret = secrets.token_hex(8), secrets.token_urlsafe(32)
         salt = secrets.token_hex(16)
         with self._sessions.begin() as session:
             if _active(session, name):
-                raise ApiKeyError(f"an active key is already named {name!r}; revoke it first")
+                raise ApiKeyError(
+                    f"đã có khóa đang dùng tên {name!r}; hãy thu hồi khóa đó trước",
+                    f"an active key is already named {name!r}; revoke it first",
+                )
             row = ApiKeyRow(
                 key_id=key_id,
                 name=name,
@@ -161,7 +174,10 @@ class ApiKeyStore:
         with self._sessions.begin() as session:
             row = _active(session, name)
             if row is None:
-                raise ApiKeyError(f"no active key is named {name!r}")
+                raise ApiKeyError(
+                    f"không có khóa đang dùng nào tên {name!r} (xem sohoa apikey list)",
+                    f"no active key is named {name!r}",
+                )
             row.revoked_at = utc_now()
             session.flush()
             key = _key(row)
@@ -193,7 +209,10 @@ def check_scope(scope: str) -> Scope:
     for known in SCOPES:
         if scope == known:
             return known
-    raise ApiKeyError(f"scope must be one of {', '.join(SCOPES)}, got {scope!r}")
+    raise ApiKeyError(
+        f"quyền phải là một trong {', '.join(SCOPES)}, không phải {scope!r}",
+        f"scope must be one of {', '.join(SCOPES)}, got {scope!r}",
+    )
 
 
 def check_unit(unit: str | None) -> str | None:
@@ -203,7 +222,10 @@ def check_unit(unit: str | None) -> str | None:
         return None
     code = unit.strip().upper()
     if not _UNIT_SHAPE.match(code):
-        raise ApiKeyError(f"unit {unit[:40]!r} is not an agency code (e.g. H56.20)")
+        raise ApiKeyError(
+            f"đơn vị {unit[:40]!r} không phải mã cơ quan (ví dụ H56.20)",
+            f"unit {unit[:40]!r} is not an agency code (e.g. H56.20)",
+        )
     return code
 
 

@@ -18,7 +18,7 @@ from sohoa.storage.accounts import User
 from sohoa.storage.api_keys import SCOPES, ApiKeyError, ApiKeyStore
 from sohoa.web.auth import require_user
 from sohoa.web.context import WebUnavailable
-from sohoa.web.lang import translate
+from sohoa.web.lang import request_lang, translate
 from sohoa.web.templating import render
 
 router = APIRouter(prefix="/admin/keys")
@@ -43,7 +43,12 @@ def create_key(
         issued = _keys(request).create(name, scope, unit or None)
     except ApiKeyError as error:
         return _page(
-            request, error=translate(request, "The key was not created: %(why)s", why=str(error))
+            request,
+            error=translate(
+                request,
+                "The key was not created: %(why)s",
+                why=error.message(request_lang(request)),
+            ),
         )
     return _page(request, issued=issued.token, issued_name=issued.key.name)
 
@@ -54,7 +59,12 @@ def revoke_key(request: Request, user: Admin, name: str) -> Response:
         _keys(request).revoke(name)
     except ApiKeyError as error:
         return _page(
-            request, error=translate(request, "The key was not revoked: %(why)s", why=str(error))
+            request,
+            error=translate(
+                request,
+                "The key was not revoked: %(why)s",
+                why=error.message(request_lang(request)),
+            ),
         )
     return RedirectResponse("/admin/keys?done=revoked", status_code=303)
 
