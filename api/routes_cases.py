@@ -134,7 +134,10 @@ def _documents(context: ApiContext, dossier: str) -> list[DocumentRecord]:
     return opened(context.backends).services.catalog.documents(dossier)
 
 
-def _find(context: ApiContext, dossier: str, ref: str) -> DocumentRecord:
+def find_document(context: ApiContext, dossier: str, ref: str) -> DocumentRecord:
+    """The catalog row ``ref`` names in ``dossier``, shared by every per-document route so a
+    reference that cannot be read is 400 and one that matches nothing is 404 the same way
+    everywhere; the caller decides what a row that is not stored yet means for it."""
     try:
         record = opened(context.backends).services.catalog.find(dossier, ref)
     except ValueError as error:
@@ -145,9 +148,19 @@ def _find(context: ApiContext, dossier: str, ref: str) -> DocumentRecord:
             f"Invalid document reference: {error}",
         ) from None
     if record is None:
-        raise not_found(
-            "unknown_document", f"tài liệu {ref} của hồ sơ {dossier}", f"{ref} of {dossier}"
-        )
+        raise unknown_document(dossier, ref)
+    return record
+
+
+def unknown_document(dossier: str, ref: str) -> ApiError:
+    """404 for a reference that names no (stored) document of the dossier."""
+    return not_found(
+        "unknown_document", f"tài liệu {ref} của hồ sơ {dossier}", f"document {ref} of {dossier}"
+    )
+
+
+def _find(context: ApiContext, dossier: str, ref: str) -> DocumentRecord:
+    record = find_document(context, dossier, ref)
     if record.status != "stored" or record.sha256 is None or record.key is None:
         raise _not_ready(record)
     return record

@@ -9,10 +9,10 @@ from pydantic import BaseModel, Field
 
 from sohoa.api.auth import ArchiveKey
 from sohoa.api.context import ApiContext, context_of, opened
-from sohoa.api.errors import not_found, problem_error
+from sohoa.api.errors import problem_error
 from sohoa.api.params import CodeParam
 from sohoa.api.responses import errors
-from sohoa.api.routes_cases import DocParam
+from sohoa.api.routes_cases import DocParam, find_document, unknown_document
 from sohoa.api.units import check_hidden
 from sohoa.storage.codes import parse_dossier_code
 from sohoa.storage.errors import RetentionRefused
@@ -48,13 +48,9 @@ async def delete_stored(
 
 def _delete(context: ApiContext, dossier: str, ref: str, actor: str) -> DeletedOut:
     services = opened(context.backends).services
-    record = services.catalog.find(dossier, ref)
-    if record is None or record.status != "stored":
-        raise not_found(
-            "unknown_document",
-            f"tài liệu {ref} của hồ sơ {dossier}",
-            f"document {ref} of {dossier}",
-        )
+    record = find_document(context, dossier, ref)
+    if record.status != "stored":
+        raise unknown_document(dossier, ref)
     try:
         plan = delete_document(services.catalog, services.store, record.id, actor=actor)
     except RetentionRefused as error:

@@ -18,10 +18,10 @@ from pydantic import BaseModel, Field
 
 from sohoa.api.auth import ReadKey, UploadKey
 from sohoa.api.context import ApiContext, context_of, opened
-from sohoa.api.errors import ApiError, not_found
+from sohoa.api.errors import ApiError
 from sohoa.api.params import CodeParam
 from sohoa.api.responses import errors
-from sohoa.api.routes_cases import DocParam
+from sohoa.api.routes_cases import DocParam, find_document, unknown_document
 from sohoa.api.schemas import DocumentOut, document_out
 from sohoa.api.units import check_hidden, hidden_dossier
 from sohoa.cli_verify import check_dict
@@ -112,21 +112,9 @@ async def post_revocation(
 
 
 def _stored(context: ApiContext, dossier: str, ref: str) -> DocumentRecord:
-    try:
-        record = opened(context.backends).services.catalog.find(dossier, ref)
-    except ValueError as error:
-        raise ApiError(
-            400,
-            "invalid_document_ref",
-            f"Không hiểu tham chiếu tài liệu: {error}",
-            f"Invalid document reference: {error}",
-        ) from error
-    if record is None or record.status != "stored":
-        raise not_found(
-            "unknown_document",
-            f"tài liệu {ref} của hồ sơ {dossier}",
-            f"document {ref} of {dossier}",
-        )
+    record = find_document(context, dossier, ref)
+    if record.status != "stored":
+        raise unknown_document(dossier, ref)
     return record
 
 

@@ -57,3 +57,11 @@ def test_an_archive_key_deletes_a_result_only_once_its_retention_has_ended(
     (deleted,) = [e for e in trail if e["type"] == "deleted"]
     assert deleted["actor"].startswith("api:test-archive-")
     assert office.client.delete(url, headers=archive).status_code == 404
+
+
+def test_a_reference_that_cannot_be_read_is_400_not_a_crash(office: Api) -> None:
+    response = office.client.delete(
+        f"{API}/cases/{CODE}/documents/page-one", headers=office.auth("archive")
+    )
+    assert response.status_code == 400, response.text
+    assert response.json()["error"]["code"] == "invalid_document_ref"
