@@ -3,7 +3,8 @@
 A catalog made by the first release (revision 0001, or the same tables made by
 that release's ``create_all`` with no version recorded) upgrades in place; the
 newest schema is exactly what the models describe; several processes upgrading
-one empty PostgreSQL database at once all succeed.
+one empty PostgreSQL database at once all succeed; a register made before the report's
+kept sums gets them counted by the upgrade.
 """
 
 from __future__ import annotations
@@ -181,3 +182,50 @@ def test_d_processes_upgrading_one_empty_postgresql_database_at_once_all_succeed
         assert results == [Database.head()] * 4
         with Database(url) as database:
             assert schema_diff(database) == []
+
+
+def test_e_a_register_made_before_the_kept_sums_is_counted_by_the_upgrade(
+    empty_url: str,
+) -> None:
+    """Revision 0011 fills ``dossier_counts`` from the dossiers already there, and its
+    triggers keep the sums from then on."""
+    with Database(empty_url) as database:
+        database.upgrade("0010")
+        with database.engine.begin() as connection:
+            for code, channel, paper, intake, result in (
+                ("H01.02-250501-0001", 1, False, True, False),  # digitised
+                ("H01.02-250502-0002", 1, True, True, False),  # result still on paper
+                ("H01.02-250503-0003", 3, True, True, True),  # digitised, result too
+            ):
+                connection.execute(
+                    text(
+                        "INSERT INTO dossiers (code, procedure_code, procedure_name, unit_code,"
+                        " received_on, channel, paper_result, intake_stored, result_stored,"
+                        " reused_stored, created_at, updated_at) VALUES (:code, '1.001612',"
+                        " 'Cấp bản sao', 'H01.02', :on, :channel, :paper, :intake, :result,"
+                        " :reused, :t, :t)"
+                    ),
+                    {
+                        "code": code,
+                        "on": "2025-05-0" + code[-1],
+                        "channel": channel,
+                        "paper": paper,
+                        "intake": intake,
+                        "result": result,
+                        "reused": False,
+                        "t": "2025-05-01 08:00:00+00:00",
+                    },
+                )
+
+        database.upgrade()
+
+        sums = "SELECT received, digitised, paper, result_digitised, reused FROM dossier_counts"
+        with database.engine.connect() as connection:
+            assert tuple(connection.execute(text(sums)).one()) == (3, 2, 2, 1, 0)
+        with database.engine.begin() as connection:
+            connection.execute(
+                text("UPDATE dossiers SET result_stored = :yes WHERE code LIKE '%0002'"),
+                {"yes": True},
+            )
+        with database.engine.connect() as connection:
+            assert tuple(connection.execute(text(sums)).one()) == (3, 3, 2, 2, 0)
