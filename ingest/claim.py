@@ -86,15 +86,20 @@ def claim(path: Path, processing_dir: Path) -> Claim | None:
     return _lock(target, path.name)
 
 
+def claimed_files(processing_dir: Path) -> list[Path]:
+    """The files taken into ``processing_dir`` (sorted), whoever took them; none if it is absent."""
+    if not processing_dir.is_dir():
+        return []
+    return sorted(p for p in processing_dir.iterdir() if _is_claimed(p))
+
+
 def recover(processing_dir: Path) -> list[Claim]:
     """Files a crashed watcher left in ``processing_dir``, re-claimed under new names.
 
     A file whose lock is held belongs to a live watcher and is left alone.
     """
-    if not processing_dir.is_dir():
-        return []
     recovered = []
-    for path in sorted(p for p in processing_dir.iterdir() if _is_claimed(p)):
+    for path in claimed_files(processing_dir):
         if handed_to(path) is not None:  # a job has it: settled from the job's end
             continue
         claimed = _take_over(path, processing_dir)

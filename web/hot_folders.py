@@ -33,6 +33,7 @@ from sohoa.ingest.claim import (
     Claim,
     candidates,
     claim,
+    claimed_files,
     handed_to,
     hold,
     original_name,
@@ -225,10 +226,7 @@ def _listed(folder: CounterFolder) -> list[Path]:
 
 
 def _being_filed(folder: CounterFolder) -> list[Path]:
-    processing = folder.config.processing_dir
-    if not processing.is_dir():
-        return []
-    return sorted(p for p in processing.iterdir() if not p.name.startswith(".") and p.is_file())
+    return claimed_files(folder.config.processing_dir)
 
 
 def _hot_file(
