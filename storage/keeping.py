@@ -532,7 +532,7 @@ def _refuse_if_queued(catalog: Catalog, doc_id: int) -> None:
 def _check_deletable(row: Document, now: datetime) -> None:
     """Permanent, or retained until a later day: refused. A revoked document (thu hồi,
     NĐ 45/2020 Đ15) is kept for its retention period, never less; the refusal says so."""
-    revoked = getattr(row, "revoked_at", None) is not None
+    revoked = row.revoked_at is not None
     if row.retain_until is None:
         raise RetentionRefused(
             f"document #{row.id} is kept permanently" + (" (revoked)" if revoked else ""),
