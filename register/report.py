@@ -195,11 +195,12 @@ def _one_pass(
     procedure and month (``dossier_counts``); a month cut by ``since``, ``start`` or
     ``end`` from the dossiers of its smaller side (see :func:`_plan`)."""
     groups: list[_Group] = []
-    plain = [p.first for p in _plan(since, start, end) if p.whole and p.inside is None]
+    plan = _plan(since, start, end)
+    plain = [p.first for p in plan if p.whole and p.inside is None]
     if plain:
         groups += _from_counts(session, units, plain, start)
     read: dict[tuple[date, date], list[_Group]] = {}
-    for piece in _plan(since, start, end):
+    for piece in plan:
         flag_from = start if piece.inside is None else date.min if piece.inside else date.max
         if piece.whole and piece.inside is not None:
             groups += _from_counts(session, units, [piece.first], flag_from)
