@@ -33,17 +33,21 @@ def event_text(name: str, data: dict[str, Any]) -> str:
     return f"event: {name}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
 
 
-def stream(request: Request, look: Callable[[], Snapshot]) -> StreamingResponse:
-    """Call ``look`` (blocking, run in a thread) every POLL_SECONDS; send each event whose
-    data differs from what was last sent under the same name and ``id``."""
+def stream(
+    request: Request, look: Callable[[], Snapshot], every: float = POLL_SECONDS
+) -> StreamingResponse:
+    """Call ``look`` (blocking, run in a thread) every ``every`` seconds; send each event
+    whose data differs from what was last sent under the same name and ``id``."""
     return StreamingResponse(
-        _events(request, look),
+        _events(request, look, every),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )
 
 
-async def _events(request: Request, look: Callable[[], Snapshot]) -> AsyncIterator[str]:
+async def _events(
+    request: Request, look: Callable[[], Snapshot], every: float
+) -> AsyncIterator[str]:
     sent: dict[tuple[str, str], str] = {}
     deadline = time.monotonic() + MAX_SECONDS
     yield "retry: 2000\n\n"
@@ -60,4 +64,4 @@ async def _events(request: Request, look: Callable[[], Snapshot]) -> AsyncIterat
             return
         if await request.is_disconnected():
             return
-        await asyncio.sleep(POLL_SECONDS)
+        await asyncio.sleep(every)
