@@ -24,7 +24,6 @@ from sohoa.api.responses import errors
 from sohoa.api.routes_cases import DocParam, find_document, unknown_document
 from sohoa.api.schemas import DocumentOut, document_out
 from sohoa.api.units import check_hidden, hidden_dossier
-from sohoa.cli_verify import check_dict
 from sohoa.storage.catalog import DocumentRecord
 from sohoa.storage.codes import parse_dossier_code
 from sohoa.workers.signing import check_document
@@ -89,7 +88,7 @@ def get_verification(
     record = _stored(context, dossier, doc)
     with tempfile.TemporaryDirectory(prefix="sohoa-verify-") as tmp:
         check = check_document(opened(context.backends).services.store, record, Path(tmp))
-    return VerificationOut(**check_dict(check))
+    return VerificationOut(**check.as_dict())
 
 
 @router.post(

@@ -25,7 +25,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from sohoa import i18n, views
-from sohoa.clock import vietnam_time
 from sohoa.exit_codes import ExitCode
 from sohoa.failures import not_found, problem
 from sohoa.runtime import (
@@ -90,7 +89,7 @@ def verify(
         with tempfile.TemporaryDirectory(prefix="sohoa-verify-") as tmp:
             checks = [check_document(services.store, r, Path(tmp)) for r in records]
     if as_json:
-        typer.echo(json.dumps([check_dict(c) for c in checks], ensure_ascii=False, indent=2))
+        typer.echo(json.dumps([c.as_dict() for c in checks], ensure_ascii=False, indent=2))
     else:
         for check in checks:
             _print(check, settings.lang)
@@ -135,39 +134,6 @@ def _records(catalog: Any, code: str, doc: str | None) -> list[DocumentRecord]:
     return [r for r in records if r is not None and r.status == "stored"]
 
 
-def check_dict(check: DocumentCheck) -> dict[str, Any]:
-    """One document's verification as JSON (CLI --json and the API share it)."""
-    v = check.verification
-    r = check.record
-    return {
-        "document": r.name,
-        "valid": check.valid,
-        "sha256_matches": check.sha256_matches,
-        "sha256": check.stored_sha256,
-        "signed": v is not None and v.signed,
-        "signature_valid": v.signature_valid if v else None,
-        "signer": v.signer if v else None,
-        "signed_at": vietnam_time(v.signed_at).isoformat() if v and v.signed_at else None,
-        "level": v.level if v else None,
-        "revocation_status": v.revocation if v else None,
-        "certificate_revoked_since": (
-            vietnam_time(v.revoked_since).isoformat() if v and v.revoked_since else None
-        ),
-        "certificate_revocation_reason": v.revocation_reason if v else None,
-        "certificate_revoked_after_signing": v.revoked_after_signing if v else False,
-        "validated_at": (
-            vietnam_time(v.validated_at).isoformat() if v and v.validated_at else None
-        ),
-        "pdfa_valid": check.pdfa_valid,
-        "pdfa_report": check.pdfa_report,
-        "problems": list(v.problems) if v else [],
-        "revoked": r.revoked,
-        "revoked_at": vietnam_time(r.revoked_at).isoformat() if r.revoked_at else None,
-        "revoked_reason": r.revoked_reason,
-        "revoked_by": r.revoked_by,
-    }
-
-
 def revocation_label(verification: Verification, lang: str) -> str:
     """The certificate's revocation status as a person reads it, with the revocation's
     date (the signing-time format) and reason when there is one."""
@@ -186,7 +152,7 @@ def revocation_label(verification: Verification, lang: str) -> str:
 
 def _print(check: DocumentCheck, lang: str) -> None:
     vi = lang == "vi"
-    data = check_dict(check)
+    data = check.as_dict()
     verdict = (
         ("HỢP LỆ" if vi else "VALID") if check.valid else ("KHÔNG HỢP LỆ" if vi else "INVALID")
     )

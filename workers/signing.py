@@ -19,8 +19,9 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from sohoa.clock import vietnam_time
 from sohoa.workers.problems import Problem
 
 # Signing and checking (pikepdf's PDF/A validator, the key and PAdES modules, the unit
@@ -146,6 +147,39 @@ class DocumentCheck:
     def valid(self) -> bool:
         signature_ok = self.verification is None or self.verification.valid
         return self.sha256_matches and self.pdfa_valid and signature_ok
+
+    def as_dict(self) -> dict[str, Any]:
+        """The verification as JSON: `sohoa verify --json`, the API and the web page share it."""
+        v = self.verification
+        r = self.record
+        return {
+            "document": r.name,
+            "valid": self.valid,
+            "sha256_matches": self.sha256_matches,
+            "sha256": self.stored_sha256,
+            "signed": v is not None and v.signed,
+            "signature_valid": v.signature_valid if v else None,
+            "signer": v.signer if v else None,
+            "signed_at": _iso(v.signed_at if v else None),
+            "level": v.level if v else None,
+            "revocation_status": v.revocation if v else None,
+            "certificate_revoked_since": _iso(v.revoked_since if v else None),
+            "certificate_revocation_reason": v.revocation_reason if v else None,
+            "certificate_revoked_after_signing": v.revoked_after_signing if v else False,
+            "validated_at": _iso(v.validated_at if v else None),
+            "pdfa_valid": self.pdfa_valid,
+            "pdfa_report": self.pdfa_report,
+            "problems": list(v.problems) if v else [],
+            "revoked": r.revoked,
+            "revoked_at": _iso(r.revoked_at),
+            "revoked_reason": r.revoked_reason,
+            "revoked_by": r.revoked_by,
+        }
+
+
+def _iso(moment: datetime | None) -> str | None:
+    """A moment on the Vietnam clock, ISO 8601 (None stays None)."""
+    return vietnam_time(moment).isoformat() if moment else None
 
 
 def check_document(store: ObjectStore, record: DocumentRecord, tmp: Path) -> DocumentCheck:

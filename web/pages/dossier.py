@@ -107,7 +107,6 @@ def document_pdf(
 @router.post("/{code}/documents/{doc_id}/verify")
 def verify_document(request: Request, user: Reader, code: str, doc_id: int) -> Response:
     """Check the stored document now and show the page with the verdict (and record it)."""
-    from sohoa.cli_verify import check_dict
     from sohoa.workers.signing import check_document
 
     checked = _open(request, user, code)
@@ -118,7 +117,7 @@ def verify_document(request: Request, user: Reader, code: str, doc_id: int) -> R
         _catalog(request), "verified", dossier_code=checked, document_id=record.id,
         actor=user.username, detail={"via": "web", "valid": check.valid},
     )  # fmt: skip
-    return _page(request, user, checked, checks={record.id: check_dict(check)})
+    return _page(request, user, checked, checks={record.id: check.as_dict()})
 
 
 @router.get("/{code}/documents/{doc_id}/text")
