@@ -29,6 +29,7 @@ from pathlib import Path
 import pikepdf
 from PIL import Image
 
+from sohoa.bilingual import BilingualError
 from sohoa.ingest.batch_report import ReportRow
 from sohoa.ingest.folder_config import FIXED_PREFIX
 from sohoa.ingest.links import LinkOutside, leaves
@@ -61,13 +62,11 @@ BATCH_MAX_PAGES = 20_000
 Explain = Callable[[BaseException], "tuple[int, str, str] | None"]
 
 
-class PartProblem(Exception):
+class PartProblem(BilingualError):
     """A part that must not be filed (no code, faulty separator, no pages): bad input."""
 
     def __init__(self, vi: str, en: str, reason: str = "no_code") -> None:
-        super().__init__(en)
-        self.vi = vi
-        self.en = en
+        super().__init__(vi, en)
         #: Stable reason code for the quarantine note (``no_code``, ``separator_invalid``…).
         self.reason = reason
 

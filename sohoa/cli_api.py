@@ -134,7 +134,7 @@ def _pepper(settings: Settings) -> str:
     try:
         return api_key_pepper(settings)
     except PepperMissing as missing:
-        message = missing.vi if settings.lang == "vi" else missing.en
+        message = missing.message(settings.lang)
         typer.secho(f"{'Lỗi' if settings.lang == 'vi' else 'Error'}: {message}", fg="red", err=True)
         raise typer.Exit(ExitCode.USAGE) from None
 

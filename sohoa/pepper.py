@@ -17,6 +17,7 @@ import os
 import secrets
 from pathlib import Path
 
+from sohoa.bilingual import BilingualError
 from sohoa.settings import Settings
 from sohoa.storage.permissions import file_mode, make_dir
 
@@ -25,20 +26,16 @@ log = logging.getLogger(__name__)
 PEPPER_FILE = "api-key-pepper"
 
 
-class PepperMissing(Exception):
+class PepperMissing(BilingualError):
     """A deployment without ``SOHOA_API_KEY_PEPPER``."""
 
-    vi = (
-        "chưa đặt SOHOA_API_KEY_PEPPER; khi chạy với hàng đợi (SOHOA_BROKER_URL) mọi máy "
-        "phải dùng chung một giá trị bí mật, ví dụ: openssl rand -base64 32"
-    )
-    en = (
-        "SOHOA_API_KEY_PEPPER is not set; with a queue broker (SOHOA_BROKER_URL) every host "
-        "must share one secret value, e.g. from: openssl rand -base64 32"
-    )
-
     def __init__(self) -> None:
-        super().__init__(self.en)
+        super().__init__(
+            "chưa đặt SOHOA_API_KEY_PEPPER; khi chạy với hàng đợi (SOHOA_BROKER_URL) mọi máy "
+            "phải dùng chung một giá trị bí mật, ví dụ: openssl rand -base64 32",
+            "SOHOA_API_KEY_PEPPER is not set; with a queue broker (SOHOA_BROKER_URL) every host "
+            "must share one secret value, e.g. from: openssl rand -base64 32",
+        )
 
 
 def api_key_pepper(settings: Settings) -> str:

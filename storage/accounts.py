@@ -20,6 +20,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from sohoa.bilingual import BilingualError
 from sohoa.clock import utc_now
 from sohoa.storage.account_models import UserRow, WebSessionRow
 from sohoa.storage.database import SessionSource
@@ -39,13 +40,8 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("sohoa-no-such-user")
 
 
-class AccountError(StorageError):
-    """An account cannot be created or changed as asked; ``vi`` is the Vietnamese message."""
-
-    def __init__(self, vi: str, en: str) -> None:
-        super().__init__(en)
-        self.vi = vi
-        self.en = en
+class AccountError(BilingualError, StorageError):
+    """An account cannot be created or changed as asked."""
 
 
 @dataclass(frozen=True)

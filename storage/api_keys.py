@@ -28,6 +28,7 @@ from typing import Literal
 from sqlalchemy import String, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from sohoa.bilingual import BilingualError
 from sohoa.clock import utc_now
 from sohoa.storage.database import SessionSource
 from sohoa.storage.errors import StorageError
@@ -56,16 +57,8 @@ _UNIT_SHAPE = re.compile(r"^[0-9A-Z][0-9A-Z.]{0,34}$")
 _NAME_SHAPE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
-class ApiKeyError(StorageError):
-    """An API key cannot be created or revoked as asked (bad name, unknown name…); says
-    why in Vietnamese (``vi``) and English (``str(error)``), for the admin page and the CLI."""
-
-    def __init__(self, vi: str, en: str) -> None:
-        super().__init__(en)
-        self.vi = vi
-
-    def message(self, lang: str) -> str:
-        return self.vi if lang == "vi" else str(self)
+class ApiKeyError(BilingualError, StorageError):
+    """An API key cannot be created or revoked as asked (bad name, unknown name…)."""
 
 
 class ApiKeyRow(Base):

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from sohoa.bilingual import BilingualError
 from sohoa.storage.accounts import User
 
 
@@ -24,13 +25,8 @@ class ArchiveRoot:
     unit: str | None = None
 
 
-class FolderRefused(Exception):
+class FolderRefused(BilingualError):
     """The folder is not one the user may batch; the messages say why and what to do."""
-
-    def __init__(self, vi: str, en: str) -> None:
-        super().__init__(en)
-        self.vi = vi
-        self.en = en
 
 
 def parse_roots(text: str | None) -> list[ArchiveRoot]:

@@ -29,6 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
+from sohoa.bilingual import BilingualError
 from sohoa.ingest.claim import (
     Claim,
     candidates,
@@ -86,13 +87,8 @@ class HotFile:
         return f"{self.folder.id}/{self.name}"
 
 
-class NotPickable(Exception):
+class NotPickable(BilingualError):
     """The file cannot be picked; the messages say why and what to do."""
-
-    def __init__(self, vi: str, en: str) -> None:
-        super().__init__(en)
-        self.vi = vi
-        self.en = en
 
 
 def counter_folders(config_file: Path | None) -> list[CounterFolder]:

@@ -85,7 +85,7 @@ def reset_password(
 
 
 def _refused(request: Request, error: AccountError) -> Response:
-    return _page(request, error=error.vi if request_lang(request) == "vi" else error.en)
+    return _page(request, error=error.message(request_lang(request)))
 
 
 def _page(request: Request, notice: str = "", error: str = "") -> Response:

@@ -158,7 +158,7 @@ def _start(request: Request, user: User, folder_text: str, kind: str) -> Respons
     try:
         folder = checked_folder(folder_text, roots)
     except FolderRefused as refused:
-        message = refused.vi if request_lang(request) == "vi" else refused.en
+        message = refused.message(request_lang(request))
         return _page(request, user, error=message, folder=folder_text, status=400)
     if kind not in KINDS:
         kind = "intake"

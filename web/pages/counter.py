@@ -279,8 +279,7 @@ def _pick(request: Request, user: User, form: FormData) -> Response:
     try:
         claimed = hot_folders.take(folder, name)
     except hot_folders.NotPickable as why:
-        message = why.vi if request_lang(request) == "vi" else why.en
-        return _form_error(request, message, _values(form), status=409)
+        return _form_error(request, why.message(request_lang(request)), _values(form), status=409)
     try:
         with claimed.path.open("rb") as source:
             job = _hand_in(request, entry, source, claimed.original_name)
