@@ -17,9 +17,10 @@ from sohoa.ocr.blank import blank_reason
 from sohoa.ocr.errors import InputRejected, Reason
 from sohoa.ocr.images import load_pixels
 from sohoa.ocr.options import OcrOptions
+from sohoa.ocr.orientation import vote
 from sohoa.ocr.pdf_text import page_text
 from sohoa.ocr.sources import PageInfo, SourceInfo
-from sohoa.ocr.straighten import skew_to_undo, turn_and_straighten
+from sohoa.ocr.straighten import ink_lines, skew_to_undo, turn_and_straighten
 
 
 @dataclass(frozen=True)
@@ -60,10 +61,10 @@ def process_page(job: PageJob) -> PageResult:
         if reason:
             return PageResult(job.page.index, dropped=reason)
     gray = _text_gray(pixels)
-    skew = skew_to_undo(gray, dpi) if job.options.deskew else 0.0
-    turn, reading = 0, _read(job, gray, turn=0, skew=skew, tag="a")
+    turn, skew = _first_look(job, gray)
+    reading = _read(job, gray, turn=turn, skew=skew, tag="a")
     if job.options.fix_orientation and reading.confidence < job.options.orientation_check_below:
-        turn, reading, skew = _retry_turned(job, gray, reading, skew)
+        turn, reading, skew = _retry_turned(job, gray, turn, reading, skew)
     notes = (job.page.note,) if job.page.note else ()
     return PageResult(
         job.page.index,
@@ -85,19 +86,45 @@ def _own_text(job: PageJob) -> PageResult:
     return PageResult(job.page.index, text=text, confidence=100.0, words=words, notes=notes)
 
 
+def _first_look(job: PageJob, gray: Image.Image) -> tuple[int, float]:
+    """The turn and skew of the first reading, from the skew step's one look at the ink rows.
+
+    A page whose lines clearly vote upside down (ocr/orientation.py) is read turned
+    the first time: one reading instead of a poor one, OSD and a second. The skew is
+    then taken again on the turned copy, as the OSD retry would have taken it.
+    """
+    options = job.options
+    if not (options.deskew or options.fix_orientation):
+        return 0, 0.0
+    lines = ink_lines(gray, job.page.dpi, find_skew=options.deskew)
+    if options.fix_orientation and vote(lines.rows).says_upside_down:
+        return 180, _skew_turned(job, gray, 180)
+    return 0, lines.skew_to_undo
+
+
 def _retry_turned(
-    job: PageJob, gray: Image.Image, first: tesseract.Recognition, skew: float
+    job: PageJob, gray: Image.Image, done: int, first: tesseract.Recognition, skew: float
 ) -> tuple[int, tesseract.Recognition, float]:
-    """Low confidence often means a page fed sideways or upside down: ask OSD, keep the better."""
+    """Low confidence often means a page fed sideways or upside down: ask OSD, keep the better.
+
+    `done` is the turn the first reading was made with (180 when the line vote said
+    upside down): if OSD agrees there is nothing to retry, else the other way is read.
+    """
     turn, _ = tesseract.detect_turn(gray, dpi=job.page.dpi, tessdata_dir=job.options.tessdata_dir)
-    if turn == 0:
-        return 0, first, skew
-    upright = gray.rotate(turn, expand=True)
-    new_skew = skew_to_undo(upright, job.page.dpi) if job.options.deskew else 0.0
+    if turn == done:
+        return done, first, skew
+    new_skew = _skew_turned(job, gray, turn)
     second = _read(job, gray, turn=turn, skew=new_skew, tag="b")
     if second.confidence * max(second.words, 1) > first.confidence * max(first.words, 1):
         return turn, second, new_skew
-    return 0, first, skew
+    return done, first, skew
+
+
+def _skew_turned(job: PageJob, gray: Image.Image, turn: int) -> float:
+    """The skew to undo once the page is turned by `turn` degrees."""
+    if not job.options.deskew:
+        return 0.0
+    return skew_to_undo(gray.rotate(turn, expand=True) if turn else gray, job.page.dpi)
 
 
 def _read(

@@ -11,6 +11,8 @@ rotated copy would have had. That is a fifth of the CPU of rotating the copy
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import numpy.typing as npt
 from PIL import Image
@@ -28,20 +30,53 @@ _COARSE = np.arange(-5.0, 5.01, 0.5)
 _FINE = np.arange(-0.5, 0.51, 0.1)
 
 
+@dataclass(frozen=True)
+class InkLines:
+    """What the skew step saw: the skew, and the ink per row of its small copy once undone.
+
+    The rows are kept so that other cheap looks at the text lines (ocr/orientation.py)
+    reuse the decode, the binarising and the projection instead of doing them again.
+    """
+
+    #: Degrees (counter-clockwise positive) the content is rotated; 0.0 if unsure or not looked for.
+    skew: float
+    #: Ink pixels per row of the ~100-dpi copy after undoing `skew` (empty if the page has no ink).
+    rows: npt.NDArray[np.intp]
+
+    @property
+    def skew_to_undo(self) -> float:
+        """The skew to straighten the page by: the estimate, or 0.0 when it is straight enough."""
+        return _worth_undoing(self.skew)
+
+
+def ink_lines(gray: Image.Image, dpi: float, *, find_skew: bool = True) -> InkLines:
+    """The page's skew (unless `find_skew` is off: then 0.0) and its row profile once undone."""
+    ink = _InkPixels(_ink_mask(gray, dpi))
+    if not ink.any:
+        return InkLines(0.0, np.zeros(0, dtype=np.intp))
+    skew = _best_angle(ink) if find_skew else 0.0
+    return InkLines(skew, ink.profile(skew))
+
+
 def estimate_skew(gray: Image.Image, dpi: float) -> float:
     """Degrees (counter-clockwise positive) the page content is rotated; 0.0 if unsure."""
     ink = _InkPixels(_ink_mask(gray, dpi))
-    if not ink.any:
-        return 0.0
-    coarse = max(_COARSE, key=lambda a: ink.sharpness(float(a)))
-    fine = max(coarse + _FINE, key=lambda a: ink.sharpness(float(a)))
-    return round(float(fine), 2)
+    return _best_angle(ink) if ink.any else 0.0
 
 
 def skew_to_undo(gray: Image.Image, dpi: float) -> float:
     """The skew to straighten the page by: the estimate, or 0.0 when it is straight enough."""
-    skew = estimate_skew(gray, dpi)
+    return _worth_undoing(estimate_skew(gray, dpi))
+
+
+def _worth_undoing(skew: float) -> float:
     return skew if abs(skew) >= STRAIGHT_ENOUGH else 0.0
+
+
+def _best_angle(ink: _InkPixels) -> float:
+    coarse = max(_COARSE, key=lambda a: ink.sharpness(float(a)))
+    fine = max(coarse + _FINE, key=lambda a: ink.sharpness(float(a)))
+    return round(float(fine), 2)
 
 
 def _ink_mask(gray: Image.Image, dpi: float) -> npt.NDArray[np.bool_]:
@@ -64,7 +99,12 @@ class _InkPixels:
         self._x = cols.astype(np.float32) + np.float32(0.5 - self.width / 2)
 
     def sharpness(self, angle: float) -> float:
-        """How peaked the row profile is after undoing a skew of `angle` degrees.
+        """How peaked the row profile is after undoing a skew of `angle` degrees."""
+        profile = self.profile(angle)
+        return float(np.square(np.diff(profile.astype(np.float64))).sum())
+
+    def profile(self, angle: float) -> npt.NDArray[np.intp]:
+        """Ink pixels per row after undoing a skew of `angle` degrees.
 
         Each pixel goes where rotating the copy by -angle about its centre would put
         it; pixels that would leave the frame are not counted (as the rotated copy
@@ -75,8 +115,7 @@ class _InkPixels:
         row = np.floor(self._y * cos + self._x * sin + np.float32(self.height / 2))
         col = np.floor(self._x * cos - self._y * sin + np.float32(self.width / 2))
         inside = (row >= 0) & (row < self.height) & (col >= 0) & (col < self.width)
-        profile = np.bincount(row[inside].astype(np.intp), minlength=self.height)
-        return float(np.square(np.diff(profile.astype(np.float64))).sum())
+        return np.bincount(row[inside].astype(np.intp), minlength=self.height)
 
 
 def turn_and_straighten(gray: Image.Image, turn: int, skew: float) -> Image.Image:
