@@ -23,6 +23,7 @@ from sohoa import (
     cli_search,
     cli_serve,
     cli_sheets,
+    cli_standby,
     cli_users,
     cli_verify,
     cli_watch,
@@ -268,3 +269,4 @@ cli_verify.register(app)
 cli_sheets.register(app)
 cli_revise.register(app)
 cli_search.register(app)
+cli_standby.register(app)

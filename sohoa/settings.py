@@ -12,6 +12,7 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from sohoa.home import DEFAULT_HOME
 from sohoa.ocr.options import OcrOptions
 from sohoa.scanner_profiles import Profile
 from sohoa.secret_files import SecretFilesSource, password_problem, with_password
@@ -22,7 +23,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SOHOA_", extra="ignore")
 
     #: Embedded data directory: local object store, SQLite catalog, work files.
-    home: Path = Path.home() / ".sohoa"
+    home: Path = DEFAULT_HOME
     #: file:///path (local directory) or s3://host[:port]/bucket (s3+http:// for plain HTTP).
     storage_url: str | None = None
     #: SQLAlchemy URL: sqlite:///path (default) or postgresql+psycopg://user@host/db.

@@ -141,3 +141,12 @@ def test_sohoa_process_with_a_local_store_and_nothing_to_sign_loads_no_signing_o
     assert loaded(again, ("alembic", *NOT_FOR_LOCAL_PROCESS)) == []  # already at head
     # listing a dossier reads rows: no OCR path (numpy, PIL, tesseract, the PDF/A validator)
     assert loaded(again, ("numpy", "PIL", "tesserocr", "pikepdf", "sohoa.workers.lifecycle")) == []
+
+
+def test_the_sohoa_launcher_alone_loads_no_typer_pydantic_or_numpy(tmp_path: Path) -> None:
+    """Without a standby the launcher runs the command itself; what it imports first,
+    to find and ask the standby, is the standard library only (tests/test_standby.py
+    checks the same while it hands a command over)."""
+    modules = modules_after("import sohoa.launcher", tmp_path)
+    assert loaded(modules, ("typer", "click", "pydantic", "numpy", "PIL", "sohoa.settings")) == []
+    assert loaded(modules, NOT_AT_START_UP) == []

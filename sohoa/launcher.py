@@ -1,0 +1,145 @@
+"""The `sohoa` program: hand the command to `sohoa standby` when one runs, else run it here.
+
+Standard library only (and the light sohoa.home / sohoa.standby_wire): a command
+handed to the standby starts in a process that has everything loaded already,
+so this launcher must not import typer, pydantic or numpy itself. When no
+standby answers, when it is stale (another sohoa version) or when it refuses,
+the command runs in this process exactly as it always did. The resident
+commands (serve, api, watch, worker, standby) always run here: they are
+long-lived and belong to their own service (systemd unit, cgroup, limits).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import sys
+from types import FrameType
+
+from sohoa import home, standby_wire
+
+#: Commands that never go through the standby.
+RESIDENT = frozenset({"standby", "serve", "api", "watch", "worker"})
+#: Signals the launcher passes on to the command it handed over (Ctrl-C, kill, hang-up).
+FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+#: A command that died of one of these dies the same way here; others are a crash.
+SAME_DEATH = frozenset({signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGKILL})
+
+
+def main() -> None:
+    """The `sohoa` console script."""
+    code = handed_over(sys.argv[1:])
+    if code is None:
+        from sohoa.cli import app
+
+        app()
+        return
+    raise SystemExit(code)
+
+
+def handed_over(argv: list[str]) -> int | None:
+    """The exit code of ``argv`` run by the standby; None if it must run here instead."""
+    if (argv[:1] and argv[0] in RESIDENT) or not _std_fds_open():
+        return None
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    with sock:
+        try:
+            sock.connect(str(home.standby_socket(os.environ)))
+            request = standby_wire.this_request(argv)
+        except OSError:  # no standby, a stale socket, or our directory is gone
+            return None
+        return _Forwarding().run(sock, request)
+
+
+class _Forwarding:
+    """Signals this process gets go to the command's process (not in our terminal's
+    process group); the ones that come before its pid is known are kept until then."""
+
+    def __init__(self) -> None:
+        self.pid = 0
+        self.pending: list[int] = []
+
+    def run(self, sock: socket.socket, request: standby_wire.Request) -> int | None:
+        previous = {s: signal.signal(s, self._forward) for s in FORWARDED}
+        try:
+            return self._exchange(sock, request)
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
+            if not self.pid:  # not handed over: deliver what came meanwhile to ourselves
+                for pending in self.pending:
+                    signal.raise_signal(pending)
+
+    def _forward(self, signum: int, frame: FrameType | None) -> None:
+        if not self.pid:
+            self.pending.append(signum)
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signum)
+
+    def _exchange(self, sock: socket.socket, request: standby_wire.Request) -> int | None:
+        try:
+            standby_wire.send_request(sock, request, [0, 1, 2])
+            replies = sock.makefile("rb")
+            started = standby_wire.read_reply(replies)
+        except (OSError, ValueError):
+            return None
+        if not started or not isinstance(started.get("pid"), int):
+            return None  # stale, or refused: run it here
+        self.pid = started["pid"]
+        for signum in self.pending:
+            self._forward(signum, None)
+        try:
+            ended = standby_wire.read_reply(replies)
+        except (OSError, ValueError):
+            ended = None
+        return _outcome(ended)
+
+
+def _outcome(ended: dict[str, object] | None) -> int:
+    """The exit code to give: the command's own, or the signal it died of."""
+    code = ended.get("exit") if ended is not None else None
+    if isinstance(code, int):
+        return code
+    signum = ended.get("signal") if ended is not None else None
+    if isinstance(signum, int) and signum in SAME_DEATH:
+        if signum != signal.SIGKILL:  # its handler cannot be changed (nor caught)
+            signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+        return 128 + signum
+    return _crashed(signum)
+
+
+def _crashed(signum: object) -> int:
+    """The command's process ended without an exit code: say so, in the clerk's language."""
+    from sohoa.exit_codes import ExitCode
+
+    how = f" ({signum})" if isinstance(signum, int) else ""
+    if os.environ.get("SOHOA_LANG", "").strip().lower()[:2] == "en":
+        line = (
+            f"Error: the command run by sohoa standby stopped abruptly{how}; "
+            "run it again, or stop sohoa standby and report it with its log."
+        )
+    else:
+        line = (
+            f"Lỗi: lệnh chạy qua sohoa standby bị dừng đột ngột{how}; "
+            "hãy chạy lại, hoặc dừng sohoa standby và báo quản trị kèm nhật ký của nó."
+        )
+    print(line, file=sys.stderr)
+    return int(ExitCode.UNEXPECTED)
+
+
+def _std_fds_open() -> bool:
+    """Descriptors 0-2 can be passed on (a closed one cannot: run the command here)."""
+    try:
+        for fd in (0, 1, 2):
+            os.fstat(fd)
+    except OSError:
+        return False
+    return True
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,352 @@
+"""`sohoa standby` runs each `sohoa` command in a ready process, exactly as if run directly.
+
+A real standby subprocess per test (its own SOHOA_HOME), real `sohoa` commands through
+the installed script (the launcher), real tesseract and pikepdf. Nothing is timed: the
+tests wait for the standby's ready line, the page-gate files and the processes' ends.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import select
+import signal
+import socket
+import stat
+import subprocess
+import sys
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import pikepdf
+import pytest
+
+from sohoa import standby_wire
+from sohoa.exit_codes import ExitCode
+from tests import images
+from tests.conftest import pdftotext
+from tests.hot_folder_helpers import CODE, SOHOA, wait_for, watch_env
+
+
+@dataclass
+class Standby:
+    """A running `sohoa standby` and how to run commands beside it."""
+
+    home: Path
+    process: subprocess.Popen[str]
+
+    @property
+    def socket(self) -> Path:
+        return self.home / "standby.sock"
+
+    def stop(self) -> str:
+        """SIGTERM, as systemd stops it; its log (stderr), once it has ended."""
+        self.process.send_signal(signal.SIGTERM)
+        _, stderr = self.process.communicate(timeout=300)
+        assert self.process.returncode == 0, stderr
+        return stderr
+
+
+def start_standby(home: Path) -> Standby:
+    process = subprocess.Popen(
+        [str(SOHOA), "standby"],
+        env=watch_env(home),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    ready, _, _ = select.select([process.stdout], [], [], 300)  # a deadline, not a timing
+    line = process.stdout.readline() if ready else ""
+    if "ready" not in line:
+        process.kill()
+        raise AssertionError(f"no ready line: {line!r} {process.communicate()[1]}")
+    return Standby(home, process)
+
+
+@pytest.fixture
+def standby(tmp_path: Path) -> Iterator[Standby]:
+    running = start_standby(tmp_path / "home")
+    yield running
+    if running.process.poll() is None:
+        running.process.kill()
+        running.process.communicate()
+
+
+def sohoa(
+    home: Path, *args: str | Path, cwd: Path | None = None, env: Mapping[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(SOHOA), *map(str, args)],
+        env=watch_env(home, env),
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+
+
+def served(log: str) -> list[str]:
+    """The commands the standby's log says it ran (their names only)."""
+    return re.findall(r"command served command=(\S+)", log)
+
+
+def stop_line(log: str) -> dict[str, str]:
+    line = next(line for line in log.splitlines() if "standby: stopped" in line)
+    return dict(re.findall(r"(\w+)=(\S+)", line))
+
+
+def test_ocr_through_the_standby_writes_a_valid_searchable_pdfa(
+    standby: Standby, tmp_path: Path
+) -> None:
+    scan = images.save_jpeg(images.text_page().image, tmp_path / "don.jpg")
+    out = tmp_path / "don.pdf"
+
+    done = sohoa(standby.home, "ocr", scan, out)
+
+    assert done.returncode == 0, done.stderr
+    assert "Wrote" in done.stdout
+    with pikepdf.open(out) as pdf:
+        assert len(pdf.pages) == 1
+    assert pikepdf.pdfa.validate_written(out, "2b").passed
+    assert images.MARKER in pdftotext(out)
+    log = standby.stop()
+    assert served(log) == ["ocr"]
+    stopped = stop_line(log)
+    assert stopped["commands"] == "1"
+    assert float(stopped["children_cpu_s"]) > 0  # the page was read in its child
+    assert not standby.socket.exists()  # removed on stop: commands run by themselves again
+
+
+def test_bad_input_gives_the_same_exit_code_and_message_with_or_without_the_standby(
+    standby: Standby, tmp_path: Path
+) -> None:
+    bad = tmp_path / "not-a-scan.jpg"
+    bad.write_text("hello")
+    through = sohoa(standby.home, "ocr", bad, tmp_path / "a.pdf")
+    direct = sohoa(tmp_path / "elsewhere", "ocr", bad, tmp_path / "a.pdf")  # no standby there
+
+    assert through.returncode == direct.returncode == ExitCode.BAD_INPUT
+    assert through.stderr == direct.stderr
+    assert "Traceback" not in through.stderr
+    assert through.stdout == direct.stdout == ""
+    assert served(standby.stop()) == ["ocr"]
+
+
+def test_the_clients_directory_and_environment_are_the_commands(
+    standby: Standby, tmp_path: Path
+) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    images.save_jpeg(images.text_page().image, work / "don.jpg")
+    (work / "hong.jpg").write_text("not an image")
+
+    done = sohoa(standby.home, "ocr", "don.jpg", "don.pdf", cwd=work)
+    english = sohoa(standby.home, "ocr", "hong.jpg", "x.pdf", cwd=work, env={"SOHOA_LANG": "en"})
+    vietnamese = sohoa(standby.home, "ocr", "hong.jpg", "x.pdf", cwd=work, env={"SOHOA_LANG": "vi"})
+
+    assert done.returncode == 0, done.stderr
+    assert pikepdf.pdfa.validate_written(work / "don.pdf", "2b").passed
+    assert english.stderr.startswith("Error:")
+    assert vietnamese.stderr.startswith("Lỗi:")
+    assert served(standby.stop()) == ["ocr", "ocr", "ocr"]
+
+
+def test_a_killed_standby_leaves_a_stale_socket_commands_run_without_it_and_a_new_one_starts(
+    standby: Standby, tmp_path: Path
+) -> None:
+    standby.process.kill()
+    standby.process.communicate()
+    assert standby.socket.is_socket()  # left behind, nobody answering
+    scan = images.save_jpeg(images.text_page().image, tmp_path / "don.jpg")
+
+    done = sohoa(standby.home, "ocr", scan, tmp_path / "don.pdf")
+    assert done.returncode == 0, done.stderr
+    assert pikepdf.pdfa.validate_written(tmp_path / "don.pdf", "2b").passed
+
+    again = start_standby(standby.home)
+    try:
+        done = sohoa(standby.home, "ocr", scan, tmp_path / "again.pdf")
+        assert done.returncode == 0, done.stderr
+    finally:
+        log = again.stop()
+    assert served(log) == ["ocr"]
+
+
+def test_a_second_standby_for_the_same_home_is_refused(standby: Standby) -> None:
+    second = sohoa(standby.home, "standby")
+
+    assert second.returncode == ExitCode.REFUSED
+    assert "another sohoa standby already serves" in second.stderr
+    assert "Traceback" not in second.stderr
+    assert standby.process.poll() is None  # the first one goes on
+    assert standby.socket.is_socket()
+    standby.stop()
+
+
+def test_ctrl_c_mid_page_stops_the_command_and_the_standby_serves_the_next(
+    standby: Standby, tmp_path: Path
+) -> None:
+    scan = images.save_jpeg(images.text_page().image, tmp_path / "don.jpg")
+    out = tmp_path / "don.pdf"
+    gate = tmp_path / "gate"
+    gate.mkdir()
+    client = subprocess.Popen(
+        [str(SOHOA), "ocr", str(scan), str(out)],
+        env=watch_env(standby.home, {"SOHOA_TEST_OCR_GATE": str(gate)}),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    wait_for(lambda: any(gate.glob("*.inside")), "a page inside tesseract")
+
+    client.send_signal(signal.SIGINT)
+    _, stderr = client.communicate(timeout=300)
+
+    assert client.returncode == ExitCode.INTERRUPTED, stderr
+    assert "interrupted" in stderr
+    assert "Traceback" not in stderr
+    assert not out.exists()
+    after = sohoa(standby.home, "ocr", scan, out)
+    assert after.returncode == 0, after.stderr
+    assert served(standby.stop()) == ["ocr", "ocr"]
+
+
+def test_a_killed_client_stops_its_command(standby: Standby, tmp_path: Path) -> None:
+    scan = images.save_jpeg(images.text_page().image, tmp_path / "don.jpg")
+    out = tmp_path / "don.pdf"
+    gate = tmp_path / "gate"
+    gate.mkdir()
+    client = subprocess.Popen(
+        [str(SOHOA), "ocr", str(scan), str(out)],
+        env=watch_env(standby.home, {"SOHOA_TEST_OCR_GATE": str(gate)}),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    wait_for(lambda: any(gate.glob("*.inside")), "a page inside tesseract")
+    command = int(next(gate.glob("*.inside")).stem)  # one page worker: the command itself
+
+    client.kill()
+    client.wait()
+
+    wait_for(lambda: not _alive(command), "the command of the killed client to stop")
+    assert not out.exists()
+    log = standby.stop()
+    assert re.search(r"command=ocr exit_code=130", log), log  # stopped as by Ctrl-C
+
+
+def test_a_command_that_dies_of_a_signal_makes_the_client_die_of_it(
+    standby: Standby, tmp_path: Path
+) -> None:
+    scan = images.save_jpeg(images.text_page().image, tmp_path / "don.jpg")
+    gate = tmp_path / "gate"
+    gate.mkdir()
+    client = subprocess.Popen(
+        [str(SOHOA), "ocr", str(scan), str(tmp_path / "don.pdf")],
+        env=watch_env(standby.home, {"SOHOA_TEST_OCR_GATE": str(gate)}),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    wait_for(lambda: any(gate.glob("*.inside")), "a page inside tesseract")
+
+    os.kill(int(next(gate.glob("*.inside")).stem), signal.SIGKILL)  # as the OOM killer would
+    _, stderr = client.communicate(timeout=300)
+
+    assert client.returncode == -signal.SIGKILL, stderr
+    standby.stop()
+
+
+def test_a_standby_killed_mid_command_is_said_and_gives_the_internal_error_code(
+    standby: Standby, tmp_path: Path
+) -> None:
+    scan = images.save_jpeg(images.text_page().image, tmp_path / "don.jpg")
+    gate = tmp_path / "gate"
+    gate.mkdir()
+    said = tmp_path / "stderr.txt"
+    with said.open("w") as stderr:  # a file: the orphaned command keeps a pipe open
+        client = subprocess.Popen(
+            [str(SOHOA), "ocr", str(scan), str(tmp_path / "don.pdf")],
+            env=watch_env(standby.home, {"SOHOA_TEST_OCR_GATE": str(gate)}),
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+        )
+    wait_for(lambda: any(gate.glob("*.inside")), "a page inside tesseract")
+    command = int(next(gate.glob("*.inside")).stem)
+
+    standby.process.kill()  # no exit code will ever come
+    client.wait(timeout=300)
+
+    assert client.returncode == ExitCode.UNEXPECTED
+    assert "stopped abruptly" in said.read_text()
+    assert "Traceback" not in said.read_text()
+    (gate / "release").touch()  # let the orphaned command end
+    wait_for(lambda: not _alive(command), "the orphaned command to end")
+
+
+def test_process_through_the_standby_stores_into_the_catalogue(
+    standby: Standby, tmp_path: Path
+) -> None:
+    scan = images.save_jpeg(images.text_page().image, tmp_path / "don.jpg")
+
+    stored = sohoa(standby.home, "process", scan, "--case", CODE)
+    shown = sohoa(standby.home, "show", CODE)
+
+    assert stored.returncode == 0, stored.stderr
+    assert shown.returncode == 0, shown.stderr
+    assert f"{CODE}.1" in shown.stdout
+    assert "stored" in shown.stdout
+    assert served(standby.stop()) == ["process", "show"]
+
+
+def test_the_socket_is_the_users_only(standby: Standby) -> None:
+    assert stat.S_IMODE(standby.socket.stat().st_mode) == 0o600
+    standby.stop()
+
+
+def test_only_processes_of_the_standbys_own_user_are_served() -> None:
+    own = os.getuid()
+    assert standby_wire.allowed(own, own)
+    assert not standby_wire.allowed(own + 1, own)
+    assert not standby_wire.allowed(0, 1000)  # not even root's
+    left, right = socket.socketpair(socket.AF_UNIX)
+    with left, right:
+        assert standby_wire.peer_uid(left) == own  # what the kernel says, not the client
+
+
+def test_the_launcher_hands_over_without_loading_typer_pydantic_or_numpy(
+    standby: Standby, tmp_path: Path
+) -> None:
+    listing = tmp_path / "modules.txt"
+    script = (
+        "import sys\n"
+        "from sohoa.launcher import handed_over\n"
+        "code = handed_over(['--help'])\n"
+        f"open({str(listing)!r}, 'w').write('\\n'.join(sorted(sys.modules)))\n"
+        "sys.exit(code if code is not None else 99)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        env=watch_env(standby.home),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert done.returncode == 0, done.stderr  # handed over, and the standby's help worked
+    assert "process" in done.stdout
+    modules = set(listing.read_text().split())
+    heavy = ("typer", "click", "pydantic", "numpy", "PIL", "sohoa.cli", "sohoa.settings")
+    assert [m for m in modules if m.split(".")[0] in heavy or m in heavy] == []
+    standby.stop()
+
+
+def _alive(pid: int) -> bool:
+    """Running (a zombie waiting for its parent counts as ended)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+    return "\nState:\tZ" not in status
