@@ -72,12 +72,11 @@ PRELOADED = (
     "pikepdf.pdfa",
     "pdf2image",
     "fontTools.ttLib",
-    *(  # the tables of tesseract's glyphless font, read by the PDF/A validator
-        f"fontTools.ttLib.tables.{table}" for table in _FONT_TABLES
-    ),
+    *(f"fontTools.ttLib.tables.{table}" for table in _FONT_TABLES.split()),
     "fontTools.encodings.codecs",
     "fontTools.unicode",
-    "typer._adapters",  # typer converts the command's arguments with it, on each run
+    "typer._adapters",  # typer converts the command's arguments with these, on each run
+    "typer._click.decorators",
     "concurrent.futures.process",
     "multiprocessing.synchronize",
     "multiprocessing.popen_fork",

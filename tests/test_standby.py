@@ -7,6 +7,7 @@ tests wait for the standby's ready line, the page-gate files and the processes' 
 
 from __future__ import annotations
 
+import importlib
 import os
 import re
 import select
@@ -24,6 +25,7 @@ import pytest
 
 from sohoa import standby_wire
 from sohoa.exit_codes import ExitCode
+from sohoa.standby import PRELOADED
 from tests import images
 from tests.conftest import pdftotext
 from tests.hot_folder_helpers import CODE, SOHOA, wait_for, watch_env
@@ -314,6 +316,12 @@ def test_only_processes_of_the_standbys_own_user_are_served() -> None:
     left, right = socket.socketpair(socket.AF_UNIX)
     with left, right:
         assert standby_wire.peer_uid(left) == own  # what the kernel says, not the client
+
+
+def test_every_module_the_standby_preloads_exists() -> None:
+    """A misspelt name would be skipped silently (a missing optional module is no error)."""
+    for name in PRELOADED:
+        importlib.import_module(name)
 
 
 def test_the_launcher_hands_over_without_loading_typer_pydantic_or_numpy(
