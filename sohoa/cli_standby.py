@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from sohoa.runtime import load_settings
+from sohoa.runtime import guard, load_settings
 
 
 def standby() -> None:
@@ -19,7 +19,10 @@ def standby() -> None:
     """
     from sohoa.standby import run
 
-    raise typer.Exit(run(load_settings()))
+    settings = load_settings()
+    with guard(settings):  # Ctrl-C while it loads: "interrupted", no traceback
+        code = run(settings)
+    raise typer.Exit(code)
 
 
 def register(app: typer.Typer) -> None:
