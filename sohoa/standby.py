@@ -122,10 +122,11 @@ def run(settings: Settings) -> int:
     make_dir(settings.home)
     path = settings.home / STANDBY_SOCKET
     lock = _lock(settings, path)
+    installed = standby_wire.installed()  # before loading: an edit while it loads is stale
     command = preload(settings)
     _single_threaded(settings)
     listener = _listen(path, settings)
-    server = Server(listener, lock, command)
+    server = Server(listener, lock, command, installed)
     for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(signum, server.stop)
     root = logging.getLogger().level
@@ -178,12 +179,14 @@ def _load_engine(settings: Settings) -> None:
 class Server:
     """The accept loop: one fork per request, children reaped and their clients told."""
 
-    def __init__(self, listener: socket.socket, lock: int, command: Command) -> None:
+    def __init__(
+        self, listener: socket.socket, lock: int, command: Command, installed: dict[str, str]
+    ) -> None:
         self.listener: socket.socket | None = listener
         self.lock = lock
         self.command = command
         self.names = set(getattr(command, "commands", {}))
-        self.installed = standby_wire.installed()
+        self.installed = installed
         self.running: dict[int, _Running] = {}
         self.served = 0
         self.stopping = False

@@ -27,6 +27,8 @@ import sohoa
 MAX_REQUEST = 4 * 1024 * 1024
 _LENGTH = struct.Struct(">I")
 _PEERCRED = struct.Struct("3i")  # struct ucred: pid, uid, gid
+#: The files whose change makes a running standby stale.
+_WATCHED = (".py", ".po", ".yaml")
 
 
 @dataclass(frozen=True)
@@ -43,13 +45,33 @@ class Request:
 
 def installed() -> dict[str, str]:
     """What must match for the standby's loaded code to be the client's: the version,
-    the package's folder and the Python environment. After an upgrade they differ and
-    the client runs the command itself until the standby is restarted."""
+    the package's folder, the Python environment and the newest of sohoa's own files.
+    After an upgrade, or an edit of the code, they differ and the client runs the
+    command itself until the standby is restarted."""
+    package = Path(sohoa.__file__).resolve().parent
     return {
         "version": sohoa.__version__,
-        "package": str(Path(sohoa.__file__).resolve().parent),
+        "package": str(package),
         "prefix": sys.prefix,
+        "files": _newest_file(package),
     }
+
+
+def _newest_file(package: Path) -> str:
+    """How many source, catalogue and profile files sohoa has and the newest one's time
+    (about 250 files: a few milliseconds). The symlinked folders (ocr, workers…) count."""
+    newest = count = 0
+    folders = [str(package)]
+    while folders:
+        with os.scandir(folders.pop()) as entries:
+            for entry in entries:
+                if entry.is_dir():
+                    if entry.name != "__pycache__" and not entry.name.startswith("."):
+                        folders.append(entry.path)
+                elif entry.name.endswith(_WATCHED):
+                    newest = max(newest, entry.stat().st_mtime_ns)
+                    count += 1
+    return f"{count}:{newest}"
 
 
 def this_request(argv: list[str]) -> Request:

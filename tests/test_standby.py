@@ -7,6 +7,7 @@ tests wait for the standby's ready line, the page-gate files and the processes' 
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import os
 import re
@@ -301,6 +302,20 @@ def test_process_through_the_standby_stores_into_the_catalogue(
     assert f"{CODE}.1" in shown.stdout
     assert "stored" in shown.stdout
     assert served(standby.stop()) == ["process", "show"]
+
+
+def test_a_client_of_another_sohoa_is_told_to_run_the_command_itself(standby: Standby) -> None:
+    """After an upgrade (or an edit of sohoa's files) the standby's loaded code is not the
+    client's: it answers "stale" and runs nothing; the launcher then runs the command."""
+    request = standby_wire.this_request(["--help"])
+    upgraded = dataclasses.replace(request, installed={**request.installed, "version": "9.9"})
+    with socket.socket(socket.AF_UNIX) as client:
+        client.connect(str(standby.socket))
+        standby_wire.send_request(client, upgraded, [0, 1, 2])
+        answer = standby_wire.read_reply(client.makefile("rb"))
+
+    assert answer == {"stale": True}
+    assert served(standby.stop()) == []
 
 
 def test_the_socket_is_the_users_only(standby: Standby) -> None:
