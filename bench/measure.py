@@ -17,6 +17,12 @@ them), the end-of-run values belong to that tool alone:
   pages are split between the processes sharing them) of the whole live process tree every
   0.1 s and keeps the maximum: ``tree_pss_peak_kb``, the memory the tool really needs.
 * wall = ``time.perf_counter`` around the loop over the documents (or the one command).
+
+For the ``-standby`` tools a ``sohoa standby`` is started first, in a fresh SOHOA_HOME, and
+the clock starts once it answers on its socket. It is this process's child, stopped and
+waited for at the end, so its CPU and its served commands' (its children, which it waits
+for) are in RUSAGE_CHILDREN too; its own start-up CPU (read from ``/proc``) is taken out
+and reported as ``standby_startup_cpu_s``: paid once, when the office opens.
 """
 
 from __future__ import annotations
@@ -26,14 +32,18 @@ import json
 import os
 import resource
 import shutil
+import signal
+import socket
+import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
 
 from bench import corpus
-from bench.tools import BATCH_RUNNERS, RUNNERS, DocRun
+from bench.tools import BATCH_RUNNERS, RUNNERS, STANDBY_HOME, DocRun, sohoa_exe
 
 PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
 
@@ -125,6 +135,54 @@ def _batch(tool: str, docs: list[corpus.Doc], out: Path) -> list[DocRun]:
     return runs
 
 
+def _cpu_s(pid: int) -> float:
+    """utime + stime of one live process, from /proc (its own, not its children's)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _answers(path: Path) -> bool:
+    with contextlib.suppress(OSError), socket.socket(socket.AF_UNIX) as probe:
+        probe.connect(str(path))
+        return True
+    return False
+
+
+@contextlib.contextmanager
+def standby(out: Path) -> Iterator[float]:
+    """A `sohoa standby` serving this tool's commands; yields its start-up CPU seconds."""
+    home = out / "standby-home"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SOHOA_")}
+    env["SOHOA_HOME"] = str(home)
+    log = (out / "standby.log").open("w")
+    proc = subprocess.Popen([str(sohoa_exe()), "standby"], env=env, stdout=log, stderr=log)
+    try:
+        deadline = time.monotonic() + 300
+        while not _answers(home / "standby.sock"):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"sohoa standby did not start: see {out / 'standby.log'}")
+            time.sleep(0.2)
+        os.environ[STANDBY_HOME] = str(home)
+        yield _cpu_s(proc.pid)
+    finally:
+        os.environ.pop(STANDBY_HOME, None)
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=120)
+        log.close()
+
+
+def _measured(tool: str, docs: list[corpus.Doc], out: Path) -> tuple[list[DocRun], float, float]:
+    """The tool's runs, their wall seconds and the standby's start-up CPU (0 without one)."""
+    base = tool.removesuffix("-standby")
+    with contextlib.ExitStack() as stack:
+        startup = stack.enter_context(standby(out)) if base != tool else 0.0
+        start = time.perf_counter()
+        batch = base in BATCH_RUNNERS
+        runs = _batch(tool, docs, out) if batch else _one_by_one(tool, docs, out)
+        wall = time.perf_counter() - start
+    return runs, wall, startup
+
+
 def main(argv: list[str]) -> int:
     tool, corpus_dir, outdir, result_path, *doc_ids = argv
     docs = [d for d in corpus.load(Path(corpus_dir)) if not doc_ids or d.doc_id in doc_ids]
@@ -138,9 +196,7 @@ def main(argv: list[str]) -> int:
     )
     sampler = TreeSampler()
     sampler.start()
-    start = time.perf_counter()
-    runs = _batch(tool, docs, out) if tool in BATCH_RUNNERS else _one_by_one(tool, docs, out)
-    wall = time.perf_counter() - start
+    runs, wall, startup = _measured(tool, docs, out)
     sampler.stop()
     kids, me = (
         resource.getrusage(resource.RUSAGE_CHILDREN),
@@ -150,11 +206,12 @@ def main(argv: list[str]) -> int:
     result = {
         "tool": tool,
         "wall_s": wall,
-        "cpu_user_s": kids.ru_utime - kids0.ru_utime,
+        "cpu_user_s": kids.ru_utime - kids0.ru_utime - startup,
         "cpu_sys_s": kids.ru_stime - kids0.ru_stime,
         "maxrss_kb": kids.ru_maxrss,  # KiB on Linux
         "tree_pss_peak_kb": sampler.peak_kb,
         "self_cpu_s": (me.ru_utime + me.ru_stime) - (self0.ru_utime + self0.ru_stime),
+        "standby_startup_cpu_s": startup,
         "docs": [asdict(r) for r in runs],
     }
     Path(result_path).write_text(json.dumps(result, indent=1, ensure_ascii=False), "utf-8")
