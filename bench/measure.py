@@ -30,6 +30,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import resource
 import shutil
 import signal
@@ -180,7 +181,18 @@ def _measured(tool: str, docs: list[corpus.Doc], out: Path) -> tuple[list[DocRun
         batch = base in BATCH_RUNNERS
         runs = _batch(tool, docs, out) if batch else _one_by_one(tool, docs, out)
         wall = time.perf_counter() - start
+    if base != tool:
+        _check_served(out / "standby.log", 1 if batch else len(docs))
     return runs, wall, startup
+
+
+def _check_served(log: Path, expected: int) -> None:
+    """Fail the measurement if the standby did not serve every command (it turns stale when
+    sohoa's files change during the run, and commands then quietly run by themselves)."""
+    found = re.search(r"standby: stopped commands=(\d+)", log.read_text("utf-8"))
+    if not found or int(found.group(1)) != expected:
+        served = found.group(1) if found else "no"
+        raise RuntimeError(f"the standby served {served} of {expected} commands: see {log}")
 
 
 def main(argv: list[str]) -> int:
