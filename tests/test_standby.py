@@ -101,6 +101,37 @@ def stop_line(log: str) -> dict[str, str]:
     return dict(re.findall(r"(\w+)=(\S+)", line))
 
 
+@dataclass
+class Gated:
+    """A `sohoa ocr` client whose page is held inside tesseract (SOHOA_TEST_OCR_GATE)."""
+
+    client: subprocess.Popen[str]
+    out: Path
+    gate: Path
+
+    @property
+    def page_process(self) -> int:
+        """The process reading the page (one page: the command itself)."""
+        return int(next(self.gate.glob("*.inside")).stem)
+
+
+def gated_ocr(standby: Standby, tmp_path: Path, **streams: object) -> Gated:
+    """Start `sohoa ocr` of a one-page scan through the standby; return once its page is
+    inside tesseract, so a test knows without timing that the command is mid-page."""
+    scan = images.save_jpeg(images.text_page().image, tmp_path / "don.jpg")
+    gate = tmp_path / "gate"
+    gate.mkdir()
+    out = tmp_path / "don.pdf"
+    client = subprocess.Popen(
+        [str(SOHOA), "ocr", str(scan), str(out)],
+        env=watch_env(standby.home, {"SOHOA_TEST_OCR_GATE": str(gate)}),
+        text=True,
+        **streams,  # type: ignore[call-overload]
+    )
+    wait_for(lambda: any(gate.glob("*.inside")), "a page inside tesseract")
+    return Gated(client, out, gate)
+
+
 def test_ocr_through_the_standby_writes_a_valid_searchable_pdfa(
     standby: Standby, tmp_path: Path
 ) -> None:
@@ -192,50 +223,29 @@ def test_a_second_standby_for_the_same_home_is_refused(standby: Standby) -> None
 def test_ctrl_c_mid_page_stops_the_command_and_the_standby_serves_the_next(
     standby: Standby, tmp_path: Path
 ) -> None:
-    scan = images.save_jpeg(images.text_page().image, tmp_path / "don.jpg")
-    out = tmp_path / "don.pdf"
-    gate = tmp_path / "gate"
-    gate.mkdir()
-    client = subprocess.Popen(
-        [str(SOHOA), "ocr", str(scan), str(out)],
-        env=watch_env(standby.home, {"SOHOA_TEST_OCR_GATE": str(gate)}),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    wait_for(lambda: any(gate.glob("*.inside")), "a page inside tesseract")
+    gated = gated_ocr(standby, tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
-    client.send_signal(signal.SIGINT)
-    _, stderr = client.communicate(timeout=300)
+    gated.client.send_signal(signal.SIGINT)
+    _, stderr = gated.client.communicate(timeout=300)
 
-    assert client.returncode == ExitCode.INTERRUPTED, stderr
+    assert gated.client.returncode == ExitCode.INTERRUPTED, stderr
     assert "interrupted" in stderr
     assert "Traceback" not in stderr
-    assert not out.exists()
-    after = sohoa(standby.home, "ocr", scan, out)
+    assert not gated.out.exists()
+    after = sohoa(standby.home, "ocr", tmp_path / "don.jpg", gated.out)
     assert after.returncode == 0, after.stderr
     assert served(standby.stop()) == ["ocr", "ocr"]
 
 
 def test_a_killed_client_stops_its_command(standby: Standby, tmp_path: Path) -> None:
-    scan = images.save_jpeg(images.text_page().image, tmp_path / "don.jpg")
-    out = tmp_path / "don.pdf"
-    gate = tmp_path / "gate"
-    gate.mkdir()
-    client = subprocess.Popen(
-        [str(SOHOA), "ocr", str(scan), str(out)],
-        env=watch_env(standby.home, {"SOHOA_TEST_OCR_GATE": str(gate)}),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    wait_for(lambda: any(gate.glob("*.inside")), "a page inside tesseract")
-    command = int(next(gate.glob("*.inside")).stem)  # one page worker: the command itself
+    gated = gated_ocr(standby, tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    command = gated.page_process
 
-    client.kill()
-    client.wait()
+    gated.client.kill()
+    gated.client.wait()
 
     wait_for(lambda: not _alive(command), "the command of the killed client to stop")
-    assert not out.exists()
+    assert not gated.out.exists()
     log = standby.stop()
     assert re.search(r"command=ocr exit_code=130", log), log  # stopped as by Ctrl-C
 
@@ -243,49 +253,30 @@ def test_a_killed_client_stops_its_command(standby: Standby, tmp_path: Path) -> 
 def test_a_command_that_dies_of_a_signal_makes_the_client_die_of_it(
     standby: Standby, tmp_path: Path
 ) -> None:
-    scan = images.save_jpeg(images.text_page().image, tmp_path / "don.jpg")
-    gate = tmp_path / "gate"
-    gate.mkdir()
-    client = subprocess.Popen(
-        [str(SOHOA), "ocr", str(scan), str(tmp_path / "don.pdf")],
-        env=watch_env(standby.home, {"SOHOA_TEST_OCR_GATE": str(gate)}),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    wait_for(lambda: any(gate.glob("*.inside")), "a page inside tesseract")
+    gated = gated_ocr(standby, tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
-    os.kill(int(next(gate.glob("*.inside")).stem), signal.SIGKILL)  # as the OOM killer would
-    _, stderr = client.communicate(timeout=300)
+    os.kill(gated.page_process, signal.SIGKILL)  # as the OOM killer would
+    _, stderr = gated.client.communicate(timeout=300)
 
-    assert client.returncode == -signal.SIGKILL, stderr
+    assert gated.client.returncode == -signal.SIGKILL, stderr
     standby.stop()
 
 
 def test_a_standby_killed_mid_command_is_said_and_gives_the_internal_error_code(
     standby: Standby, tmp_path: Path
 ) -> None:
-    scan = images.save_jpeg(images.text_page().image, tmp_path / "don.jpg")
-    gate = tmp_path / "gate"
-    gate.mkdir()
     said = tmp_path / "stderr.txt"
     with said.open("w") as stderr:  # a file: the orphaned command keeps a pipe open
-        client = subprocess.Popen(
-            [str(SOHOA), "ocr", str(scan), str(tmp_path / "don.pdf")],
-            env=watch_env(standby.home, {"SOHOA_TEST_OCR_GATE": str(gate)}),
-            stdout=subprocess.DEVNULL,
-            stderr=stderr,
-        )
-    wait_for(lambda: any(gate.glob("*.inside")), "a page inside tesseract")
-    command = int(next(gate.glob("*.inside")).stem)
+        gated = gated_ocr(standby, tmp_path, stdout=subprocess.DEVNULL, stderr=stderr)
+    command = gated.page_process
 
     standby.process.kill()  # no exit code will ever come
-    client.wait(timeout=300)
+    gated.client.wait(timeout=300)
 
-    assert client.returncode == ExitCode.UNEXPECTED
+    assert gated.client.returncode == ExitCode.UNEXPECTED
     assert "stopped abruptly" in said.read_text()
     assert "Traceback" not in said.read_text()
-    (gate / "release").touch()  # let the orphaned command end
+    (gated.gate / "release").touch()  # let the orphaned command end
     wait_for(lambda: not _alive(command), "the orphaned command to end")
 
 
