@@ -37,7 +37,7 @@ def serve(
 
     settings = load_settings()
     _pepper(settings)  # refuse to start without one, or generate it now (and say so)
-    with guard(settings), _webhook_loop(settings):
+    with guard(settings), _background_rounds(settings):
         trusted = (settings.web_trust_proxy or "").strip()
         uvicorn.run(
             create_server(settings),
@@ -60,25 +60,38 @@ def create_server(settings: Settings) -> FastAPI:
 
 
 @contextmanager
-def _webhook_loop(settings: Settings) -> Iterator[None]:
-    """Send the webhook outbox every few seconds while the server runs (workers.webhooks).
-    The catalog is opened at the first round, so a database still starting is no error."""
+def _background_rounds(settings: Settings) -> Iterator[None]:
+    """While the server runs, every few seconds: send the webhook outbox (workers.webhooks)
+    and settle the counter's picked scans whose jobs ended (web.hot_folders). The catalog
+    is opened at the first round, so a database still starting is no error."""
+    import threading
+
     from sohoa.storage.catalog import Catalog
-    from sohoa.workers.webhooks import DeliveryLoop
+    from sohoa.web.hot_folders import settle_every_folder
+    from sohoa.workers.rounds import Rounds
+    from sohoa.workers.webhooks import delivery_rounds
 
     opened: list[Catalog] = []
+    opening = threading.Lock()
 
     def source() -> Catalog:
-        if not opened:
-            opened.append(Catalog.open(settings.resolved_database_url))
-        return opened[0]
+        with opening:  # two rounds' threads, one catalog
+            if not opened:
+                opened.append(Catalog.open(settings.resolved_database_url))
+            return opened[0]
 
-    loop = DeliveryLoop(source)
-    loop.start()
+    def settle_picks() -> None:
+        quarantine = settings.resolved_quarantine_dir
+        settle_every_folder(settings.watch_config, source(), quarantine)
+
+    rounds = [delivery_rounds(source), Rounds("sohoa-counter-picks", settle_picks)]
+    for each in rounds:
+        each.start()
     try:
         yield
     finally:
-        loop.stop()
+        for each in rounds:
+            each.stop()
         for catalog in opened:
             catalog.close()
 

@@ -13,8 +13,8 @@ inbox as an upload lands, and hands it to the API's submitter under the code the
 typed: the one lifecycle, as for an upload. The source stays in ``.processing/`` with
 its job's id noted beside it (ingest.claim.hand_over) until the job has ended, whoever
 ran it (the embedded pool or a queue worker) and however many restarts later: each
-look at the folder settles the files whose jobs ended as ``sohoa watch`` settles its
-own (ingest.hot_file): stored or already stored, the source leaves as the folder's
+look at the folder, and `sohoa serve`'s round every few seconds, settles the files whose
+jobs ended as ``sohoa watch`` settles its own (ingest.hot_file): stored or already stored, the source leaves as the folder's
 ``after`` says (``done/`` or deleted); rejected or failed, it goes to the quarantine
 with the job's reason.
 """
@@ -47,7 +47,8 @@ from sohoa.ingest.links import leaves
 from sohoa.ingest.quarantine import Quarantine
 from sohoa.ingest.quarantine_reasons import Why, why_failed, why_rejected
 from sohoa.storage.accounts import User
-from sohoa.storage.jobs import JobRecord
+from sohoa.storage.catalog import Catalog
+from sohoa.storage.jobs import JobBook, JobRecord
 from sohoa.workers.lifecycle import problem_of_job
 
 log = logging.getLogger(__name__)
@@ -158,6 +159,18 @@ def settle(folder: CounterFolder, job_of: JobOf, quarantine: Quarantine) -> None
         except OSError:
             log.exception("picked source not settled", extra={"job": job_id})
             held.release()
+
+
+def settle_every_folder(config_file: Path | None, catalog: Catalog, quarantine_dir: Path) -> None:
+    """`settle` for every counter folder of the hot-folder file. `sohoa serve` runs it
+    every few seconds, so a picked scan's source leaves ``.processing/`` soon after its
+    job ends, and after a restart, whether or not a clerk has the counter open."""
+    folders = counter_folders(config_file)
+    if not folders:
+        return
+    book, quarantine = JobBook(catalog), Quarantine(quarantine_dir)
+    for folder in folders:
+        settle(folder, book.get, quarantine)
 
 
 def _settle_one(

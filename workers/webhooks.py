@@ -15,7 +15,6 @@ import hashlib
 import hmac
 import json
 import logging
-import threading
 import urllib.error
 import urllib.request
 from collections.abc import Callable
@@ -27,6 +26,7 @@ from sqlalchemy import select
 from sohoa.clock import utc_now
 from sohoa.storage.database import SessionSource
 from sohoa.storage.webhook_models import WebhookDeliveryRow, WebhookRow
+from sohoa.workers.rounds import Rounds
 
 log = logging.getLogger(__name__)
 
@@ -163,26 +163,7 @@ def _record(
     return outcome
 
 
-class DeliveryLoop:
-    """A daemon thread that sends due deliveries every ``interval`` seconds until stopped
-    (``sohoa serve`` runs one; ``sohoa webhooks deliver --once`` is the cron form)."""
-
-    def __init__(self, source: Callable[[], SessionSource], interval: float = 5.0) -> None:
-        self._source = source
-        self._interval = interval
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="sohoa-webhooks", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=TIMEOUT_SECONDS + 5)
-
-    def _run(self) -> None:
-        while not self._stop.wait(self._interval):
-            try:
-                deliver_due(self._source())
-            except Exception:  # the loop outlives a database hiccup; the next round retries
-                log.exception("webhook delivery round failed")
+def delivery_rounds(source: Callable[[], SessionSource], interval: float = 5.0) -> Rounds:
+    """Due deliveries sent every ``interval`` seconds until stopped (``sohoa serve`` and
+    ``sohoa worker`` run one; ``sohoa webhooks deliver --once`` is the cron form)."""
+    return Rounds("sohoa-webhooks", lambda: deliver_due(source()), interval, TIMEOUT_SECONDS + 5)

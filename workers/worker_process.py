@@ -25,7 +25,7 @@ from sohoa.workers.queue_config import QueueConfig
 from sohoa.workers.queue_steps import WorkerContext
 from sohoa.workers.resend_stuck import resend_stuck_forever
 from sohoa.workers.source_cache import SourceCache
-from sohoa.workers.webhooks import DeliveryLoop
+from sohoa.workers.webhooks import delivery_rounds
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +63,7 @@ def run_worker(
     worker.queue_prefetch = 1
     worker.start()
     reconciler = _start_reconciler(book, queue, config, stop)
-    webhooks = DeliveryLoop(lambda: catalog)  # the outbox (claims rows: many workers are fine)
+    webhooks = delivery_rounds(lambda: catalog)  # the outbox (claims rows: many workers are fine)
     webhooks.start()
     log.info("worker started", extra={"threads": threads, "prefix": config.prefix})
     try:

@@ -26,6 +26,7 @@ from sohoa.storage.catalog import Catalog
 from sohoa.storage.jobs import JobRecord, JobStatus
 from sohoa.web import hot_folders
 from sohoa.web.hot_folders import CounterFolder, NotPickable
+from tests.hot_folder_helpers import wait_for
 from tests.web.conftest import (
     CLERK,
     HOSTILE_NAME,
@@ -223,6 +224,24 @@ def test_another_units_clerk_can_neither_see_nor_pick_the_folder(served: Served)
         )
         assert answer.status_code == 403
     assert (mine / "quet-0002.jpg").exists()
+
+
+def test_the_server_settles_a_pick_left_in_processing_with_no_counter_open(
+    served: Served,
+) -> None:
+    """A stopped server left a scan handed to a job its book never heard of (the server
+    was stopped between the pick and the submission): the running server gives it back
+    by itself, with no clerk looking at the counter."""
+    other = hot_folder_paths(served.home)[OTHER_UNIT]
+    config = {"folders": [{"path": other, "unit": OTHER_UNIT, "watch": False}]}
+    folder = CounterFolder(0, parse_watch_config(config).folders[0])
+    held = hot_folders.take(folder, "quay-2.jpg")
+    hand_over(held, "job-never-submitted")
+    held.release()
+    assert not (other / "quay-2.jpg").exists()
+
+    wait_for(lambda: (other / "quay-2.jpg").exists(), "the server to give the pick back")
+    assert not list(folder.config.processing_dir.glob("*quay-2.jpg"))
 
 
 @pytest.mark.browser
