@@ -14,9 +14,9 @@ typed: the one lifecycle, as for an upload. The source stays in ``.processing/``
 its job's id noted beside it (ingest.claim.hand_over) until the job has ended, whoever
 ran it (the embedded pool or a queue worker) and however many restarts later: each
 look at the folder, and `sohoa serve`'s round every few seconds, settles the files whose
-jobs ended as ``sohoa watch`` settles its own (ingest.hot_file): stored or already stored, the source leaves as the folder's
-``after`` says (``done/`` or deleted); rejected or failed, it goes to the quarantine
-with the job's reason.
+jobs ended as ``sohoa watch`` settles its own (ingest.hot_file): stored or already
+stored, the source leaves as the folder's ``after`` says (``done/`` or deleted);
+rejected or failed, it goes to the quarantine with the job's reason.
 """
 
 from __future__ import annotations
