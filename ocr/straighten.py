@@ -46,7 +46,7 @@ class InkLines:
     @property
     def skew_to_undo(self) -> float:
         """The skew to straighten the page by: the estimate, or 0.0 when it is straight enough."""
-        return _worth_undoing(self.skew)
+        return self.skew if abs(self.skew) >= STRAIGHT_ENOUGH else 0.0
 
 
 def ink_lines(gray: Image.Image, dpi: float, *, find_skew: bool = True) -> InkLines:
@@ -60,17 +60,12 @@ def ink_lines(gray: Image.Image, dpi: float, *, find_skew: bool = True) -> InkLi
 
 def estimate_skew(gray: Image.Image, dpi: float) -> float:
     """Degrees (counter-clockwise positive) the page content is rotated; 0.0 if unsure."""
-    ink = _InkPixels(_ink_mask(gray, dpi))
-    return _best_angle(ink) if ink.any else 0.0
+    return ink_lines(gray, dpi).skew
 
 
 def skew_to_undo(gray: Image.Image, dpi: float) -> float:
     """The skew to straighten the page by: the estimate, or 0.0 when it is straight enough."""
-    return _worth_undoing(estimate_skew(gray, dpi))
-
-
-def _worth_undoing(skew: float) -> float:
-    return skew if abs(skew) >= STRAIGHT_ENOUGH else 0.0
+    return ink_lines(gray, dpi).skew_to_undo
 
 
 def _best_angle(ink: _InkPixels) -> float:

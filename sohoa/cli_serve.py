@@ -67,7 +67,7 @@ def _background_rounds(settings: Settings) -> Iterator[None]:
     import threading
 
     from sohoa.storage.catalog import Catalog
-    from sohoa.web.hot_folders import settle_every_folder
+    from sohoa.web.hot_folders import counter_folders, settle_all
     from sohoa.workers.rounds import Rounds
     from sohoa.workers.webhooks import delivery_rounds
 
@@ -81,8 +81,8 @@ def _background_rounds(settings: Settings) -> Iterator[None]:
             return opened[0]
 
     def settle_picks() -> None:
-        quarantine = settings.resolved_quarantine_dir
-        settle_every_folder(settings.watch_config, source(), quarantine)
+        folders = counter_folders(settings.watch_config)
+        settle_all(folders, source(), settings.resolved_quarantine_dir)
 
     rounds = [delivery_rounds(source), Rounds("sohoa-counter-picks", settle_picks)]
     for each in rounds:

@@ -115,9 +115,10 @@ def _outcome(ended: dict[str, object] | None) -> int:
 def _crashed(signum: object) -> int:
     """The command's process ended without an exit code: say so, in the clerk's language."""
     from sohoa.exit_codes import ExitCode
+    from sohoa.i18n import cli_lang
 
     how = f" ({signum})" if isinstance(signum, int) else ""
-    if os.environ.get("SOHOA_LANG", "").strip().lower()[:2] == "en":
+    if cli_lang() == "en":
         line = (
             f"Error: the command run by sohoa standby stopped abruptly{how}; "
             "run it again, or stop sohoa standby and report it with its log."

@@ -161,11 +161,11 @@ def settle(folder: CounterFolder, job_of: JobOf, quarantine: Quarantine) -> None
             held.release()
 
 
-def settle_every_folder(config_file: Path | None, catalog: Catalog, quarantine_dir: Path) -> None:
-    """`settle` for every counter folder of the hot-folder file. `sohoa serve` runs it
+def settle_all(folders: list[CounterFolder], catalog: Catalog, quarantine_dir: Path) -> None:
+    """`settle` for each of ``folders``, from the catalogue's job book. The counter page
+    settles the clerk's folders at each look; `sohoa serve` settles every counter folder
     every few seconds, so a picked scan's source leaves ``.processing/`` soon after its
     job ends, and after a restart, whether or not a clerk has the counter open."""
-    folders = counter_folders(config_file)
     if not folders:
         return
     book, quarantine = JobBook(catalog), Quarantine(quarantine_dir)

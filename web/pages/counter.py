@@ -27,13 +27,11 @@ from sohoa.api.uploads import client_file_name, land, too_large
 from sohoa.i18n import N_
 from sohoa.ingest.claim import hand_over
 from sohoa.ingest.page_count import Reconciliation
-from sohoa.ingest.quarantine import Quarantine
 from sohoa.ingest.submit import make_submission
 from sohoa.ocr.errors import InputRejected
 from sohoa.storage.accounts import User
 from sohoa.storage.codes import DossierCodeError, find_dossier_codes, parse_dossier_code
 from sohoa.storage.events import record_event
-from sohoa.storage.jobs import JobBook
 from sohoa.web import hot_folders, sse
 from sohoa.web.auth import can_open_dossier, require_user
 from sohoa.web.context import web_of
@@ -311,9 +309,8 @@ def _hot_files(request: Request) -> tuple[list[hot_folders.CounterFolder], list[
         return [], []
     folders = _my_folders(request, user)
     web = web_of(request)
-    book, quarantine = JobBook(web.catalog()), Quarantine(web.settings.resolved_quarantine_dir)
-    for folder in folders:  # picked files whose jobs ended leave .processing/ first
-        hot_folders.settle(folder, book.get, quarantine)
+    # Picked files whose jobs ended leave .processing/ first.
+    hot_folders.settle_all(folders, web.catalog(), web.settings.resolved_quarantine_dir)
     settle, now = web.settings.watch_settle_seconds, time.time()
     files = [
         {
