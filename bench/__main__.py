@@ -9,6 +9,8 @@ How each tool is run (details in ``bench/tools.py``)
              corpus (fresh SOHOA_HOME: local store, SQLite); outputs read from the store.
   sohoa-standby, sohoa-process-standby  the same two, served by a ``sohoa standby`` started
              before the clock (its CPU during the run counts; its start-up is shown apart).
+  sohoa-auto ``sohoa ocr`` per file as at a terminal: the first command starts a standby for
+             the next ones (SOHOA_STANDBY); all of it counts, its start-up included.
   ocrmypdf   ``ocrmypdf -l vie --output-type pdfa-2 DOC.pdf OUT.pdf``, default settings,
              ``OMP_THREAD_LIMIT=1``.
   tesseract  speed floor, not a PDF/A producer: ``pdfimages`` + ``tesseract IMG OUT -l LANGS
@@ -167,7 +169,7 @@ def ratios(summaries: list[dict[str, Any]]) -> list[str]:
     """Issue 9's aims, within this run: pages/min against OCRmyPDF, CPU/page against tesseract."""
     by_tool = {str(s["tool"]): s for s in summaries}
     lines = []
-    for name in ("sohoa", "sohoa-process", "sohoa-standby", "sohoa-process-standby"):
+    for name in ("sohoa", "sohoa-process", "sohoa-standby", "sohoa-process-standby", "sohoa-auto"):
         ours = by_tool.get(name)
         if ours is None:
             continue

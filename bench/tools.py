@@ -13,6 +13,11 @@
   command is served by a fork of the already loaded standby instead of starting Python, importing
   sohoa and loading the model. The standby's CPU during the run (its children's included) counts;
   its own start-up, paid once a day, is reported apart.
+* ``sohoa-auto``: ``sohoa ocr`` per file as typed at a terminal, where ``SOHOA_STANDBY=auto`` (the
+  default) makes the first command start a standby for the next ones (``always`` here: the bench
+  has no terminal). Nothing runs before the clock: the first command runs by itself, the standby
+  loads meanwhile and serves the commands that come once it is ready. All of it counts, the
+  standby's start-up included (``bench.measure`` adopts it as a subreaper and waits for it).
 * ``ocrmypdf``: ``ocrmypdf -l vie --output-type pdfa-2 DOC.pdf OUT.pdf``, default settings
   (``--jobs`` = cores), ``OMP_THREAD_LIMIT=1``.
 * ``tesseract``: the speed floor. ``pdfimages`` extracts each page's image (JPEG as is, other
@@ -42,11 +47,14 @@ TOOLS = (
     "sohoa-process",
     "sohoa-standby",
     "sohoa-process-standby",
+    "sohoa-auto",
     "ocrmypdf",
     "tesseract",
 )
 #: Set by ``bench.measure`` while a ``sohoa standby`` serves this tool: its SOHOA_HOME.
 STANDBY_HOME = "BENCH_STANDBY_HOME"
+#: Set by ``bench.measure`` for ``sohoa-auto``: the SOHOA_STANDBY its commands get.
+STANDBY_WANTED = "BENCH_SOHOA_STANDBY"
 #: The dossier every document of the ``sohoa-process`` run is filed under.
 BENCH_CASE = "000.00.20.H56-240101-0001"
 WORKERS = 2
@@ -57,6 +65,7 @@ INSTALL_HINT = {
     "sohoa-process": "install sohoa into this virtualenv (`pip install -e .`)",
     "sohoa-standby": "install sohoa into this virtualenv (`pip install -e .`)",
     "sohoa-process-standby": "install sohoa into this virtualenv (`pip install -e .`)",
+    "sohoa-auto": "install sohoa into this virtualenv (`pip install -e .`)",
 }
 
 
@@ -103,6 +112,7 @@ def _sohoa_env(home: Path) -> dict[str, str]:
     when one serves this tool (its socket is there; without one no standby can serve)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SOHOA_")}
     env["SOHOA_HOME"] = os.environ.get(STANDBY_HOME) or str(home)
+    env["SOHOA_STANDBY"] = os.environ.get(STANDBY_WANTED, "never")
     return env
 
 
@@ -209,6 +219,7 @@ def run_tesseract(pdf: Path, out: Path, scratch: Path) -> DocRun:
 RUNNERS: dict[str, Runner] = {
     "sohoa": run_sohoa,
     "sohoa-standby": run_sohoa,
+    "sohoa-auto": run_sohoa,
     "ocrmypdf": run_ocrmypdf,
     "tesseract": run_tesseract,
 }
@@ -227,6 +238,7 @@ def missing(tool: str) -> str | None:
         "sohoa-process": [str(sohoa_exe())],
         "sohoa-standby": [str(sohoa_exe())],
         "sohoa-process-standby": [str(sohoa_exe())],
+        "sohoa-auto": [str(sohoa_exe())],
         "ocrmypdf": [ocrmypdf_exe()],
         "tesseract": ["tesseract", "pdfimages", "pdfunite"],
     }[tool]

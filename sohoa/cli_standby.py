@@ -2,26 +2,38 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
 from sohoa.runtime import guard, load_settings
 
 
-def standby() -> None:
+def standby(
+    idle_minutes: Annotated[
+        float,
+        typer.Option(
+            min=0,
+            help="Stop after this many minutes without a command (0: never).",
+        ),
+    ] = 0,
+) -> None:
     """Keep sohoa loaded so each `sohoa` command starts at once, e.g. `sohoa ocr` per file.
 
     Runs in the foreground (systemd, or `sohoa standby &`) and listens on
     $SOHOA_HOME/standby.sock (yours only). While it runs, `sohoa` commands with the
     same SOHOA_HOME are run by a ready copy of it, in your directory, with your
-    environment and terminal; without it they run as usual. Restart it after an
-    upgrade (until then commands run without it). Stop it with Ctrl-C or SIGTERM:
-    running commands finish first.
+    environment and terminal; without it they run as usual. A command typed at a
+    terminal starts one itself when none runs (SOHOA_STANDBY=auto; `always` for
+    scripts too, `never`), with --idle-minutes 30. After an upgrade it stops at the
+    next command, which runs without it. Stop it with Ctrl-C or SIGTERM: running
+    commands finish first.
     """
     from sohoa.standby import run
 
     settings = load_settings()
     with guard(settings):  # Ctrl-C while it loads: "interrupted", no traceback
-        code = run(settings)
+        code = run(settings, idle_seconds=idle_minutes * 60)
     raise typer.Exit(code)
 
 

@@ -4,9 +4,13 @@ Standard library only (and the light sohoa.home / sohoa.standby_wire): a command
 handed to the standby starts in a process that has everything loaded already,
 so this launcher must not import typer, pydantic or numpy itself. When no
 standby answers, when it is stale (another sohoa version) or when it refuses,
-the command runs in this process exactly as it always did. The resident
-commands (serve, api, watch, worker, standby) always run here: they are
-long-lived and belong to their own service (systemd unit, cgroup, limits).
+the command runs in this process exactly as it always did; when no standby
+answered, it first starts one in the background for the next commands, if
+SOHOA_STANDBY asks for it (`auto`, the default: when run from a terminal, where a
+person types one command after another; `always`; `never`). A standby started so
+stops after IDLE_MINUTES without a command. The resident commands (serve, api,
+watch, worker, standby) always run here: they are long-lived and belong to their
+own service (systemd unit, cgroup, limits).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import os
 import signal
 import socket
 import sys
+from collections.abc import Mapping
 from types import FrameType
 
 from sohoa import home, standby_wire
@@ -26,6 +31,8 @@ RESIDENT = frozenset({"standby", "serve", "api", "watch", "worker"})
 FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 #: A command that died of one of these dies the same way here; others are a crash.
 SAME_DEATH = frozenset({signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGKILL})
+#: Minutes without a command after which a standby started by the launcher stops.
+IDLE_MINUTES = 30
 
 
 def main() -> None:
@@ -40,15 +47,21 @@ def main() -> None:
 
 
 def handed_over(argv: list[str]) -> int | None:
-    """The exit code of ``argv`` run by the standby; None if it must run here instead."""
-    if (argv[:1] and argv[0] in RESIDENT) or not _std_fds_open():
+    """The exit code of ``argv`` run by the standby; None if it must run here instead
+    (when no standby answered, one is started first for the next commands if wanted)."""
+    if not argv or argv[0] in RESIDENT or not _std_fds_open():
         return None
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     with sock:
         try:
             sock.connect(str(home.standby_socket(os.environ)))
-            request = standby_wire.this_request(argv)
         except OSError:  # no standby, a stale socket, or our directory is gone
+            if _standby_wanted(os.environ):
+                start_standby(os.environ)
+            return None
+        try:
+            request = standby_wire.this_request(argv)
+        except OSError:  # our working directory is gone
             return None
         return _Forwarding().run(sock, request)
 
@@ -110,6 +123,43 @@ def _outcome(ended: dict[str, object] | None) -> int:
         os.kill(os.getpid(), signum)
         return 128 + signum
     return _crashed(signum)
+
+
+def _standby_wanted(environ: Mapping[str, str]) -> bool:
+    """Whether to start a standby now: SOHOA_STANDBY's `always`, or `auto` (and any value
+    the settings will reject) when a person is at a terminal."""
+    wanted = environ.get("SOHOA_STANDBY", "auto").strip().lower()
+    if wanted == "never":
+        return False
+    return wanted == "always" or os.isatty(2)
+
+
+def start_standby(environ: Mapping[str, str]) -> None:
+    """`sohoa standby --idle-minutes IDLE_MINUTES` in the background, in a session of its
+    own (a Ctrl-C at this terminal is not for it), its lines appended to
+    $SOHOA_HOME/standby.log. Nothing waits for it: this command runs here meanwhile and
+    the next ones are served once it is ready. A second one started at the same time
+    refuses itself (one per home). Not before SOHOA_HOME exists (this command makes it
+    with the right modes)."""
+    import subprocess
+
+    folder = home.standby_socket(environ).parent
+    if not folder.is_dir():
+        return
+    try:
+        log = os.open(folder / "standby.log", os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    except OSError:
+        return
+    command = [sys.executable, "-m", "sohoa.launcher", "standby", "--idle-minutes"]
+    with contextlib.suppress(OSError), os.fdopen(log, "ab") as out:
+        subprocess.Popen(
+            [*command, str(IDLE_MINUTES)],
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            env=dict(environ),
+        )
 
 
 def _crashed(signum: object) -> int:

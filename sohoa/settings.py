@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     assume_dpi: float | None = Field(default=None, gt=0, le=4800)
     #: Page workers (tesseract processes); 0 = one per core.
     jobs: int = 0
+    #: When a command finds no `sohoa standby`, start one for the next commands: `auto`
+    #: when run from a terminal, `always` (scripts too), `never`. Read by sohoa.launcher.
+    standby: Literal["auto", "always", "never"] = "auto"
     tesseract_timeout: float = 180.0
     #: Language of messages for people: vi (default) or en.
     lang: Literal["vi", "en"] = "vi"

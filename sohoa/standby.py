@@ -29,6 +29,7 @@ import socket
 import stat
 import sys
 import threading
+import time
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
@@ -116,8 +117,9 @@ class _Running:
     gone: bool = False
 
 
-def run(settings: Settings) -> int:
-    """Serve until SIGTERM/SIGINT/SIGHUP; refuses to start beside another standby."""
+def run(settings: Settings, idle_seconds: float = 0) -> int:
+    """Serve until SIGTERM/SIGINT/SIGHUP, ``idle_seconds`` without a command (0: no limit)
+    or the first client of an upgraded sohoa; refuses to start beside another standby."""
     _std_fds_open()
     make_dir(settings.home)
     path = settings.home / STANDBY_SOCKET
@@ -126,7 +128,7 @@ def run(settings: Settings) -> int:
     command = preload(settings)
     _single_threaded(settings)
     listener = _listen(path, settings)
-    server = Server(listener, lock, command, installed)
+    server = Server(listener, lock, command, installed, idle_seconds)
     for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(signum, server.stop)
     root = logging.getLogger().level
@@ -180,7 +182,12 @@ class Server:
     """The accept loop: one fork per request, children reaped and their clients told."""
 
     def __init__(
-        self, listener: socket.socket, lock: int, command: Command, installed: dict[str, str]
+        self,
+        listener: socket.socket,
+        lock: int,
+        command: Command,
+        installed: dict[str, str],
+        idle_seconds: float = 0,
     ) -> None:
         self.listener: socket.socket | None = listener
         self.lock = lock
@@ -190,6 +197,8 @@ class Server:
         self.running: dict[int, _Running] = {}
         self.served = 0
         self.stopping = False
+        self.idle_seconds = idle_seconds
+        self.last_busy = time.monotonic()
 
     def stop(self, signum: int, frame: FrameType | None) -> None:
         """Stop taking commands; the running ones finish (their clients wait for them)."""
@@ -197,6 +206,7 @@ class Server:
 
     def serve(self) -> None:
         while True:
+            self._stop_when_idle()
             if self.stopping and self.listener is not None:
                 self.listener.close()
                 self.listener = None
@@ -236,6 +246,7 @@ class Server:
             if request.installed != self.installed:
                 _tell(conn, stale=True)
                 conn.close()
+                self._stop_when_outdated(request.installed)
                 return
             pid = self._fork(conn, request, fds)
         except OSError as error:  # no fork (out of memory, process limit): the client runs it
@@ -246,6 +257,7 @@ class Server:
             for fd in fds:
                 os.close(fd)
         self.running[pid] = _Running(conn, self._name(request.argv), _ended(pid))
+        self.last_busy = time.monotonic()
         self.served += 1
         if not _tell(conn, pid=pid):
             self._client_gone(conn)
@@ -254,6 +266,7 @@ class Server:
         """The child runs the command and never comes back here."""
         sys.stdout.flush()
         sys.stderr.flush()
+        standby = os.getpid()
         pid = os.fork()
         if pid:
             return pid
@@ -265,11 +278,30 @@ class Server:
             for fd in [self.lock, *(r.ended for r in self.running.values())]:
                 if fd is not None:
                     os.close(fd)  # the lock is the standby's only
-            code = standby_child.run(self.command, request, fds)
+            code = standby_child.run(self.command, request, fds, standby)
         except BaseException:
             traceback.print_exc()
         finally:
             os._exit(code)
+
+    def _stop_when_idle(self) -> None:
+        """Stop after `idle_seconds` with nothing to run (a standby a command started)."""
+        now = time.monotonic()
+        if self.running:
+            self.last_busy = now
+        elif self.idle_seconds and not self.stopping and now - self.last_busy > self.idle_seconds:
+            log.info("standby: idle, stopping", extra={"idle_s": round(now - self.last_busy)})
+            self.stopping = True
+
+    def _stop_when_outdated(self, client: dict[str, str]) -> None:
+        """A client of this very installation with other files or version: sohoa was
+        upgraded (or edited) since we loaded it. Stop, so that a service manager or the
+        next command starts a current one; a client of another installation (another
+        virtualenv) says nothing about ours."""
+        same_place = all(client.get(k) == self.installed[k] for k in ("package", "prefix"))
+        if same_place and not self.stopping:
+            log.info("standby: sohoa changed since it was loaded, stopping")
+            self.stopping = True
 
     def _client_gone(self, conn: socket.socket) -> None:
         """The client hung up (it was killed): stop its command, as Ctrl-C would."""

@@ -12,6 +12,7 @@ behave as when run directly. The click command was built once by the standby.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import io
 import os
 import signal
@@ -29,12 +30,13 @@ class Command(Protocol):
     def main(self, *args: Any, **kwargs: Any) -> Any: ...
 
 
-def run(command: Command, request: Request, fds: list[int]) -> int:
+def run(command: Command, request: Request, fds: list[int], standby: int) -> int:
     """Run ``request`` as the client would have; its exit code (1 for a bug, with traceback)."""
     os.setsid()  # our own session: not stopped for reading the client's terminal
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGHUP, signal.SIG_DFL)
+    _end_with(standby)
     os.umask(request.umask)
     os.environ.clear()
     os.environ.update(request.env)
@@ -52,6 +54,17 @@ def run(command: Command, request: Request, fds: list[int]) -> int:
     finally:
         _flush()
     return 0
+
+
+def _end_with(standby: int) -> None:
+    """SIGTERM for this command when the standby (our parent) dies: its client has been
+    told the command stopped abruptly, so it must not run on unattended. SIGTERM is the
+    commands' Ctrl-C: nothing half-written is kept (PR_SET_PDEATHSIG, Linux)."""
+    pr_set_pdeathsig = 1
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM, 0, 0, 0)
+    if os.getppid() != standby:  # it died before that took effect
+        os.kill(os.getpid(), signal.SIGTERM)
 
 
 def _exit_code(code: object) -> int:

@@ -20,6 +20,10 @@ from sohoa.workers.pages import PageRunner
 
 pytest_plugins = ["tests.conftest_services"]
 
+# A `sohoa` command run by a test never starts a standby of its own, even under
+# `pytest -s` at a terminal (tests/test_standby.py asks for one where it means to).
+os.environ["SOHOA_STANDBY"] = "never"
+
 #: The dev corpus lives next to the repository: <repo>/../shared/corpus/dev.
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "dev"
 

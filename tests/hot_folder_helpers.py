@@ -49,6 +49,7 @@ def watch_env(home: Path, extra: Mapping[str, str] | None = None) -> dict[str, s
     """Environment for a `sohoa` subprocess: this test's SOHOA_HOME and nothing else of ours."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SOHOA_")}
     env.update({"SOHOA_HOME": str(home), "SOHOA_JOBS": "1", "SOHOA_LANG": "en"})
+    env["SOHOA_STANDBY"] = "never"  # none started by a command (tests/test_standby.py's own)
     env.update(extra or {})
     return env
 

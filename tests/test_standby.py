@@ -275,9 +275,11 @@ def test_a_standby_killed_mid_command_is_said_and_gives_the_internal_error_code(
 
     assert gated.client.returncode == ExitCode.UNEXPECTED
     assert "stopped abruptly" in said.read_text()
-    assert "Traceback" not in said.read_text()
-    (gated.gate / "release").touch()  # let the orphaned command end
+    # Its command does not run on unattended: stopped as by Ctrl-C, with its page still
+    # held at the gate, so nothing was written.
     wait_for(lambda: not _alive(command), "the orphaned command to end")
+    assert not gated.out.exists()
+    assert "Traceback" not in said.read_text()
 
 
 def test_process_through_the_standby_stores_into_the_catalogue(
@@ -295,18 +297,96 @@ def test_process_through_the_standby_stores_into_the_catalogue(
     assert served(standby.stop()) == ["process", "show"]
 
 
-def test_a_client_of_another_sohoa_is_told_to_run_the_command_itself(standby: Standby) -> None:
-    """After an upgrade (or an edit of sohoa's files) the standby's loaded code is not the
-    client's: it answers "stale" and runs nothing; the launcher then runs the command."""
+def ask_as(standby: Standby, **installed: str) -> dict[str, object] | None:
+    """Send the standby a request from a client whose installation differs by `installed`."""
     request = standby_wire.this_request(["--help"])
-    upgraded = dataclasses.replace(request, installed={**request.installed, "version": "9.9"})
+    other = dataclasses.replace(request, installed={**request.installed, **installed})
     with socket.socket(socket.AF_UNIX) as client:
         client.connect(str(standby.socket))
-        standby_wire.send_request(client, upgraded, [0, 1, 2])
-        answer = standby_wire.read_reply(client.makefile("rb"))
+        standby_wire.send_request(client, other, [0, 1, 2])
+        return standby_wire.read_reply(client.makefile("rb"))
 
-    assert answer == {"stale": True}
+
+def test_after_an_upgrade_the_standby_runs_nothing_and_stops_for_a_current_one(
+    standby: Standby,
+) -> None:
+    """sohoa upgraded (or its files edited) in place: the standby's loaded code is not the
+    client's. It answers "stale" and runs nothing (the launcher then runs the command
+    itself), and stops, so that the next command or the service manager starts a current one."""
+    assert ask_as(standby, version="9.9") == {"stale": True}
+
+    _, log = standby.process.communicate(timeout=300)  # it ends by itself
+    assert standby.process.returncode == 0, log
+    assert "sohoa changed since it was loaded" in log
+    assert served(log) == []
+
+
+def test_a_client_of_another_installation_is_told_to_run_it_itself_and_the_standby_stays(
+    standby: Standby,
+) -> None:
+    assert ask_as(standby, package="/elsewhere/sohoa", prefix="/elsewhere") == {"stale": True}
+
+    assert standby.process.poll() is None
     assert served(standby.stop()) == []
+
+
+def test_a_command_starts_a_standby_for_the_next_ones_when_asked(tmp_path: Path) -> None:
+    """SOHOA_STANDBY=always (`auto` does the same at a terminal): the first command runs by
+    itself and leaves a standby behind, started with an idle limit, that serves the next."""
+    home = tmp_path / "home"
+    home.mkdir()
+    scan = images.save_jpeg(images.text_page().image, tmp_path / "don.jpg")
+    always = {"SOHOA_STANDBY": "always"}
+
+    first = sohoa(home, "ocr", scan, tmp_path / "first.pdf", env=always)
+    assert first.returncode == 0, first.stderr
+    log = home / "standby.log"
+    wait_for(lambda: log.exists() and "ready" in log.read_text("utf-8"), "the standby's ready line")
+    pid = int(re.findall(r"\(pid (\d+)\)", log.read_text("utf-8"))[0])
+    try:
+        second = sohoa(home, "ocr", scan, tmp_path / "second.pdf", env=always)
+        assert second.returncode == 0, second.stderr
+        assert pikepdf.pdfa.validate_written(tmp_path / "second.pdf", "2b").passed
+        assert served(log.read_text("utf-8")) == ["ocr"]
+        with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+            assert b"--idle-minutes\x0030" in cmdline.read()
+    finally:
+        os.kill(pid, signal.SIGTERM)
+    wait_for(lambda: "standby: stopped" in log.read_text("utf-8"), "the standby's stop line")
+    assert stat.S_IMODE(log.stat().st_mode) == 0o600
+
+
+@pytest.mark.parametrize("wanted", ["never", "auto"])
+def test_no_standby_is_started_when_told_not_to_or_without_a_terminal(
+    wanted: str, tmp_path: Path
+) -> None:
+    """`never`; and `auto`, the default, starts one only for a person at a terminal: a
+    script, cron or a service gets no background process it did not ask for."""
+    home = tmp_path / "home"
+    home.mkdir()
+    scan = images.save_jpeg(images.text_page().image, tmp_path / "don.jpg")
+
+    done = sohoa(home, "ocr", scan, tmp_path / "don.pdf", env={"SOHOA_STANDBY": wanted})
+
+    assert done.returncode == 0, done.stderr
+    assert not (home / "standby.log").exists()
+    assert not (home / "standby.sock").exists()
+
+
+def test_an_idle_standby_stops_by_itself(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [str(SOHOA), "standby", "--idle-minutes", "0.01"],
+        env=watch_env(tmp_path / "home"),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert "standby: idle, stopping" in done.stderr
+    assert stop_line(done.stderr)["commands"] == "0"
+    assert not (tmp_path / "home" / "standby.sock").exists()
 
 
 def test_the_socket_is_the_users_only(standby: Standby) -> None:
