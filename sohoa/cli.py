@@ -270,3 +270,7 @@ cli_sheets.register(app)
 cli_revise.register(app)
 cli_search.register(app)
 cli_standby.register(app)
+
+
+if __name__ == "__main__":  # `python -m sohoa.cli ...`: the commands in this process, no standby
+    app(prog_name="sohoa")
