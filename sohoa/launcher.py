@@ -33,6 +33,8 @@ FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 SAME_DEATH = frozenset({signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGKILL})
 #: Minutes without a command after which a standby started by the launcher stops.
 IDLE_MINUTES = 30
+#: Size past which standby.log is set aside (as standby.log.1) when a standby is started.
+LOG_BYTES = 1_000_000
 
 
 def main() -> None:
@@ -146,8 +148,12 @@ def start_standby(environ: Mapping[str, str]) -> None:
     folder = home.standby_socket(environ).parent
     if not folder.is_dir():
         return
+    path = folder / "standby.log"
+    with contextlib.suppress(OSError):
+        if path.stat().st_size > LOG_BYTES:
+            path.replace(folder / "standby.log.1")  # one older log kept, none grows for ever
     try:
-        log = os.open(folder / "standby.log", os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        log = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
     except OSError:
         return
     command = [sys.executable, "-m", "sohoa.launcher", "standby", "--idle-minutes"]

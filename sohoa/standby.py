@@ -122,6 +122,7 @@ def run(settings: Settings, idle_seconds: float = 0) -> int:
     or the first client of an upgraded sohoa; refuses to start beside another standby."""
     _std_fds_open()
     make_dir(settings.home)
+    os.chdir(settings.home)  # not the first command's folder: a USB stick must unmount
     path = settings.home / STANDBY_SOCKET
     lock = _lock(settings, path)
     installed = standby_wire.installed()  # before loading: an edit while it loads is stale
@@ -140,6 +141,43 @@ def run(settings: Settings, idle_seconds: float = 0) -> int:
         _remove(path, listener)
         server.report()
     return 0
+
+
+def stop_running(settings: Settings) -> int:
+    """`sohoa standby --stop`: SIGTERM to the standby of this SOHOA_HOME (the kernel names
+    it: SO_PEERCRED of its socket), then wait until it has let its commands finish."""
+    path = settings.home / STANDBY_SOCKET
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+        try:
+            probe.connect(str(path))
+            pid, uid = standby_wire.peer(probe)
+        except OSError:
+            pid, uid = 0, -1
+    if not pid or not standby_wire.allowed(uid, os.getuid()):
+        _say(
+            settings,
+            f"không có sohoa standby nào chạy cho {path.parent}",
+            f"no sohoa standby runs for {path.parent}",
+        )
+        return 0
+    os.kill(pid, signal.SIGTERM)
+    while _answers(path) or _alive(pid):
+        time.sleep(TICK)
+    _say(settings, f"đã dừng sohoa standby (pid {pid})", f"stopped sohoa standby (pid {pid})")
+    return 0
+
+
+def _alive(pid: int) -> bool:
+    """Still running (a zombie its parent has not reaped yet has ended)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    return "\nState:\tZ" not in status
+
+
+def _say(settings: Settings, vi: str, en: str) -> None:
+    print(en if settings.lang == "en" else vi, flush=True)
 
 
 def preload(settings: Settings) -> Command:

@@ -149,10 +149,16 @@ def read_reply(stream: BinaryIO) -> dict[str, Any] | None:
 
 def peer_uid(sock: socket.socket) -> int:
     """The user id of the process at the other end (SO_PEERCRED, given by the kernel)."""
-    _pid, uid, _gid = _PEERCRED.unpack(
+    return peer(sock)[1]
+
+
+def peer(sock: socket.socket) -> tuple[int, int]:
+    """The process id and user id at the other end (SO_PEERCRED, given by the kernel): for
+    a client the standby's, as it was when it started listening."""
+    pid, uid, _gid = _PEERCRED.unpack(
         sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, _PEERCRED.size)
     )
-    return int(uid)
+    return int(pid), int(uid)
 
 
 def allowed(peer: int, own: int) -> bool:

@@ -26,6 +26,7 @@ import pytest
 
 from sohoa import standby_wire
 from sohoa.exit_codes import ExitCode
+from sohoa.launcher import LOG_BYTES
 from sohoa.standby import PRELOADED
 from tests import images
 from tests.conftest import pdftotext
@@ -332,28 +333,44 @@ def test_a_client_of_another_installation_is_told_to_run_it_itself_and_the_stand
 
 def test_a_command_starts_a_standby_for_the_next_ones_when_asked(tmp_path: Path) -> None:
     """SOHOA_STANDBY=always (`auto` does the same at a terminal): the first command runs by
-    itself and leaves a standby behind, started with an idle limit, that serves the next."""
+    itself and leaves a standby behind, started with an idle limit, that serves the next.
+    It lives in SOHOA_HOME (not the first command's folder, which may be a USB stick), and
+    `sohoa standby --stop` stops it."""
     home = tmp_path / "home"
     home.mkdir()
-    scan = images.save_jpeg(images.text_page().image, tmp_path / "don.jpg")
+    (home / "standby.log").write_bytes(b"x" * (LOG_BYTES + 1))  # a log grown too big
+    work = tmp_path / "work"
+    work.mkdir()
+    images.save_jpeg(images.text_page().image, work / "don.jpg")
     always = {"SOHOA_STANDBY": "always"}
 
-    first = sohoa(home, "ocr", scan, tmp_path / "first.pdf", env=always)
+    first = sohoa(home, "ocr", "don.jpg", "first.pdf", cwd=work, env=always)
     assert first.returncode == 0, first.stderr
     log = home / "standby.log"
-    wait_for(lambda: log.exists() and "ready" in log.read_text("utf-8"), "the standby's ready line")
+    wait_for(lambda: "ready" in log.read_text("utf-8"), "the standby's ready line")
     pid = int(re.findall(r"\(pid (\d+)\)", log.read_text("utf-8"))[0])
-    try:
-        second = sohoa(home, "ocr", scan, tmp_path / "second.pdf", env=always)
-        assert second.returncode == 0, second.stderr
-        assert pikepdf.pdfa.validate_written(tmp_path / "second.pdf", "2b").passed
-        assert served(log.read_text("utf-8")) == ["ocr"]
-        with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
-            assert b"--idle-minutes\x0030" in cmdline.read()
-    finally:
-        os.kill(pid, signal.SIGTERM)
-    wait_for(lambda: "standby: stopped" in log.read_text("utf-8"), "the standby's stop line")
+    assert (home / "standby.log.1").stat().st_size == LOG_BYTES + 1  # set aside, one kept
+    assert os.readlink(f"/proc/{pid}/cwd") == str(home)
+    with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+        assert b"--idle-minutes\x0030" in cmdline.read()
+
+    second = sohoa(home, "ocr", "don.jpg", "second.pdf", cwd=work, env=always)
+    stopped = sohoa(home, "standby", "--stop")
+
+    assert second.returncode == 0, second.stderr
+    assert pikepdf.pdfa.validate_written(work / "second.pdf", "2b").passed
+    assert stopped.returncode == 0, stopped.stderr
+    assert stopped.stdout.strip() == f"stopped sohoa standby (pid {pid})"
+    assert served(log.read_text("utf-8")) == ["ocr"]
+    assert "standby: stopped" in log.read_text("utf-8")  # --stop waits for the end
     assert stat.S_IMODE(log.stat().st_mode) == 0o600
+
+
+def test_stop_without_a_standby_says_so(tmp_path: Path) -> None:
+    done = sohoa(tmp_path / "home", "standby", "--stop")
+
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"no sohoa standby runs for {tmp_path / 'home'}"
 
 
 @pytest.mark.parametrize("wanted", ["never", "auto"])
