@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import and_, exists, false, literal, or_, select, true, tuple_
+from sqlalchemy.orm import Session
 
 from sohoa.clock import utc_now, vietnam_time
 from sohoa.register.digitised import D
@@ -34,6 +35,8 @@ from sohoa.register.units import units_below_in
 from sohoa.storage.database import SessionSource
 
 PAGE_SIZE = 50
+#: Rows read per query by the CSV export.
+CSV_PAGE = 1000
 
 
 @dataclass(frozen=True)
@@ -72,35 +75,49 @@ def worklist(
 ) -> WorkPage:
     """One page of the unit's (and its sub-units') undigitised dossiers, oldest first;
     only ``clerk``'s when given; with the applicant's name only when ``personal``."""
+    with source.sessions() as session:
+        units = units_below_in(session, unit)
+        return _page(session, units, after, limit, today, clerk=clerk, personal=personal)
+
+
+def _page(
+    session: Session,
+    units: set[str],
+    after: tuple[date, str] | None,
+    limit: int,
+    today: date | None,
+    *,
+    clerk: str | None,
+    personal: bool,
+) -> WorkPage:
+    """:func:`worklist` in ``session``, over ``units`` (the unit and those below it)."""
     today = today or vietnam_time(utc_now()).date()
     intake_missing = and_(D.channel.in_((1, 3)), D.intake_stored == false())
     result_missing = and_(
         D.paper_result == true(), D.result_on.is_not(None), D.result_stored == false()
     )
-    with source.sessions() as session:
-        units = units_below_in(session, unit)
-        query = (
-            select(
-                D.code,
-                D.unit_code,
-                D.procedure_code,
-                D.procedure_name,
-                D.received_on,
-                D.channel,
-                intake_missing.label("intake_missing"),
-                result_missing.label("result_missing"),
-                D.clerk,
-                (D.applicant_name if personal else literal(None)).label("applicant_name"),
-            )
-            .where(D.unit_code.in_(sorted(units)), or_(intake_missing, result_missing))
-            .order_by(D.received_on, D.code)
-            .limit(limit + 1)
+    query = (
+        select(
+            D.code,
+            D.unit_code,
+            D.procedure_code,
+            D.procedure_name,
+            D.received_on,
+            D.channel,
+            intake_missing.label("intake_missing"),
+            result_missing.label("result_missing"),
+            D.clerk,
+            (D.applicant_name if personal else literal(None)).label("applicant_name"),
         )
-        if clerk:
-            query = query.where(D.clerk == clerk)
-        if after is not None:
-            query = query.where(tuple_(D.received_on, D.code) > tuple_(*after))
-        rows = session.execute(query).all()
+        .where(D.unit_code.in_(sorted(units)), or_(intake_missing, result_missing))
+        .order_by(D.received_on, D.code)
+        .limit(limit + 1)
+    )
+    if clerk:
+        query = query.where(D.clerk == clerk)
+    if after is not None:
+        query = query.where(tuple_(D.received_on, D.code) > tuple_(*after))
+    rows = session.execute(query).all()
     items = [
         WorkItem(
             code=r.code,
@@ -152,14 +169,20 @@ def worklist_csv(
     today: date | None = None,
 ) -> tuple[bytes, int]:
     """The whole worklist as CSV (UTF-8 with BOM, for Excel) and its row count. The
-    applicant's name is a column only when ``personal`` (the caller records that)."""
+    applicant's name is a column only when ``personal`` (the caller records that). The
+    unit tree and today's date are looked up once for the whole export, which is then
+    read :data:`CSV_PAGE` rows at a time."""
+    today = today or vietnam_time(utc_now()).date()
+    with source.sessions() as session:
+        units = units_below_in(session, unit)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(CSV_HEADERS + ([PERSONAL_HEADER] if personal else []))
     after: tuple[date, str] | None = None
     count = 0
     while True:
-        page = worklist(source, unit, after, 1000, today, clerk=clerk, personal=personal)
+        with source.sessions() as session:
+            page = _page(session, units, after, CSV_PAGE, today, clerk=clerk, personal=personal)
         for w in page.items:
             missing = [
                 m for m, on in (("hồ sơ", w.intake_missing), ("kết quả", w.result_missing)) if on
