@@ -37,6 +37,7 @@ __all__ = [
     "DroppedPage",
     "StoredDocument",
     "document_key",
+    "record_of",
     "sidecar_key",
     "vietnam_time",
 ]
@@ -635,6 +636,12 @@ def _get(session: Session, doc_id: int) -> Document:
     if row is None:
         raise DocumentNotFound(f"no document with id {doc_id} in the catalog")
     return row
+
+
+def record_of(row: Document) -> DocumentRecord:
+    """The record of a document row read in a caller's own session (as
+    :meth:`Catalog.document` gives it)."""
+    return _record(row)
 
 
 def _record(row: Document) -> DocumentRecord:

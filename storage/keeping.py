@@ -20,12 +20,13 @@ import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from sqlalchemy import and_, delete, or_, select
+from sqlalchemy.orm import Session
 
 from sohoa.clock import utc_now, vietnam_time
-from sohoa.storage.catalog import Catalog, DocumentRecord
+from sohoa.storage.catalog import Catalog, DocumentRecord, record_of
 from sohoa.storage.errors import (
     ChecksumMismatch,
     DocumentNotFound,
@@ -41,6 +42,9 @@ from sohoa.storage.models import Document
 from sohoa.storage.objects import ObjectStore, StoredObject
 from sohoa.storage.search_models import DocumentTextRow
 from sohoa.storage.version_models import DocumentVersionRow
+
+if TYPE_CHECKING:
+    from sohoa.storage.versions import VersionRecord
 
 __all__ = [
     "ROLES",
@@ -208,13 +212,17 @@ def owned_objects(catalog: Catalog, record: DocumentRecord) -> list[_Wanted]:
     PDF, OCR text and thumbnails, plus the dropped pages."""
     from sohoa.storage.versions import versions
 
+    return _owned(record, versions(catalog, record) if record.key is not None else [])
+
+
+def _owned(record: DocumentRecord, every_version: list[VersionRecord]) -> list[_Wanted]:
+    """:func:`owned_objects` of ``record`` with its versions (oldest first) already read."""
     if record.key is None:
         return []
     current = (record.key, record.sha256, record.size, record.text_key, record.thumbs_key,
                record.pages)  # fmt: skip
     earlier = [
-        (v.key, v.sha256, v.size, v.text_key, v.thumbs_key, v.pages)
-        for v in versions(catalog, record)[:-1]
+        (v.key, v.sha256, v.size, v.text_key, v.thumbs_key, v.pages) for v in every_version[:-1]
     ]
     wanted: list[_Wanted] = []
     for key, sha256, size, text_key, thumbs, pages in [current, *earlier]:
@@ -423,18 +431,20 @@ def plan_deletion(
     nothing. Refused (:class:`RetentionRefused`) for a permanent or still-retained
     document (a revoked one, NĐ 45/2020 Đ15, is kept until its period ends like any
     other), for one whose objects another document still uses (attached to a later
-    dossier), and while a queue job is under way for it."""
+    dossier), and while a queue job is under way for it. All of it read in one session:
+    the checks and the list are of one state of the catalog."""
+    from sohoa.storage.versions import versions_in
+
     now = now or utc_now()
-    record = catalog.document(doc_id)
-    if record is None:
-        raise DocumentNotFound(f"no document #{doc_id} in the catalog")
-    derived = {w.key for w in owned_objects(catalog, record)}
-    with catalog.sessions() as session:  # one session at a time: SQLite's are exclusive
+    with catalog.sessions() as session:
         row = session.get(Document, doc_id)
         if row is None:
             raise DocumentNotFound(f"no document #{doc_id} in the catalog")
+        record = record_of(row)
         _check_deletable(row, now)
         retain_until = row.retain_until
+        every_version = versions_in(session, record) if record.key is not None else []
+        derived = {w.key for w in _owned(record, every_version)}
         owned = set(
             session.scalars(
                 select(StoredObjectRow.key).where(StoredObjectRow.document_id == doc_id)
@@ -448,9 +458,9 @@ def plan_deletion(
                 )
             )
         ) if derived else set()  # fmt: skip
-    keys = sorted(owned | (derived - others))
-    _refuse_if_shared(catalog, record, keys)
-    _refuse_if_queued(catalog, doc_id)
+        keys = sorted(owned | (derived - others))
+        _refuse_if_shared(session, record, keys)
+        _refuse_if_queued(session, doc_id)
     copies = tuple(keeper_of(store).copies())
     return DeletionPlan(record, retain_until, tuple(keys), copies)
 
@@ -487,22 +497,21 @@ def delete_document(
     return plan
 
 
-def _refuse_if_shared(catalog: Catalog, record: DocumentRecord, keys: list[str]) -> None:
+def _refuse_if_shared(session: Session, record: DocumentRecord, keys: list[str]) -> None:
     """A document attached from this one's dossier points at the same objects: deleting
     them would take that document's bytes too."""
     prefixes = {key.rsplit("/", 1)[0] + "/" for key in keys if key.endswith(".jpg")}
-    with catalog.sessions() as session:
-        other = session.scalars(
-            select(Document.id).where(
-                Document.id != record.id,
-                or_(
-                    Document.key.in_(keys),
-                    Document.text_key.in_(keys),
-                    Document.dropped_key.in_(keys),
-                    Document.thumbs_key.in_(prefixes),
-                ),
-            )
-        ).first()
+    other = session.scalars(
+        select(Document.id).where(
+            Document.id != record.id,
+            or_(
+                Document.key.in_(keys),
+                Document.text_key.in_(keys),
+                Document.dropped_key.in_(keys),
+                Document.thumbs_key.in_(prefixes),
+            ),
+        )
+    ).first()
     if other is not None:
         raise RetentionRefused(
             f"document #{record.id} is still used by document #{other} (attached to another "
@@ -512,14 +521,13 @@ def _refuse_if_shared(catalog: Catalog, record: DocumentRecord, keys: list[str])
         )
 
 
-def _refuse_if_queued(catalog: Catalog, doc_id: int) -> None:
+def _refuse_if_queued(session: Session, doc_id: int) -> None:
     """A job still under way for the document (a redriven fix) would write it again."""
-    with catalog.sessions() as session:
-        active = session.scalars(
-            select(Job.id).where(
-                Job.document_id == doc_id, Job.status.in_(("queued", "processing", "assembling"))
-            )
-        ).first()
+    active = session.scalars(
+        select(Job.id).where(
+            Job.document_id == doc_id, Job.status.in_(("queued", "processing", "assembling"))
+        )
+    ).first()
     if active is not None:
         raise RetentionRefused(
             f"document #{doc_id} still has a job under way ({active}); try again once it "

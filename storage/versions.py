@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from sohoa.storage import search
 from sohoa.storage.catalog import Catalog, DocumentRecord
@@ -33,6 +34,7 @@ __all__ = [
     "set_thumbnails",
     "version_key",
     "versions",
+    "versions_in",
 ]
 
 
@@ -95,12 +97,17 @@ def version_key(record: DocumentRecord, version: int) -> str:
 def versions(catalog: Catalog, record: DocumentRecord) -> list[VersionRecord]:
     """Every version of ``record``, oldest first (the last is the current one)."""
     with catalog.sessions() as session:
-        rows = session.scalars(
-            select(DocumentVersionRow)
-            .where(DocumentVersionRow.document_id == record.id)
-            .order_by(DocumentVersionRow.version)
-        )
-        found = [_version(row) for row in rows]
+        return versions_in(session, record)
+
+
+def versions_in(session: Session, record: DocumentRecord) -> list[VersionRecord]:
+    """:func:`versions` inside a caller's session."""
+    rows = session.scalars(
+        select(DocumentVersionRow)
+        .where(DocumentVersionRow.document_id == record.id)
+        .order_by(DocumentVersionRow.version)
+    )
+    found = [_version(row) for row in rows]
     return found or ([_first_of(record)] if record.key and record.sha256 else [])
 
 
