@@ -130,11 +130,10 @@ def _skew_turned(job: PageJob, gray: Image.Image, turn: int) -> float:
 def _read(
     job: PageJob, gray: Image.Image, *, turn: int, skew: float, tag: str
 ) -> tesseract.Recognition:
-    image = _save_for_tesseract(turn_and_straighten(gray, turn, skew), job, tag)
     out_base = job.workdir / f"page-{job.page.index + 1:05d}{tag}"
     try:
         return tesseract.recognise(
-            image,
+            turn_and_straighten(gray, turn, skew),
             out_base,
             dpi=job.page.dpi,
             languages=job.options.languages,
@@ -144,15 +143,6 @@ def _read(
     except (RuntimeError, OSError) as e:  # TesseractError is a RuntimeError; so is a timeout
         detail = f"page {job.page.index + 1}: {str(e).strip()[:160]}"
         raise InputRejected(Reason.OCR_FAILED, job.source.path, detail) from e
-    finally:
-        image.unlink(missing_ok=True)
-
-
-def _save_for_tesseract(gray: Image.Image, job: PageJob, tag: str) -> Path:
-    """Uncompressed PGM: the cheapest format to write and for tesseract to read."""
-    path = job.workdir / f"page-{job.page.index + 1:05d}{tag}.pgm"
-    gray.save(path)
-    return path
 
 
 def _text_gray(pixels: Image.Image) -> Image.Image:

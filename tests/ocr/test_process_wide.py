@@ -39,7 +39,7 @@ def test_the_engine_is_single_threaded_and_loaded_once_per_worker(tmp_path: Path
     probe = (
         "import os, sys; from pathlib import Path; from ocr import tesseract; "
         "from tests import images; work = Path(sys.argv[1]); "
-        "page = work / 'page.pgm'; images.text_page().image.save(page); "
+        "page = images.text_page().image.convert('L'); "
         "read = lambda n: tesseract.recognise(page, work / n, dpi=200, languages='vie', "
         "tessdata_dir=None, timeout=60); first = read('a'); engine = tesseract._engines.reader; "
         "second = read('b'); "
