@@ -21,7 +21,7 @@ from PIL import Image
 
 from sohoa.ocr.decode_limits import inspected_limits
 from sohoa.ocr.errors import InputRejected, Reason, ToolMissing
-from sohoa.ocr.pdf_images import JBIG2_MISSING, find_page_image
+from sohoa.ocr.pdf_images import JBIG2_MISSING, find_page_image, page_attribute
 from sohoa.ocr.sources import PageInfo, SourceInfo, SourceKind
 
 
@@ -128,7 +128,7 @@ class ImageEmbedder:
         assert source is not None and page.digital, "only a PDF's born-digital page is kept"
         original = source.pages[page.index]
         for key in (Name.Resources, Name.MediaBox, Name.CropBox, Name.Rotate):
-            inherited = _inherited(original.obj, key)
+            inherited = page_attribute(original.obj, key)
             if inherited is not None and key not in original.obj:
                 original.obj[key] = inherited
         self.pdf.pages.append(original)
@@ -158,18 +158,6 @@ class ImageEmbedder:
             found = find_page_image(single.pages[0])
             assert found is not None
             return self.pdf.copy_foreign(found.image)
-
-
-def _inherited(node: pikepdf.Object, key: Name) -> pikepdf.Object | None:
-    """A page attribute as the page sees it, looking up the page tree (at most 32 levels)."""
-    for _ in range(32):
-        if key in node:
-            return node[key]
-        parent = node.get(Name.Parent)
-        if not isinstance(parent, pikepdf.Dictionary):
-            return None
-        node = parent
-    return None
 
 
 def _images_as_pdf(path: Path, pages: int) -> pikepdf.Pdf | None:

@@ -136,3 +136,15 @@ def _why_not_keepable(image: pikepdf.Object) -> str:
     if str(space) not in _KEEPABLE_SPACES:
         return f"colour space {space}"
     return ""
+
+
+def page_attribute(node: pikepdf.Object, key: Name) -> pikepdf.Object | None:
+    """A page attribute as the page sees it, looking up the page tree (at most 32 levels)."""
+    for _ in range(32):
+        if key in node:
+            return node[key]
+        parent = node.get(Name.Parent)
+        if not isinstance(parent, pikepdf.Dictionary):
+            return None
+        node = parent
+    return None

@@ -35,7 +35,7 @@ from PIL import Image
 from sohoa.ocr.decode_limits import inspected_limits
 from sohoa.ocr.geometry import Matrix, multiply
 from sohoa.ocr.options import OcrOptions
-from sohoa.ocr.pdf_images import filter_names
+from sohoa.ocr.pdf_images import filter_names, page_attribute
 from sohoa.ocr.stream_bounds import check_image
 
 __all__ = ["MAX_FAST_PIXELS", "NotPlainScan", "PagePlan", "draw", "plan"]
@@ -80,14 +80,14 @@ def plan(page: pikepdf.Page, width: int) -> PagePlan:
     node = page.obj
     if any(k in node for k in (Name.Annots, Name.UserUnit)):
         raise NotPlainScan("annotations or a user unit")
-    box = _box(_inherited(node, Name.MediaBox))
-    crop = _inherited(node, Name.CropBox)
+    box = _box(page_attribute(node, Name.MediaBox))
+    crop = page_attribute(node, Name.CropBox)
     if crop is not None and _box(crop) != box:
         raise NotPlainScan("a crop box")
-    rotate = int(_inherited(node, Name.Rotate) or 0) % 360
+    rotate = int(page_attribute(node, Name.Rotate) or 0) % 360
     if rotate % 90:
         raise NotPlainScan(f"/Rotate {rotate}")
-    resources = _inherited(node, Name.Resources)
+    resources = page_attribute(node, Name.Resources)
     xobjects = resources.get(Name.XObject) if isinstance(resources, pikepdf.Dictionary) else None
     if not isinstance(xobjects, pikepdf.Dictionary):
         raise NotPlainScan("no image")
@@ -96,17 +96,6 @@ def plan(page: pikepdf.Page, width: int) -> PagePlan:
     assert isinstance(image, pikepdf.Stream)  # _drawn_image draws only streams
     _check_image(image)
     return _placement(image, ctm, box, rotate, width)
-
-
-def _inherited(node: pikepdf.Object, key: Name) -> pikepdf.Object | None:
-    for _ in range(32):
-        if key in node:
-            return node[key]
-        parent = node.get(Name.Parent)
-        if not isinstance(parent, pikepdf.Dictionary):
-            return None
-        node = parent
-    return None
 
 
 def _box(value: pikepdf.Object | None) -> tuple[float, float, float, float]:
