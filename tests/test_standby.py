@@ -461,3 +461,23 @@ def _alive(pid: int) -> bool:
     except FileNotFoundError:
         return False
     return "\nState:\tZ" not in status
+
+
+def test_installing_or_removing_a_library_changes_what_the_standby_is_compared_on(
+    tmp_path: Path,
+) -> None:
+    """pip writes a new *.dist-info folder for each package it installs or upgrades and
+    removes the old one: either makes a running standby stale, so it stops for a new one."""
+    (tmp_path / "pikepdf-10.18.0.dist-info").mkdir()
+    (tmp_path / "pikepdf").mkdir()
+    before = standby_wire.libraries([str(tmp_path)])
+    assert before.startswith("1:")
+
+    os.utime(tmp_path / "pikepdf-10.18.0.dist-info", ns=(1, 1))  # an older install ...
+    (tmp_path / "numpy-2.3.0.dist-info").mkdir()  # ... and a new one beside it
+    added = standby_wire.libraries([str(tmp_path)])
+    (tmp_path / "numpy-2.3.0.dist-info").rmdir()
+    removed = standby_wire.libraries([str(tmp_path)])
+
+    assert len({before, added, removed}) == 3
+    assert standby_wire.libraries([str(tmp_path / "missing")]) == "0:0"
