@@ -7,6 +7,7 @@ resolution from the matrix that draws it.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pikepdf
@@ -74,11 +75,25 @@ def find_page_image(page: pikepdf.Page) -> PageImage | None:
 
 def _draw_matrix(page: pikepdf.Page, name: str) -> Matrix | None:
     """The current transformation when the image is drawn; None if drawn twice or never."""
+    found: Matrix | None = None
+    for op, operands, ctm in under_transform(page, "q Q cm Do"):
+        if op == "Do" and str(operands[0]) == name:
+            if found is not None:
+                return None
+            found = ctm
+    return found
+
+
+def under_transform(
+    content: pikepdf.Page | pikepdf.Stream, operators: str = ""
+) -> Iterator[tuple[str, list[pikepdf.Object], Matrix]]:
+    """Each drawing instruction of ``content`` (only ``operators`` if given) with the
+    transformation it draws under; the graphics-state ones (q, Q, cm) are followed, not
+    given."""
     stack: list[Matrix] = []
     ctm: Matrix = (1, 0, 0, 1, 0, 0)
-    found: Matrix | None = None
-    for instruction in pikepdf.parse_content_stream(page, "q Q cm Do"):
-        op, operands = str(instruction.operator), instruction.operands
+    for instruction in pikepdf.parse_content_stream(content, operators):
+        op, operands = str(instruction.operator), list(instruction.operands)
         if op == "q":
             stack.append(ctm)
         elif op == "Q":
@@ -86,11 +101,8 @@ def _draw_matrix(page: pikepdf.Page, name: str) -> Matrix | None:
         elif op == "cm":
             a, b, c, d, e, f = (float(v) for v in operands)
             ctm = multiply((a, b, c, d, e, f), ctm)
-        elif op == "Do" and str(operands[0]) == name:
-            if found is not None:
-                return None
-            found = ctm
-    return found
+        else:
+            yield op, operands, ctm
 
 
 def filter_names(image: pikepdf.Object) -> list[str]:

@@ -35,7 +35,7 @@ from PIL import Image
 from sohoa.ocr.decode_limits import inspected_limits
 from sohoa.ocr.geometry import Matrix, multiply
 from sohoa.ocr.options import OcrOptions
-from sohoa.ocr.pdf_images import filter_names, page_attribute
+from sohoa.ocr.pdf_images import filter_names, page_attribute, under_transform
 from sohoa.ocr.stream_bounds import check_image
 
 __all__ = ["MAX_FAST_PIXELS", "NotPlainScan", "PagePlan", "draw", "plan"]
@@ -108,19 +108,9 @@ def _box(value: pikepdf.Object | None) -> tuple[float, float, float, float]:
 def _drawn_image(page: pikepdf.Page, xobjects: pikepdf.Dictionary) -> tuple[str, Matrix]:
     """The one image the content draws, and the matrix it is drawn with; other drawing is
     allowed only as forms of invisible text."""
-    stack: list[Matrix] = []
-    ctm: Matrix = (1, 0, 0, 1, 0, 0)
     drawn: tuple[str, Matrix] | None = None
-    for instruction in pikepdf.parse_content_stream(page):
-        op, operands = str(instruction.operator), instruction.operands
-        if op == "q":
-            stack.append(ctm)
-        elif op == "Q":
-            ctm = stack.pop() if stack else ctm
-        elif op == "cm":
-            a, b, c, d, e, f = (float(v) for v in operands)
-            ctm = multiply((a, b, c, d, e, f), ctm)
-        elif op == "Do" and len(operands) == 1:
+    for op, operands, ctm in under_transform(page):
+        if op == "Do" and len(operands) == 1:
             name = str(operands[0])
             xobject = xobjects.get(name)
             if not isinstance(xobject, pikepdf.Stream):
