@@ -134,7 +134,12 @@ def run(settings: Settings, idle_seconds: float = 0) -> int:
         signal.signal(signum, server.stop)
     root = logging.getLogger().level
     log.setLevel(logging.INFO if root <= logging.WARNING else root)  # its lines are for counting
-    _say_ready(path, settings)
+    pid = os.getpid()
+    _say(
+        settings,
+        f"sohoa standby sẵn sàng tại {path} (pid {pid}): các lệnh sohoa chạy ngay.",
+        f"sohoa standby ready on {path} (pid {pid}): sohoa commands start at once.",
+    )
     try:
         server.serve()
     finally:
@@ -161,7 +166,7 @@ def stop_running(settings: Settings) -> int:
         )
         return 0
     os.kill(pid, signal.SIGTERM)
-    while _answers(path) or _alive(pid):
+    while _alive(pid):  # it removes its socket before it ends
         time.sleep(TICK)
     _say(settings, f"đã dừng sohoa standby (pid {pid})", f"stopped sohoa standby (pid {pid})")
     return 0
@@ -177,6 +182,7 @@ def _alive(pid: int) -> bool:
 
 
 def _say(settings: Settings, vi: str, en: str) -> None:
+    """One line for the person who started or stops the standby, in their language."""
     print(en if settings.lang == "en" else vi, flush=True)
 
 
@@ -502,14 +508,6 @@ def _listen(path: Path, settings: Settings) -> socket.socket:
     os.chmod(path, stat.S_IRUSR | stat.S_IWUSR)
     listener.listen(64)
     return listener
-
-
-def _say_ready(path: Path, settings: Settings) -> None:
-    if settings.lang == "en":
-        line = f"sohoa standby ready on {path} (pid {os.getpid()}): sohoa commands start at once."
-    else:
-        line = f"sohoa standby sẵn sàng tại {path} (pid {os.getpid()}): các lệnh sohoa chạy ngay."
-    print(line, flush=True)
 
 
 def _remove(path: Path, listener: socket.socket) -> None:
