@@ -32,12 +32,13 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable outpu
 
 
 def load_settings() -> Settings:
-    """Settings from SOHOA_*; a bad value is one clear line (in English: the language
-    setting itself may be the bad one) and exit code 2, not a traceback.
+    """Settings from SOHOA_*; a bad value is one clear line and exit code 2, not a
+    traceback, in SOHOA_LANG's language (Vietnamese when that setting is the bad one).
 
     pydantic is imported here, when a command runs, not when `sohoa` starts."""
     from pydantic import ValidationError
 
+    from sohoa.i18n import cli_lang
     from sohoa.settings import Settings
 
     try:
@@ -45,7 +46,9 @@ def load_settings() -> Settings:
     except ValidationError as error:
         failure = describe(error)
         assert failure is not None
-        typer.secho(f"Error: {failure.en}", fg="red", err=True)
+        lang = cli_lang()
+        prefix = "Lỗi" if lang == "vi" else "Error"
+        typer.secho(f"{prefix}: {failure.message(lang)}", fg="red", err=True)
         raise typer.Exit(failure.exit_code) from None
     configure_logs(settings.log_level, settings.log_format)
     configure_permissions(settings.shared_group)

@@ -312,3 +312,24 @@ def test_one_bad_file_does_not_stop_the_good_ones(
     with Catalog.open(f"sqlite:///{sohoa_home / 'catalog.sqlite3'}") as catalog:
         (document,) = catalog.documents(CODE)
         assert document.source_name == "good.jpg" and document.status == "stored"
+
+
+@pytest.mark.parametrize(
+    ("lang", "says"),
+    [
+        ("vi", "Lỗi: Cấu hình không hợp lệ, hãy sửa biến môi trường: SOHOA_STANDBY"),
+        ("en", "Error: Invalid configuration, fix the environment variable: SOHOA_STANDBY"),
+        ("fr", "Lỗi: Cấu hình không hợp lệ"),  # the language itself is bad: Vietnamese
+    ],
+)
+def test_a_bad_setting_is_named_in_the_clerks_language(
+    lang: str, says: str, sohoa: Sohoa, tmp_path: Path
+) -> None:
+    source = images.save_jpeg(images.text_page().image, tmp_path / "scan.jpg")
+    result = sohoa(
+        "ocr", source, tmp_path / "out.pdf", env={"SOHOA_LANG": lang, "SOHOA_STANDBY": "maybe"}
+    )
+    assert result.exit_code == ExitCode.USAGE
+    assert "Traceback" not in result.output
+    assert result.stderr.startswith(says)
+    assert not (tmp_path / "out.pdf").exists()
