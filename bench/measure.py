@@ -45,11 +45,28 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from bench import corpus
-from bench.tools import BATCH_RUNNERS, RUNNERS, STANDBY_HOME, STANDBY_WANTED, DocRun, sohoa_exe
+from bench.tools import (
+    BATCH_RUNNERS,
+    RUNNERS,
+    STANDBY_HOME,
+    STANDBY_WANTED,
+    DocRun,
+    prepare_catalogue,
+    sohoa_exe,
+)
+
+
+@dataclass(frozen=True)
+class Cpu:
+    """User and system CPU seconds of work done before the clock, left out of a run."""
+
+    user: float = 0.0
+    sys: float = 0.0
+
 
 PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
 
@@ -121,10 +138,15 @@ def _one_by_one(tool: str, docs: list[corpus.Doc], out: Path) -> list[DocRun]:
     return runs
 
 
-def _batch(tool: str, docs: list[corpus.Doc], out: Path) -> list[DocRun]:
-    """One command over every document (``sohoa process A B C``): what a folder costs."""
+def _batch(tool: str, docs: list[corpus.Doc], out: Path) -> tuple[list[DocRun], float, Cpu]:
+    """One command over every document (``sohoa process A B C``): what a folder costs.
+    Its runs, its wall seconds, and the CPU of making its catalogue beforehand (not counted)."""
     scratch = out / "batch.work"
     scratch.mkdir()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    prepare_catalogue(scratch)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    setup = Cpu(after.ru_utime - before.ru_utime, after.ru_stime - before.ru_stime)
     t0 = time.perf_counter()
     runs = BATCH_RUNNERS[tool]([doc.pdf for doc in docs], out, scratch)
     seconds = time.perf_counter() - t0
@@ -138,7 +160,7 @@ def _batch(tool: str, docs: list[corpus.Doc], out: Path) -> list[DocRun]:
     )
     for run in failed[:1]:  # the command's one error output, said once
         print("    " + (run.error or "").replace("\n", "\n    "), file=sys.stderr, flush=True)
-    return runs
+    return runs, seconds, setup
 
 
 def _cpu_s(pid: int) -> float:
@@ -208,20 +230,27 @@ def auto_standby(out: Path) -> Iterator[None]:
         )
 
 
-def _measured(tool: str, docs: list[corpus.Doc], out: Path) -> tuple[list[DocRun], float, float]:
-    """The tool's runs, their wall seconds and the standby's start-up CPU (0 without one)."""
+def _measured(
+    tool: str, docs: list[corpus.Doc], out: Path
+) -> tuple[list[DocRun], float, float, Cpu]:
+    """The tool's runs, their wall seconds, the standby's start-up CPU (0 without one) and
+    the CPU of making the batch tools' catalogue (none for the others)."""
     base = tool.removesuffix("-standby")
     with contextlib.ExitStack() as stack:
         startup = stack.enter_context(standby(out)) if base != tool else 0.0
         if tool == "sohoa-auto":
             stack.enter_context(auto_standby(out))
-        start = time.perf_counter()
         batch = base in BATCH_RUNNERS
-        runs = _batch(tool, docs, out) if batch else _one_by_one(tool, docs, out)
-        wall = time.perf_counter() - start
+        setup = Cpu()
+        if batch:
+            runs, wall, setup = _batch(tool, docs, out)
+        else:
+            start = time.perf_counter()
+            runs = _one_by_one(tool, docs, out)
+            wall = time.perf_counter() - start
     if base != tool:
         _check_served(out / "standby.log", 1 if batch else len(docs))
-    return runs, wall, startup
+    return runs, wall, startup, setup
 
 
 def _check_served(log: Path, expected: int) -> None:
@@ -246,7 +275,7 @@ def main(argv: list[str]) -> int:
     )
     sampler = TreeSampler()
     sampler.start()
-    runs, wall, startup = _measured(tool, docs, out)
+    runs, wall, startup, setup = _measured(tool, docs, out)
     sampler.stop()
     kids, me = (
         resource.getrusage(resource.RUSAGE_CHILDREN),
@@ -256,12 +285,13 @@ def main(argv: list[str]) -> int:
     result = {
         "tool": tool,
         "wall_s": wall,
-        "cpu_user_s": kids.ru_utime - kids0.ru_utime - startup,
-        "cpu_sys_s": kids.ru_stime - kids0.ru_stime,
+        "cpu_user_s": kids.ru_utime - kids0.ru_utime - startup - setup.user,
+        "cpu_sys_s": kids.ru_stime - kids0.ru_stime - setup.sys,
         "maxrss_kb": kids.ru_maxrss,  # KiB on Linux
         "tree_pss_peak_kb": sampler.peak_kb,
         "self_cpu_s": (me.ru_utime + me.ru_stime) - (self0.ru_utime + self0.ru_stime),
         "standby_startup_cpu_s": startup,
+        "catalogue_setup_cpu_s": setup.user + setup.sys,
         "docs": [asdict(r) for r in runs],
     }
     Path(result_path).write_text(json.dumps(result, indent=1, ensure_ascii=False), "utf-8")
