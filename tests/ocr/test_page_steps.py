@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from sohoa.ocr.options import OcrOptions
-from sohoa.ocr.page import PageJob, PageResult, process_page
+from sohoa.ocr.page import PageJob, PageResult, _darker_midtones, process_page
 from sohoa.ocr.sources import inspect_source
 from sohoa.ocr.straighten import estimate_skew, skew_to_undo
 from sohoa.workers.pages import PageRunner
@@ -102,3 +102,11 @@ def test_pages_are_read_in_parallel_and_returned_in_page_order(
         assert f"{7000 + n}" in results[n - 1].text
     # (0, pages) first: the pages are handed to the workers (`sohoa process` starts the next file)
     assert sorted(ticks) == [(0, 4), (1, 4), (2, 4), (3, 4), (4, 4)]
+
+
+def test_tesseract_reads_the_grey_page_with_darker_midtones_black_and_white_unchanged() -> None:
+    levels = Image.frombytes("L", (4, 1), bytes([0, 128, 238, 255]))
+    black, grey, paper, white = _darker_midtones(levels).tobytes()
+    assert (black, white) == (0, 255)
+    assert grey < 128 - 30  # a thin grey stroke (the bar of `đ`) comes out clearly darker
+    assert 225 <= paper < 238  # the paper stays far lighter than any stroke
