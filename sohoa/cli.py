@@ -30,6 +30,7 @@ from sohoa import (
     cli_webhooks,
     views,
 )
+from sohoa.cli_usage import CommandGroup
 from sohoa.exit_codes import ExitCode
 from sohoa.failures import Failure, not_found
 from sohoa.runtime import (
@@ -52,6 +53,7 @@ if TYPE_CHECKING:
     from sohoa.storage.catalog import Catalog, DocumentRecord
 
 app = typer.Typer(
+    cls=CommandGroup,
     help="sohoa: số hóa hồ sơ TTHC - scans become validated, searchable PDF/A-2b "
     "stored and linked to the dossier code (mã hồ sơ).",
     no_args_is_help=True,

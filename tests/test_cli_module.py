@@ -47,5 +47,5 @@ def test_python_dash_m_sohoa_cli_gives_the_commands_exit_code(tmp_path: Path) ->
     home = tmp_path / "sohoa-home"
     home.mkdir()
     done = run_module(home, "no-such-command")
-    assert done.returncode == 2  # click's usage error, as `sohoa no-such-command` gives
-    assert "No such command" in done.stderr
+    assert done.returncode == 2  # a usage error, as `sohoa no-such-command` gives
+    assert "There is no command 'no-such-command'." in done.stderr
