@@ -4,8 +4,8 @@ typer (and the click inside it) words its own usage errors in English whatever t
 language: "Missing argument 'INPUT'", "No such option: --cas", "Invalid value for
 '--dpi'". The commands' group catches those errors where they are raised (reading
 the arguments, finding the command) and says them again from their parts: what is
-wrong, the command's usage, and where its help is. Messages that come with the error
-(a value's own complaint, from pydantic or from sohoa) are kept as they are.
+wrong, the command's usage, and where its help is. A value's own complaint is said by
+`value_errors` when pydantic made it, and kept as it is when sohoa did.
 
 Only usage errors (exit code 2) are handled here; what a command reports about its
 work goes through `runtime.complain` as before.
@@ -21,7 +21,7 @@ from typer import _click
 from typer._click import exceptions as click_errors
 from typer.core import TyperGroup
 
-from sohoa import i18n
+from sohoa import i18n, value_errors
 
 #: click's own wording of the two usage errors that carry no fields of their own.
 _NO_SUCH_COMMAND = re.compile(r"No such command '(?P<name>.*)'\.")
@@ -80,7 +80,7 @@ def problem(error: click_errors.UsageError) -> str:
     if isinstance(error, click_errors.BadParameter):
         return _("Wrong value for %(name)s: %(detail)s") % {
             "name": _hint(error),
-            "detail": error.message,
+            "detail": _detail(error),
         }
     if isinstance(error, click_errors.NoSuchOption):
         said = _("There is no option %(name)s.") % {"name": error.option_name}
@@ -99,6 +99,15 @@ def problem(error: click_errors.UsageError) -> str:
     if found := _EXTRA.fullmatch(error.message):
         return _("Too many arguments: %(extra)s.") % {"extra": found["extra"]}
     return error.format_message()  # a wording not known here: click's own, still said
+
+
+def _detail(error: click_errors.BadParameter) -> str:
+    """The value's own reason: pydantic's in SOHOA_LANG's language, any other as given."""
+    from pydantic import ValidationError
+
+    if isinstance(error.__cause__, ValidationError):
+        return value_errors.reasons(error.__cause__, i18n.cli_lang())
+    return error.message
 
 
 def _hint(error: click_errors.BadParameter) -> str:

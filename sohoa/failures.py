@@ -29,14 +29,18 @@ def describe(error: BaseException) -> Problem | None:
     if known is not None:
         return known
     if isinstance(error, ValidationError):
-        problems = "; ".join(
-            f"SOHOA_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}"
-            for e in error.errors()
-        )
+        from sohoa.value_errors import reason
+
+        def problems(lang: str) -> str:
+            return "; ".join(
+                f"SOHOA_{'_'.join(str(p) for p in e['loc']).upper()}: {reason(e, lang)}"
+                for e in error.errors(include_url=False)
+            )
+
         return problem(
             ExitCode.USAGE,
-            f"Cấu hình không hợp lệ, hãy sửa biến môi trường: {problems}",
-            f"Invalid configuration, fix the environment variable: {problems}",
+            f"Cấu hình không hợp lệ, hãy sửa biến môi trường: {problems('vi')}",
+            f"Invalid configuration, fix the environment variable: {problems('en')}",
         )
     if isinstance(error, ProfileError):
         return problem(

@@ -42,7 +42,7 @@ class Settings(BaseSettings):
     #: The scans' resolution (dpi) when the clerk knows better than the files' headers.
     assume_dpi: float | None = Field(default=None, gt=0, le=4800)
     #: Page workers (tesseract processes); 0 = one per core.
-    jobs: int = 0
+    jobs: int = Field(default=0, ge=0)
     #: When a command finds no `sohoa standby`, start one for the next commands: `auto`
     #: when run from a terminal, `always` (scripts too), `never`. Read by sohoa.launcher.
     standby: Literal["auto", "always", "never"] = "auto"

@@ -71,3 +71,43 @@ def test_sohoa_alone_still_shows_its_commands() -> None:
     said = sohoa()
     assert "ocr" in said.stdout + said.stderr
     assert "Lỗi" not in said.stdout + said.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "vietnamese", "english"),
+    [
+        (("standby", "--idle-minutes", "-1"), "phải từ 0 trở lên", "must be 0 or more"),
+        (("ocr", "a.pdf", "b.pdf", "--dpi", "x"), "phải là một số", "must be a number"),
+    ],
+)
+def test_why_a_value_is_refused_is_said_in_the_clerks_language_too(
+    args: tuple[str, ...], vietnamese: str, english: str
+) -> None:
+    assert vietnamese in sohoa(*args).stderr
+    assert english in sohoa(*args, lang="en").stderr
+
+
+def test_a_bad_setting_says_what_values_it_takes() -> None:
+    said = subprocess.run(
+        [str(SOHOA), "ocr", "a.pdf", "b.pdf"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "SOHOA_STANDBY": "maybe", "SOHOA_LANG": "vi"},
+        timeout=120,
+        check=False,
+    )
+    assert said.returncode == 2
+    assert "SOHOA_STANDBY: phải là một trong: auto, always, never" in said.stderr
+
+
+def test_a_negative_number_of_page_workers_is_refused_not_taken_for_one() -> None:
+    said = subprocess.run(
+        [str(SOHOA), "ocr", "a.pdf", "b.pdf"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "SOHOA_JOBS": "-3", "SOHOA_LANG": "en", "SOHOA_STANDBY": "never"},
+        timeout=120,
+        check=False,
+    )
+    assert said.returncode == 2
+    assert "SOHOA_JOBS: must be 0 or more" in said.stderr
