@@ -78,10 +78,10 @@ def problem(error: click_errors.UsageError) -> str:
             return _("The option %(name)s is needed.") % {"name": name}
         return _("The argument %(name)s is missing.") % {"name": name}
     if isinstance(error, click_errors.BadParameter):
-        return _("Wrong value for %(name)s: %(detail)s") % {
-            "name": _hint(error),
-            "detail": _detail(error),
-        }
+        name = _hint(error)
+        if not name:  # raised by a command about its parameters together
+            return _("Wrong values: %(detail)s") % {"detail": _detail(error)}
+        return _("Wrong value for %(name)s: %(detail)s") % {"name": name, "detail": _detail(error)}
     if isinstance(error, click_errors.NoSuchOption):
         said = _("There is no option %(name)s.") % {"name": error.option_name}
         if error.possibilities:

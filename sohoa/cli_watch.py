@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from sohoa import watch_views
+from sohoa import i18n, watch_views
 from sohoa.exit_codes import ExitCode
 from sohoa.failures import Failure, not_found, problem
 from sohoa.runtime import JsonOption, ProfileOption, fail, guard, load_settings
@@ -233,7 +233,8 @@ def retry_quarantine(
     settings = load_settings()
     with guard(settings):
         if (name is None) == (not retry_all):
-            raise typer.BadParameter("give either NAME or --all")
+            said = i18n.gettext(settings.lang).gettext("Give either a NAME or --all.")
+            raise typer.BadParameter(said)
         code = str(parse_dossier_code(case)) if case else None
         quarantine = Quarantine(settings.resolved_quarantine_dir)
         try:

@@ -111,3 +111,16 @@ def test_a_negative_number_of_page_workers_is_refused_not_taken_for_one() -> Non
     )
     assert said.returncode == 2
     assert "SOHOA_JOBS: must be 0 or more" in said.stderr
+
+
+def test_parameters_refused_together_by_a_command_are_said_without_a_parameter_name(
+    tmp_path: Path,
+) -> None:
+    env = {**os.environ, "SOHOA_HOME": str(tmp_path), "SOHOA_STANDBY": "never"}
+    said = subprocess.run(
+        [str(SOHOA), "quarantine", "retry"], capture_output=True, text=True, env=env, check=False
+    )
+    assert said.returncode == 2
+    assert said.stderr.splitlines()[0] == (
+        "Lỗi: Giá trị không hợp lệ: Hãy ghi một tên (NAME) hoặc --all, một trong hai."
+    )
