@@ -37,8 +37,8 @@ class Settings(BaseSettings):
     languages: str | None = None
     #: Tesseract data directory (e.g. for the larger tessdata_best models).
     tessdata_dir: Path | None = None
-    max_pages: int | None = None
-    max_megapixels: float = 120.0
+    max_pages: int | None = Field(default=None, ge=1)
+    max_megapixels: float = Field(default=120.0, gt=0)
     #: The scans' resolution (dpi) when the clerk knows better than the files' headers.
     assume_dpi: float | None = Field(default=None, gt=0, le=4800)
     #: Page workers (tesseract processes); 0 = one per core.
@@ -46,7 +46,7 @@ class Settings(BaseSettings):
     #: When a command finds no `sohoa standby`, start one for the next commands: `auto`
     #: when run from a terminal, `always` (scripts too), `never`. Read by sohoa.launcher.
     standby: Literal["auto", "always", "never"] = "auto"
-    tesseract_timeout: float = 180.0
+    tesseract_timeout: float = Field(default=180.0, gt=0)
     #: Language of messages for people: vi (default) or en.
     lang: Literal["vi", "en"] = "vi"
     log_format: Literal["text", "json"] = "text"
@@ -54,7 +54,7 @@ class Settings(BaseSettings):
     #: SANE device for `sohoa scan` when --device is not given (see `scanimage -L`).
     scan_device: str | None = None
     #: Seconds one `scanimage` batch may take before it is stopped (a full ADF at 300 dpi).
-    scan_timeout: float = 900.0
+    scan_timeout: float = Field(default=900.0, gt=0)
     #: The scanimage program (sane-utils); a path when it is not on PATH.
     scanimage: str = "scanimage"
     #: Where rejected scans wait for a clerk (default $SOHOA_HOME/quarantine).
@@ -64,11 +64,11 @@ class Settings(BaseSettings):
     #: of the folder's ``unit``.
     watch_config: Path | None = None
     #: Hot folders: a file is taken once its size and mtime are unchanged this long.
-    watch_settle_seconds: float = 2.0
+    watch_settle_seconds: float = Field(default=2.0, ge=0)
     #: Hot folders: full rescan period, the safety net for events network shares miss.
-    watch_rescan_seconds: float = 30.0
+    watch_rescan_seconds: float = Field(default=30.0, gt=0)
     #: Hot folders: a file still unreadable after being unchanged this long is quarantined.
-    watch_incomplete_seconds: float = 120.0
+    watch_incomplete_seconds: float = Field(default=120.0, gt=0)
     #: HTTP API (`sohoa api`): address and port uvicorn binds.
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8080, ge=1, le=65535)

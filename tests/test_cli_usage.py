@@ -100,17 +100,28 @@ def test_a_bad_setting_says_what_values_it_takes() -> None:
     assert "SOHOA_STANDBY: phải là một trong: auto, always, never" in said.stderr
 
 
-def test_a_negative_number_of_page_workers_is_refused_not_taken_for_one() -> None:
+@pytest.mark.parametrize(
+    ("setting", "value", "reason"),
+    [
+        ("SOHOA_JOBS", "-3", "must be 0 or more"),  # used to run silently on one worker
+        ("SOHOA_TESSERACT_TIMEOUT", "0", "must be more than 0"),  # every page would fail
+        ("SOHOA_MAX_PAGES", "0", "must be 1 or more"),
+        ("SOHOA_WATCH_RESCAN_SECONDS", "-1", "must be more than 0"),
+    ],
+)
+def test_a_number_setting_out_of_its_range_is_refused_before_any_work(
+    setting: str, value: str, reason: str
+) -> None:
     said = subprocess.run(
         [str(SOHOA), "ocr", "a.pdf", "b.pdf"],
         capture_output=True,
         text=True,
-        env={**os.environ, "SOHOA_JOBS": "-3", "SOHOA_LANG": "en", "SOHOA_STANDBY": "never"},
+        env={**os.environ, setting: value, "SOHOA_LANG": "en", "SOHOA_STANDBY": "never"},
         timeout=120,
         check=False,
     )
     assert said.returncode == 2
-    assert "SOHOA_JOBS: must be 0 or more" in said.stderr
+    assert f"{setting}: {reason}" in said.stderr
 
 
 def test_parameters_refused_together_by_a_command_are_said_without_a_parameter_name(
