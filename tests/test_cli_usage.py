@@ -104,7 +104,7 @@ def test_a_bad_setting_says_what_values_it_takes() -> None:
     ("setting", "value", "reason"),
     [
         ("SOHOA_JOBS", "-3", "must be 0 or more"),  # used to run silently on one worker
-        ("SOHOA_TESSERACT_TIMEOUT", "0", "must be more than 0"),  # every page would fail
+        ("SOHOA_TESSERACT_TIMEOUT", "0", "must be more than 0"),  # 0 switched the timeout off
         ("SOHOA_MAX_PAGES", "0", "must be 1 or more"),
         ("SOHOA_WATCH_RESCAN_SECONDS", "-1", "must be more than 0"),
     ],
