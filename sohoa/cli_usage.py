@@ -22,6 +22,7 @@ from typer._click import exceptions as click_errors
 from typer.core import TyperGroup
 
 from sohoa import i18n, value_errors
+from sohoa.runtime import say_error
 
 #: click's own wording of the two usage errors that carry no fields of their own.
 _NO_SUCH_COMMAND = re.compile(r"No such command '(?P<name>.*)'\.")
@@ -58,14 +59,15 @@ class CommandGroup(TyperGroup):
 
 def _say(error: click_errors.UsageError) -> NoReturn:
     """Print the error, the usage and the help hint on stderr; end with its exit code."""
-    _ = i18n.gettext(i18n.cli_lang()).gettext
-    lines = [_("Error: %(problem)s") % {"problem": problem(error)}]
+    lang = i18n.cli_lang()
+    _ = i18n.gettext(lang).gettext
+    say_error(problem(error), lang)
     ctx = error.ctx
     if ctx is not None:
         pieces = " ".join(ctx.command.collect_usage_pieces(ctx))
-        lines.append(_("Usage: %(usage)s") % {"usage": f"{ctx.command_path} {pieces}".strip()})
-        lines.append(_("Help: %(command)s --help") % {"command": ctx.command_path})
-    typer.secho("\n".join(lines), fg="red", err=True)
+        usage = _("Usage: %(usage)s") % {"usage": f"{ctx.command_path} {pieces}".strip()}
+        help_ = _("Help: %(command)s --help") % {"command": ctx.command_path}
+        typer.secho(f"{usage}\n{help_}", fg="red", err=True)
     raise typer.Exit(error.exit_code)
 
 

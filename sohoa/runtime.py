@@ -47,8 +47,7 @@ def load_settings() -> Settings:
         failure = describe(error)
         assert failure is not None
         lang = cli_lang()
-        prefix = "Lỗi" if lang == "vi" else "Error"
-        typer.secho(f"{prefix}: {failure.message(lang)}", fg="red", err=True)
+        say_error(failure.message(lang), lang)
         raise typer.Exit(failure.exit_code) from None
     configure_logs(settings.log_level, settings.log_format)
     configure_permissions(settings.shared_group)
@@ -152,5 +151,12 @@ def stored_document(services: Services, settings: Settings, code: str, doc: str)
 
 def complain(failure: Failure, settings: Settings) -> None:
     """One line on stderr: what went wrong and what to do, in the clerk's language."""
-    prefix = "Lỗi" if settings.lang == "vi" else "Error"
-    typer.secho(f"{prefix}: {failure.message(settings.lang)}", fg="red", err=True)
+    say_error(failure.message(settings.lang), settings.lang)
+
+
+def say_error(message: str, lang: str) -> None:
+    """ "Lỗi: …" / "Error: …" on stderr: how every command says what went wrong."""
+    from sohoa import i18n
+
+    said = i18n.gettext(lang).gettext("Error: %(problem)s") % {"problem": message}
+    typer.secho(said, fg="red", err=True)
