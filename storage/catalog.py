@@ -253,7 +253,7 @@ class Catalog:
             if row.status != "pending" or (
                 held not in (None, owner) and owner_alive(held or "", since, lease)
             ):
-                return _record(row), False
+                return record_of(row), False
             seen = Document.claimed_by.is_(None) if held is None else Document.claimed_by == held
             result = session.execute(
                 update(Document)
@@ -264,7 +264,7 @@ class Catalog:
             assert isinstance(result, CursorResult)
             moved = result.rowcount
             session.expire(row)
-            record = _record(row)
+            record = record_of(row)
         if moved == 1 and held not in (None, owner):
             log.warning("abandoned claim taken over", extra={"doc_id": doc_id})
         return record, moved == 1
@@ -297,7 +297,7 @@ class Catalog:
                 search.index_text(session, row.id, row.dossier_code, stored.page_texts)
             session.flush()
             document_hooks.stored(session, row)
-            record = _record(row)
+            record = record_of(row)
         log.info(
             "document stored",
             extra={"doc_id": doc_id, "dossier_code": record.dossier_code, "object_key": record.key},
@@ -327,7 +327,7 @@ class Catalog:
                     row.status = "failed"
                     row.claimed_by = row.claimed_at = None
             session.flush()
-            return _record(row)
+            return record_of(row)
 
     def settle_abandoned(self, dossier_code: str, kind: str, error_vi: str, error: str) -> int:
         """End the dossier's rows whose run died mid-way (kill -9, power cut) as "failed"
@@ -372,7 +372,7 @@ class Catalog:
         with self._sessions.begin() as session:
             row = _get(session, doc_id)
             if row.status == "stored":
-                return _record(row)
+                return record_of(row)
             _set_error(row, error, kind, error_vi)
             row.status = "rejected"
             row.claimed_by = row.claimed_at = None
@@ -380,7 +380,7 @@ class Catalog:
             row.key = None
             row.result_code = None
             session.flush()
-            record = _record(row)
+            record = record_of(row)
         log.info("document rejected", extra={"doc_id": doc_id, "error_kind": kind})
         return record
 
@@ -398,7 +398,7 @@ class Catalog:
                 row.revoked_by = actor
                 session.flush()
                 document_hooks.revoked(session, row)
-            record = _record(row)
+            record = record_of(row)
         if fresh:
             log.info("document revoked", extra={"doc_id": doc_id, "code": record.dossier_code})
         return record, fresh
@@ -422,7 +422,7 @@ class Catalog:
             row = _get(session, doc_id)
             if row.status in ("rejected", "failed"):
                 _reopen(session, row)
-            return _record(row)
+            return record_of(row)
 
     def documents(self, dossier_code: str) -> list[DocumentRecord]:
         """All documents of a dossier: intake components first, then results, by number."""
@@ -433,13 +433,13 @@ class Catalog:
                 .where(Document.dossier_code == code)
                 .order_by(Document.kind, Document.number)
             )
-            return [_record(row) for row in rows]
+            return [record_of(row) for row in rows]
 
     def document(self, doc_id: int) -> DocumentRecord | None:
         """The document with catalog id ``doc_id``, if any."""
         with self._sessions() as session:
             row = session.get(Document, doc_id)
-            return _record(row) if row else None
+            return record_of(row) if row else None
 
     def find(self, dossier_code: str, ref: str) -> DocumentRecord | None:
         """Look up one document of a dossier by a clerk's reference (see :mod:`storage.refs`).
@@ -456,7 +456,7 @@ class Catalog:
             query = query.where(Document.kind == parsed.kind, Document.number == parsed.number)
         with self._sessions() as session:
             row = session.scalars(query).one_or_none()
-            return _record(row) if row else None
+            return record_of(row) if row else None
 
     def stored_source(self, kind: str, source_sha256: str) -> DocumentRecord | None:
         """The stored document made from this source under any dossier, if any.
@@ -477,7 +477,7 @@ class Catalog:
                 .order_by(Document.id)
                 .limit(1)
             ).one_or_none()
-            return _record(row) if row else None
+            return record_of(row) if row else None
 
     def attach_existing(
         self, dossier_code: str, kind: str, source_document_id: int, actor: str
@@ -503,7 +503,7 @@ class Catalog:
                 )
             ).one_or_none()
             if existing is not None and existing.status == "stored":
-                return _record(existing)
+                return record_of(existing)
             # A pending/rejected row of the same source is completed in place (fresh number
             # if it gave its own back).
             row = existing or Document(dossier_code=code, kind=checked_kind, dropped_pages=[])
@@ -517,7 +517,7 @@ class Catalog:
             session.flush()
             search.copy_text(session, source.id, row.id, code)
             document_hooks.stored(session, row)
-            record = _record(row)
+            record = record_of(row)
         log.info(
             "document attached from an earlier dossier",
             extra={
@@ -544,7 +544,7 @@ class Catalog:
             if existing:
                 if existing.status in ("rejected", "failed"):
                     _reopen(session, existing)
-                return _record(existing), False
+                return record_of(existing), False
             number = _next_number(session, code, kind)
             row = Document(
                 dossier_code=code,
@@ -559,7 +559,7 @@ class Catalog:
             )
             session.add(row)
             session.flush()
-            record = _record(row)
+            record = record_of(row)
         log.info(
             "document reserved",
             extra={"doc_id": record.id, "dossier_code": code, "kind": kind, "number": number},
@@ -639,12 +639,8 @@ def _get(session: Session, doc_id: int) -> Document:
 
 
 def record_of(row: Document) -> DocumentRecord:
-    """The record of a document row read in a caller's own session (as
-    :meth:`Catalog.document` gives it)."""
-    return _record(row)
-
-
-def _record(row: Document) -> DocumentRecord:
+    """The record of a document row (as :meth:`Catalog.document` gives it), also for a
+    row read in a caller's own session."""
     return DocumentRecord(
         id=row.id,
         dossier_code=row.dossier_code,
