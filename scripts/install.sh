@@ -49,3 +49,11 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     || { tail -n 40 "$log" >&2; echo "sohoa: pip install failed (full log: $log)" >&2; exit 1; }
   echo "$want" > "$stamp"
 fi
+
+# sohoa's own bytecode, written now and after every update (compileall skips what is
+# current): a user who cannot write to this folder (the Docker image's `sohoa`, an
+# /opt install) or PYTHONDONTWRITEBYTECODE would otherwise compile every module again
+# at each start, 0.1-0.15 CPU s a command or worker (README, Benchmark). compileall
+# does not follow the links in sohoa/, so each package folder is named.
+"$VENV/bin/python" -m compileall -q -j 0 sohoa api ingest ocr register scanner_profiles \
+  signing storage web workers >/dev/null

@@ -175,6 +175,16 @@ def test_the_image_is_built_with_the_same_install_steps_as_ci() -> None:
     assert "scripts/test.sh" in (ROOT / ".ci" / "run").read_text("utf-8")
 
 
+def test_the_install_compiles_every_package_folder_of_sohoa() -> None:
+    """The image's user cannot write bytecode beside the sources: install.sh writes it for
+    every folder sohoa/ links to (compileall does not follow the links itself)."""
+    install = (ROOT / "scripts" / "install.sh").read_text("utf-8").replace("\\\n", " ")
+    line = next(line for line in install.splitlines() if "-m compileall" in line)
+    named = {word for word in line.split() if (ROOT / word).is_dir()}
+    linked = {p.name for p in (ROOT / "sohoa").iterdir() if p.is_symlink() and p.is_dir()}
+    assert named == linked | {"sohoa"}
+
+
 @pytest.mark.parametrize("service", SOHOA_SERVICES)
 def test_the_compose_commands_are_sohoa_commands(compose: dict[str, Any], service: str) -> None:
     command = compose["services"][service]["command"]
