@@ -87,7 +87,7 @@ def process(
     files: Annotated[list[Path], typer.Argument(help="Scans: PDF, TIFF, JPEG or PNG.")],
     case: Annotated[str, typer.Option("--case", "-c", help="Dossier code (mã hồ sơ).")],
     kind: Annotated[
-        Kind, typer.Option(help="intake = thành phần hồ sơ, result = kết quả giải quyết.")
+        Kind, typer.Option(help="intake = the dossier's papers, result = the result issued.")
     ] = Kind.intake,
     profile: Profile = None,
     sheets: cli_capture.SheetsOption = None,

@@ -49,16 +49,15 @@ def create_key(
     scope: Annotated[
         ScopeChoice,
         typer.Option(
-            help="read = xem/tải; upload = gửi bản quét; register = sổ hồ sơ một cửa; "
-            "personal = xem và được hỏi họ tên người nộp (dữ liệu cá nhân); "
-            "archive = xem và xóa tài liệu đã hết thời hạn lưu giữ."
+            help="read = view and download; upload = send scans; register = the one-stop "
+            "dossier register; personal = view, and ask for applicants' names (personal "
+            "data); archive = view, and delete documents whose retention has ended."
         ),
     ] = ScopeChoice.read,
     unit: Annotated[
         str | None,
         typer.Option(
-            help="Chỉ đơn vị này và các đơn vị cấp dưới (mã đơn vị, vd. H56.20); bỏ trống = "
-            "tất cả đơn vị. / Only this unit and the units below it; none = all units."
+            help="Only this unit and the units below it (unit code, e.g. H56.20); none = all units."
         ),
     ] = None,
 ) -> None:

@@ -65,7 +65,7 @@ def register(app: typer.Typer) -> None:
 def batch(
     paths: Annotated[list[Path], typer.Argument(help="Files and folders (searched recursively).")],
     kind: Annotated[
-        Kind, typer.Option(help="intake = thành phần hồ sơ, result = kết quả giải quyết.")
+        Kind, typer.Option(help="intake = the dossier's papers, result = the result issued.")
     ] = Kind.intake,
     profile: ProfileOption = None,
     case: Annotated[

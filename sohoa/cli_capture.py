@@ -40,13 +40,13 @@ SheetsOption = Annotated[
     typer.Option(
         "--sheets",
         min=1,
-        help="Số tờ đã nạp (sheets fed; several files: all together), checked against the "
-        "pages found (duplex: 2 per sheet); a mismatch exits 9 but the document is stored.",
+        help="Sheets fed (several files: all together), checked against the pages found "
+        "(duplex: 2 per sheet); a mismatch exits 9 but the document is stored.",
     ),
 ]
 
 profiles_app = typer.Typer(
-    help="Scanner profiles (hồ sơ máy quét): one YAML per device in scanner_profiles/.",
+    help="Scanner profiles: one YAML per device in scanner_profiles/.",
     no_args_is_help=True,
 )
 
@@ -87,7 +87,7 @@ def scan(
     ] = None,
     kind: Annotated[
         Kind,
-        typer.Option(help="intake = thành phần hồ sơ, result = kết quả giải quyết."),
+        typer.Option(help="intake = the dossier's papers, result = the result issued."),
     ] = Kind.intake,
     sheets: SheetsOption = None,
     source: Annotated[

@@ -21,16 +21,14 @@ if TYPE_CHECKING:
     from sohoa.storage.database import Database
 
 db_app = typer.Typer(
-    help="Cơ sở dữ liệu danh mục: phiên bản lược đồ và nâng cấp. / "
-    "The catalog database: schema version and upgrades.",
+    help="The catalog database: schema version and upgrades.",
     no_args_is_help=True,
 )
 
 
 @db_app.command("current", epilog="Ví dụ: sohoa db current --json")
 def current(as_json: JsonOption = False) -> None:
-    """Phiên bản lược đồ hiện tại và mới nhất. / Show the schema revision of the catalog
-    database and the newest this sohoa knows."""
+    """Show the schema revision of the catalog database and the newest this sohoa knows."""
     settings = load_settings()
     with guard(settings), _database(settings) as database:
         at, head = database.current(), database.head()
@@ -48,8 +46,7 @@ def current(as_json: JsonOption = False) -> None:
 
 @db_app.command("upgrade", epilog="Ví dụ: sohoa db upgrade")
 def upgrade() -> None:
-    """Nâng cấp lược đồ, giữ nguyên dữ liệu. / Upgrade the catalog database's schema to the
-    newest revision, keeping every row.
+    """Upgrade the catalog database's schema to the newest revision, keeping every row.
 
     Safe to run twice, and while other sohoa processes start (they wait for it).
     """

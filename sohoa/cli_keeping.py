@@ -58,7 +58,7 @@ def events(
     case: Annotated[str, typer.Argument(help="Dossier code.")],
     as_json: JsonOption = False,
 ) -> None:
-    """Nhật ký sự kiện của hồ sơ. / The dossier's event trail (oldest first)."""
+    """The dossier's event trail (oldest first)."""
     from sohoa.clock import vietnam_time
     from sohoa.storage.events import events_for
 
@@ -93,7 +93,10 @@ def audit(
     max_objects: Annotated[
         int | None, typer.Option("--max-objects", min=1, help="Stop after this many objects.")
     ] = None,
-    batch: Annotated[int, typer.Option("--batch", min=1, max=10_000)] = 100,
+    batch: Annotated[
+        int,
+        typer.Option("--batch", min=1, max=10_000, help="Objects read from the catalog at a time."),
+    ] = 100,
     report: Annotated[
         Path | None, typer.Option("--report", help="Write a report: .csv or .json.")
     ] = None,
@@ -103,8 +106,8 @@ def audit(
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Kiểm tra toàn vẹn (SHA-256) các bản lưu. / Fixity audit: re-read stored objects on every
-    copy and check their SHA-256 against the catalog; resumable, rate-limited."""
+    """Fixity audit: re-read stored objects on every copy and check their SHA-256 against the
+    catalog; resumable, rate-limited."""
     from sohoa.progress import page_progress
     from sohoa.storage.fixity import audit as run_audit
     from sohoa.storage.keeping import keeper_of
@@ -133,8 +136,8 @@ def replicate(
         int, typer.Option("--limit", min=1, help="At most this many objects.")
     ] = 10_000,
 ) -> None:
-    """Chép các bản còn thiếu sang kho thứ hai. / Catch up the second copy: copy every
-    object not yet on SOHOA_REPLICA_URL (verified by SHA-256)."""
+    """Catch up the second copy: copy every object not yet on SOHOA_REPLICA_URL (verified by
+    SHA-256)."""
     from sohoa.storage.keeping import (
         enroll_unlisted,
         keeper_of,
@@ -162,8 +165,8 @@ def export(
     cases: Annotated[list[str], typer.Argument(help="Dossier codes.")],
     output: Annotated[Path, typer.Option("--output", "-o", help="Directory for the bags.")],
 ) -> None:
-    """Gói chuyển giao BagIt, mỗi hồ sơ một gói. / Write one BagIt bag per dossier (PDF/A,
-    OCR text, metadata, event trail, SHA-256 manifests) for the archive."""
+    """Write one BagIt bag per dossier (PDF/A, OCR text, metadata, event trail, SHA-256 manifests)
+    for the archive."""
     from sohoa.storage.transfer import export_dossier
 
     settings = load_settings()
@@ -255,7 +258,7 @@ def delete(
         typer.Option("--by", help="Who deletes it, for the event trail (default: the OS user)."),
     ] = None,
 ) -> None:
-    """Xóa tài liệu đã hết thời hạn lưu giữ. / Delete a document whose retention has ended.
+    """Delete a document whose retention has ended.
 
     Removes every object the document owns (the PDF/A of each version, OCR text,
     page thumbnails, dropped pages) from the store and from the second copy, then its

@@ -29,8 +29,7 @@ if TYPE_CHECKING:
     from sohoa.settings import Settings
 
 register_app = typer.Typer(
-    help="Sổ theo dõi hồ sơ từ hệ thống một cửa: nhập, danh sách chưa số hóa. / "
-    "The one-stop system's dossier register: import it, list what is not digitised.",
+    help="The one-stop system's dossier register: import it, list what is not digitised.",
     no_args_is_help=True,
 )
 
@@ -63,8 +62,8 @@ def import_command(
     ] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Nhập sổ hồ sơ (cập nhật theo mã hồ sơ). / Import the register: upsert by dossier
-    code, refuse bad rows with their row number and reason, import the rest."""
+    """Import the register: upsert by dossier code, refuse bad rows with their row number and
+    reason, import the rest."""
     from sohoa.register.errors import RegisterError
     from sohoa.register.fields import DEFAULT_HEADERS, load_mapping
     from sohoa.register.importer import ImportOptions, import_file, import_unit_file
@@ -116,14 +115,11 @@ def worklist_command(
     ] = None,
     with_personal_data: Annotated[
         bool,
-        typer.Option(
-            help="Add applicants' names (personal data; recorded as an event). / "
-            "Kèm họ tên người nộp (dữ liệu cá nhân; được ghi nhật ký)."
-        ),
+        typer.Option(help="Add applicants' names (personal data; recorded as an event)."),
     ] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Hồ sơ chưa số hóa, cũ nhất trước. / Dossiers not digitised yet, oldest first."""
+    """Dossiers not digitised yet, oldest first."""
     from sohoa.register.personal import record_disclosure
     from sohoa.register.worklist import worklist, worklist_csv
 
@@ -194,8 +190,8 @@ def report_command(
     ] = 1.0,
     as_json: JsonOption = False,
 ) -> None:
-    """Báo cáo tỷ lệ số hóa (QĐ 766). / The digitisation report for a unit and its
-    sub-units over a reception-date period: rates, points, per unit, procedure and month."""
+    """The digitisation report for a unit and its sub-units over a reception-date period: rates,
+    points, per unit, procedure and month."""
     from sohoa.register.export import report_json, write_csv, write_xlsx
     from sohoa.register.report import digitisation_report
 

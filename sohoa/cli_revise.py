@@ -80,8 +80,8 @@ def revise(
     profile: ProfileOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Sửa một tài liệu đã lưu thành phiên bản mới. / Fix a stored document of CASE (turn,
-    restore, replace or insert one page); it becomes a new version, earlier ones are kept."""
+    """Fix a stored document of CASE (turn, restore, replace or insert one page); it becomes a new
+    version, earlier ones are kept."""
     from sohoa.scanner_profiles import load as load_profile
     from sohoa.storage.versions import versions
     from sohoa.workers import revise as fixes
@@ -121,7 +121,7 @@ def versions_command(
     doc: Annotated[str, typer.Argument(help="Document: 1, KQ1 or #17.")],
     as_json: JsonOption = False,
 ) -> None:
-    """Các phiên bản của một tài liệu. / List the versions of a document of CASE."""
+    """List the versions of a document of CASE."""
     from sohoa.storage.versions import versions
 
     settings = load_settings()
@@ -137,7 +137,7 @@ def thumbnails(
     ] = False,
     limit: Annotated[int, typer.Option(min=1, help="At most this many documents.")] = 100_000,
 ) -> None:
-    """Tạo ảnh thu nhỏ còn thiếu. / Make the page thumbnails of documents stored without them."""
+    """Make the page thumbnails of documents stored without them."""
     from sohoa.storage.versions import missing_thumbnails, set_thumbnails
     from sohoa.workers import trail
     from sohoa.workers.thumbnails import store_thumbnails

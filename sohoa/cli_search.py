@@ -61,9 +61,8 @@ def search(
     offset: Annotated[int, typer.Option(min=0, help="Results to skip (paging).")] = 0,
     as_json: JsonOption = False,
 ) -> None:
-    """Tìm tài liệu đã lưu theo chữ trong văn bản (không cần dấu), mã hồ sơ, ngày, loại. /
-    Find stored documents by words of their OCR text (no diacritics needed), dossier code
-    (exact or prefix), dates and kind."""
+    """Find stored documents by words of their OCR text (no diacritics needed), dossier code (exact
+    or prefix), dates and kind."""
     from sohoa.storage.search import search as run_search
 
     settings = load_settings()
@@ -122,8 +121,8 @@ def reindex(
         bool, typer.Option("--all", help="Index again documents already in the index.")
     ] = False,
 ) -> None:
-    """Lập lại chỉ mục tìm kiếm từ các tệp văn bản OCR đã lưu. / Build the search index from
-    the stored OCR text sidecars (catalogs made before search); resumable."""
+    """Build the search index from the stored OCR text sidecars (catalogs made before search);
+    resumable."""
     settings = load_settings()
     with guard(settings), open_services(settings) as services:
         todo = _to_index(services, every)

@@ -38,49 +38,37 @@ def register(app: typer.Typer) -> None:
 def sheets(
     codes: Annotated[
         list[str] | None,
-        typer.Argument(help="Mã hồ sơ, mỗi mã một phiếu / dossier codes, one sheet each."),
+        typer.Argument(help="Dossier codes, one sheet each."),
     ] = None,
     output: Annotated[
         Path,
-        typer.Option(
-            "--output", "-o", help="Tệp PDF để in / the PDF file to print.", dir_okay=False
-        ),
+        typer.Option("--output", "-o", help="The PDF file to print.", dir_okay=False),
     ] = Path("phieu-phan-tach.pdf"),
     from_file: Annotated[
         Path | None,
         typer.Option(
             "--from-file",
             "-f",
-            help="Đọc thêm mã từ tệp (UTF-8, một mã mỗi dòng) / also read codes from a file.",
+            help="Also read codes from a file (UTF-8, one code per line).",
         ),
     ] = None,
     simplex: Annotated[
         bool,
         typer.Option(
             "--simplex",
-            help="Không chèn trang trắng mặt sau (máy quét một mặt) / no blank back page "
-            "after each sheet (simplex feeders).",
+            help="No blank back page after each sheet (simplex feeders).",
         ),
     ] = False,
     unit: Annotated[
         str | None,
-        typer.Option("--unit", help="Đơn vị in trên mọi phiếu / unit printed on each sheet."),
+        typer.Option("--unit", help="Unit printed on each sheet."),
     ] = None,
     procedure: Annotated[
         str | None,
-        typer.Option(
-            "--procedure", help="Thủ tục in trên mọi phiếu / procedure printed on each sheet."
-        ),
+        typer.Option("--procedure", help="Procedure printed on each sheet."),
     ] = None,
 ) -> None:
-    """In phiếu phân tách hồ sơ cho một lô tồn đọng. / Print dossier separator sheets for
-    a backlog batch.
-
-    Mỗi mã hồ sơ một trang A4: mã QR và mã vạch Code 128 mà `sohoa batch` nhận ra, mã
-    in chữ lớn. Đặt mỗi phiếu trước trang đầu của hồ sơ rồi quét cả lô; `sohoa batch`
-    tách lô tại các phiếu và lưu từng phần vào đúng hồ sơ, phiếu không được lưu.
-    Mặc định mỗi phiếu có một trang trắng phía sau để in hai mặt (máy quét hai mặt sẽ
-    quét mặt sau trắng và bỏ đi); dùng --simplex khi in/quét một mặt.
+    """Print dossier separator sheets for a backlog batch.
 
     One A4 page per dossier code: the QR code and Code 128 barcode that `sohoa batch`
     recognises, and the code in large type. Put each sheet in front of its dossier's

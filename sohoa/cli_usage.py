@@ -21,7 +21,7 @@ from typer import _click
 from typer._click import exceptions as click_errors
 from typer.core import TyperGroup
 
-from sohoa import i18n, value_errors
+from sohoa import cli_help, i18n, value_errors
 from sohoa.runtime import say_error
 
 #: click's own wording of the two usage errors that carry no fields of their own.
@@ -32,7 +32,8 @@ _NO_VALUE = re.compile(r"does not take a value")
 
 
 class CommandGroup(TyperGroup):
-    """sohoa's commands: a usage error is said in SOHOA_LANG's language, then exit 2."""
+    """sohoa's commands: a usage error is said in SOHOA_LANG's language, then exit 2; a
+    help screen is shown in it too (sohoa.cli_help)."""
 
     def make_context(
         self,
@@ -41,6 +42,8 @@ class CommandGroup(TyperGroup):
         parent: _click.Context | None = None,
         **extra: Any,
     ) -> _click.Context:
+        if parent is None and cli_help.wanted(self, args):
+            cli_help.show_in(self, i18n.cli_lang())
         try:
             return super().make_context(info_name, args, parent, **extra)
         except click_errors.NoArgsIsHelpError:

@@ -73,8 +73,7 @@ def verify(
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Kiểm tra chữ ký số, PDF/A và mã băm. / Check the signature, PDF/A and SHA-256 of
-    the stored documents of CASE."""
+    """Check the signature, PDF/A and SHA-256 of the stored documents of CASE."""
     from sohoa.workers.signing import check_document
 
     settings = load_settings()
@@ -105,8 +104,7 @@ def revoke(
         str | None, typer.Option("--by", help="Who revokes it (default: the system user).")
     ] = None,
 ) -> None:
-    """Thu hồi một tài liệu (vẫn được lưu giữ). / Mark a document of CASE revoked: it
-    stays stored and retrievable and is listed as revoked."""
+    """Mark a document of CASE revoked: it stays stored and retrievable and is listed as revoked."""
     settings = load_settings()
     with guard(settings), open_services(settings) as services:
         code = str(parse_dossier_code(case))

@@ -60,7 +60,7 @@ def watch(
         bool, typer.Option("--once", help="Process what is there now, then exit (cron, tests).")
     ] = False,
     kind: Annotated[
-        Kind, typer.Option(help="intake = thành phần hồ sơ, result = kết quả giải quyết.")
+        Kind, typer.Option(help="intake = the dossier's papers, result = the result issued.")
     ] = Kind.intake,
     profile: ProfileOption = None,
     code_from: Annotated[

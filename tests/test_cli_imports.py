@@ -5,9 +5,9 @@ Every `sohoa` run pays for the modules it imports before it does anything; for
 counted per page (issue 9). So the command line imports only typer and small
 modules of ours at start-up; the catalog (SQLAlchemy, Alembic), the API and the
 web app (FastAPI, Starlette, Jinja2), signing (pyHanko), S3 (MinIO), the queue
-(Dramatiq), spreadsheets (openpyxl) and the message catalogues (Babel) are
-imported by the commands that use them. These tests look at which modules a
-fresh interpreter holds, never at how long anything took.
+(Dramatiq), spreadsheets (openpyxl) and the message catalogues (Babel: help screens
+and messages) are imported by the commands that use them. These tests look at which
+modules a fresh interpreter holds, never at how long anything took.
 """
 
 from __future__ import annotations
@@ -91,7 +91,8 @@ def test_sohoa_help_loads_no_database_api_signing_or_store(tmp_path: Path) -> No
 
 def test_sohoa_ocr_help_loads_only_the_command_line(tmp_path: Path) -> None:
     modules = modules_after("from sohoa.cli import app\napp(['ocr', '--help'])", tmp_path)
-    assert loaded(modules, NOT_FOR_OCR) == []
+    assert "babel" in modules  # a help screen is said from the message catalogue
+    assert loaded(modules, tuple(p for p in NOT_FOR_OCR if p != "babel")) == []
     assert loaded(modules, OURS_NOT_FOR_OCR) == []
 
 

@@ -1,12 +1,14 @@
 """One message catalogue: every message id of the sources is in it, with a Vietnamese text.
 
-`scripts/messages` extracts the ids (Python and templates); a message added to the code
-without running it, or left untranslated in vi, fails here.
+`scripts/messages` extracts the ids (Python and templates, and the commands' help
+texts); a message added to the code without running it, or left untranslated in vi,
+fails here.
 """
 
 from __future__ import annotations
 
 import subprocess
+import sys
 import unicodedata
 from pathlib import Path
 
@@ -48,6 +50,8 @@ def test_the_catalogue_holds_every_message_of_the_sources(tmp_path: Path) -> Non
         check=True,
         capture_output=True,
     )
+    # and the commands' help texts, which pybabel cannot see (sohoa/cli_help.py)
+    subprocess.run([sys.executable, "-m", "sohoa.cli_help", str(fresh)], check=True)
     assert ids(fresh) == ids(LOCALE / "messages.pot"), "run scripts/messages"
 
 
