@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import select
 import signal
 import socket
 import sys
@@ -35,6 +36,10 @@ SAME_DEATH = frozenset({signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIG
 IDLE_MINUTES = 30
 #: Size past which standby.log is set aside (as standby.log.1) when a standby is started.
 LOG_BYTES = 1_000_000
+#: Seconds without the standby's first answer after which the client says it is waiting.
+SLOW_ANSWER = 10.0
+#: Seconds between looks for that answer, and for a Ctrl-C meanwhile.
+LOOK = 0.25
 
 
 def main() -> None:
@@ -70,7 +75,12 @@ def handed_over(argv: list[str]) -> int | None:
 
 class _Forwarding:
     """Signals this process gets go to the command's process (not in our terminal's
-    process group); the ones that come before its pid is known are kept until then."""
+    process group); the ones that come before its pid is known are kept until then.
+
+    A standby that does not answer (stopped, stuck) would keep those for ever, and the
+    clerk's Ctrl-C would do nothing: while no answer has come, a Ctrl-C (or kill) ends
+    the wait, and the command is not run; after SLOW_ANSWER seconds the wait is said.
+    """
 
     def __init__(self) -> None:
         self.pid = 0
@@ -98,6 +108,9 @@ class _Forwarding:
         try:
             standby_wire.send_request(sock, request, [0, 1, 2])
             replies = sock.makefile("rb")
+            if not self._answered(sock):
+                self.pending.clear()  # they ended the wait; there is no command to give them
+                return _gave_up(standby_wire.peer(sock)[0])
             started = standby_wire.read_reply(replies)
         except (OSError, ValueError):
             return None
@@ -111,6 +124,41 @@ class _Forwarding:
         except (OSError, ValueError):
             ended = None
         return _outcome(ended)
+
+    def _answered(self, sock: socket.socket) -> bool:
+        """Whether the standby answered; False when a Ctrl-C (or kill) came first."""
+        waited = 0.0
+        while not select.select([sock], [], [], LOOK)[0]:
+            if self.pending:
+                return False
+            waited += LOOK
+            if SLOW_ANSWER <= waited < SLOW_ANSWER + LOOK:
+                _say_waiting(standby_wire.peer(sock)[0])
+        return True
+
+
+def _say_waiting(pid: int) -> None:
+    """The standby has not started the command: say so once, with what to do."""
+    from sohoa import i18n
+
+    _ = i18n.gettext(i18n.cli_lang()).gettext
+    line = _(
+        "sohoa standby (pid %(pid)s) has not started this command after %(seconds)s s; "
+        "still waiting. Ctrl-C gives up. If it happens again, stop it (kill %(pid)s) or "
+        "set SOHOA_STANDBY=never, and report it with $SOHOA_HOME/standby.log."
+    )
+    print(line % {"pid": pid, "seconds": f"{SLOW_ANSWER:g}"}, file=sys.stderr, flush=True)
+
+
+def _gave_up(pid: int) -> int:
+    """Ctrl-C (or kill) before the standby started the command: nothing ran."""
+    from sohoa import i18n
+    from sohoa.exit_codes import ExitCode
+
+    _ = i18n.gettext(i18n.cli_lang()).gettext
+    line = _("Interrupted: sohoa standby (pid %(pid)s) had not started the command; nothing ran.")
+    print(line % {"pid": pid}, file=sys.stderr, flush=True)
+    return int(ExitCode.INTERRUPTED)
 
 
 def _outcome(ended: dict[str, object] | None) -> int:

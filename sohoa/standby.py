@@ -292,6 +292,9 @@ class Server:
                 conn.close()
                 self._stop_when_outdated(request.installed)
                 return
+            if _hung_up(conn):  # it gave up waiting (Ctrl-C) before we got to it: run nothing
+                conn.close()
+                return
             pid = self._fork(conn, request, fds)
         except OSError as error:  # no fork (out of memory, process limit): the client runs it
             log.warning("standby: cannot fork", extra={"error": str(error)})
@@ -418,6 +421,14 @@ def _ended(pid: int) -> int | None:
         return os.pidfd_open(pid)
     except OSError:
         return None
+
+
+def _hung_up(conn: socket.socket) -> bool:
+    """The client has closed its end: after its request nothing comes from it but that."""
+    try:
+        return bool(select.select([conn], [], [], 0)[0]) and not conn.recv(1, socket.MSG_PEEK)
+    except OSError:
+        return True
 
 
 def _tell(conn: socket.socket, **fields: int | bool) -> bool:

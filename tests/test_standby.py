@@ -331,6 +331,70 @@ def test_a_client_of_another_installation_is_told_to_run_it_itself_and_the_stand
     assert served(standby.stop()) == []
 
 
+def test_a_standby_that_does_not_answer_is_said_and_ctrl_c_ends_the_wait(tmp_path: Path) -> None:
+    """A stopped or stuck standby accepts the connection (the kernel does) and never
+    answers: the client says it is waiting, with what to do, and a Ctrl-C ends the wait
+    with the interrupted exit code instead of being kept for a command that never starts."""
+    home = tmp_path / "home"
+    home.mkdir()
+    stuck = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    stuck.bind(str(home / "standby.sock"))
+    stuck.listen()  # and never accepts
+    script = (
+        "import sys\n"
+        "from sohoa import launcher\n"
+        "launcher.SLOW_ANSWER, launcher.LOOK = 0.2, 0.05\n"
+        "sys.argv = ['sohoa', 'ocr', 'in.pdf', 'out.pdf']\n"
+        "launcher.main()\n"
+    )
+    client = subprocess.Popen(
+        [sys.executable, "-c", script],
+        env=watch_env(home),
+        cwd=tmp_path,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert client.stderr is not None
+        waiting = client.stderr.readline()  # blocks until the client says it
+        client.send_signal(signal.SIGINT)
+        code = client.wait(timeout=60)
+    finally:
+        client.kill()
+        stuck.close()  # the request it never read holds the client's stderr open
+    said = client.stderr.read()
+
+    assert "has not started this command after 0.2 s; still waiting. Ctrl-C gives up" in waiting
+    assert f"kill {os.getpid()}" in waiting  # the standby's pid, from the kernel
+    assert code == ExitCode.INTERRUPTED
+    assert "Interrupted: sohoa standby" in said and "nothing ran" in said
+    assert not (tmp_path / "out.pdf").exists()
+
+
+def test_a_request_whose_client_gave_up_before_it_was_read_runs_nothing(
+    standby: Standby, tmp_path: Path
+) -> None:
+    """A client that gave up waiting (Ctrl-C while the standby was stopped or busy) has
+    closed its end: the standby, reaching its request later, runs nothing behind the
+    clerk's back, and serves the next command as usual."""
+    scan = images.save_jpeg(images.text_page().image, tmp_path / "don.jpg")
+    late = tmp_path / "late.pdf"
+    standby.process.send_signal(signal.SIGSTOP)  # as stuck as a standby can be
+    try:
+        request = standby_wire.this_request(["ocr", str(scan), str(late)])
+        with socket.socket(socket.AF_UNIX) as client:
+            client.connect(str(standby.socket))  # the kernel queues it
+            standby_wire.send_request(client, request, [0, 1, 2])
+    finally:
+        standby.process.send_signal(signal.SIGCONT)
+
+    after = sohoa(standby.home, "ocr", scan, tmp_path / "after.pdf")
+
+    assert after.returncode == 0, after.stderr
+    assert served(standby.stop()) == ["ocr"]  # the second one only
+    assert not late.exists()
+
+
 def test_a_command_starts_a_standby_for_the_next_ones_when_asked(tmp_path: Path) -> None:
     """SOHOA_STANDBY=always (`auto` does the same at a terminal): the first command runs by
     itself and leaves a standby behind, started with an idle limit, that serves the next.
