@@ -57,7 +57,17 @@ class CommandGroup(TyperGroup):
         except click_errors.NoArgsIsHelpError:
             raise
         except click_errors.UsageError as error:
+            if error.ctx is None:  # click's parser says "--dpi needs a value" without one
+                error.ctx = self._command_context(ctx)
             _say(error)
+
+    def _command_context(self, ctx: _click.Context) -> _click.Context | None:
+        """A context of the command being invoked, for its usage line (nothing is parsed)."""
+        name = ctx.invoked_subcommand
+        command = self.get_command(ctx, name) if name else None
+        if command is None:
+            return None
+        return command.make_context(name, [], parent=ctx, resilient_parsing=True)
 
 
 def _say(error: click_errors.UsageError) -> NoReturn:

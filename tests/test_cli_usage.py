@@ -54,6 +54,15 @@ def test_the_usage_and_the_help_command_follow_the_mistake() -> None:
     ]
 
 
+def test_an_option_without_its_value_is_followed_by_the_usage_too() -> None:
+    said = sohoa("ocr", "a.pdf", "b.pdf", "--dpi").stderr.splitlines()
+    assert said == [
+        "Lỗi: Tùy chọn --dpi cần có giá trị.",
+        "Cách dùng: sohoa ocr [OPTIONS] {INPUT} {OUTPUT.pdf}",
+        "Xem hướng dẫn: sohoa ocr --help",
+    ]
+
+
 def test_a_near_miss_option_is_suggested() -> None:
     said = sohoa("process", "scan.pdf", "--cas", "000.00.20.H56-240101-0001")
     assert said.returncode == 2
