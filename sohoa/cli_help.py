@@ -8,23 +8,23 @@ fails while one has no Vietnamese text.
 
 They are translated only when a help screen is about to be shown (`sohoa`, a group
 alone, or `--help` anywhere before `--`), so no other command pays for the walk or the
-catalogue. The frame typer draws around them (the panel titles, `[required]`,
-`[default: …]`, `Usage:`, the `--help` line) is said from the same catalogue.
+catalogue (sohoa.cli_usage.CommandGroup.main). The frame typer draws around them (the
+panel titles, `[required]`, `[default: …]`, `Usage:`, the `--help` line) is said from
+the same catalogue.
 Examples (`Ví dụ: …`) are the same in both languages and are left as they are.
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from typer import _click
 from typer.core import TyperArgument, TyperGroup, TyperOption
 
 from sohoa import i18n
-
-Translate = Callable[[str], str]
 
 #: typer's own words on a help screen (typer.rich_utils), said from the catalogue.
 _FRAME = {
@@ -48,9 +48,32 @@ def wanted(command: _click.Command, args: Sequence[str]) -> bool:
     return isinstance(command, TyperGroup) and not given
 
 
+@contextmanager
+def in_language(command: _click.Command, args: Sequence[str], lang: str) -> Iterator[None]:
+    """A run of `command` with `args`: its help screen, if it shows one, in `lang`.
+
+    The frame lives in typer's module and click's context class: it is put back as it
+    was afterwards, so a process running several commands (the tests) sees no leftovers.
+    """
+    if not wanted(command, args):
+        yield
+        return
+    from typer import rich_utils  # rich: loaded for a help screen only
+
+    frame = {name: getattr(rich_utils, name) for name in _FRAME}
+    formatter = _click.Context.formatter_class
+    show_in(command, lang)
+    try:
+        yield
+    finally:
+        for name, text in frame.items():
+            setattr(rich_utils, name, text)
+        _click.Context.formatter_class = formatter
+
+
 def show_in(command: _click.Command, lang: str) -> None:
     """Translate every help text of `command`'s tree, and typer's frame, into `lang`."""
-    from typer import rich_utils  # rich: loaded for a help screen only
+    from typer import rich_utils
 
     _ = i18n.gettext(lang).gettext
     for each in commands(command):

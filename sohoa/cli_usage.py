@@ -14,6 +14,8 @@ work goes through `runtime.complain` as before.
 from __future__ import annotations
 
 import re
+import sys
+from collections.abc import Sequence
 from typing import Any, NoReturn
 
 import typer
@@ -35,6 +37,11 @@ class CommandGroup(TyperGroup):
     """sohoa's commands: a usage error is said in SOHOA_LANG's language, then exit 2; a
     help screen is shown in it too (sohoa.cli_help)."""
 
+    def main(self, args: Sequence[str] | None = None, *rest: Any, **extra: Any) -> Any:
+        given = list(sys.argv[1:] if args is None else args)
+        with cli_help.in_language(self, given, i18n.cli_lang()):
+            return super().main(given, *rest, **extra)
+
     def make_context(
         self,
         info_name: str | None,
@@ -42,8 +49,6 @@ class CommandGroup(TyperGroup):
         parent: _click.Context | None = None,
         **extra: Any,
     ) -> _click.Context:
-        if parent is None and cli_help.wanted(self, args):
-            cli_help.show_in(self, i18n.cli_lang())
         try:
             return super().make_context(info_name, args, parent, **extra)
         except click_errors.NoArgsIsHelpError:

@@ -61,10 +61,10 @@ def end_quickly() -> None:
     """Spare the interpreter's last garbage collection over what the command loaded.
 
     The objects of a run (modules, typer's and pydantic's tables, pikepdf's validator)
-    end with the process; the collection at exit walked all of them for nothing: 0.05 to
-    0.09 CPU s a `sohoa ocr` (farm-bench: the OCR path's imports, exit with and without
-    this). Frozen objects are still freed, and atexit handlers, logging's flush and
-    temporary folders' clean-up still run: only the search for cycles is skipped.
+    end with the process; the collection at exit walked all of them for nothing: about
+    0.17 CPU s and wall s of a 2-page `sohoa ocr` (farm-bench, README). Frozen objects are
+    still freed, and atexit handlers, logging's flush and temporary folders' clean-up
+    still run: only the search for reference cycles is skipped.
     """
     gc.freeze()
 

@@ -79,3 +79,19 @@ def test_every_option_and_command_has_a_help_text() -> None:
         assert command.help, f"no help text for {command.name}"
         for param in command.params:
             assert getattr(param, "help", None), f"{command.name}: no help for {param.name}"
+
+
+def test_a_help_screen_leaves_no_vietnamese_frame_behind_in_the_process(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """typer keeps its frame in module globals: after a help screen they are as they were,
+    so a process that runs several commands (the tests' CliRunner) sees no leftovers."""
+    from typer import rich_utils
+    from typer.testing import CliRunner
+
+    monkeypatch.setenv("SOHOA_LANG", "vi")
+    shown = CliRunner().invoke(app, ["ocr", "--help"])
+
+    assert "Tùy chọn" in shown.output
+    assert rich_utils.OPTIONS_PANEL_TITLE == "Options"
+    assert rich_utils.REQUIRED_LONG_STRING == "[required]"
