@@ -181,6 +181,16 @@ def tessdata_path(tessdata_dir: Path | None) -> str:
     return f"{str(found).rstrip('/')}/"
 
 
+def load_engine(languages: str, tessdata_dir: Path | None) -> None:
+    """Load this thread's recognition engine now, before any page.
+
+    Page workers forked from this thread afterwards inherit it (fork copies the loaded
+    model): `sohoa ocr` then loads the model once, not once per worker (farm-bench, a
+    2-page file: CPU ratio 0.97), and `sohoa standby` once for every command.
+    """
+    _reader(languages, tessdata_dir)
+
+
 def _reader(languages: str, tessdata_dir: Path | None) -> tesserocr.PyTessBaseAPI:
     """This thread's recognition engine for `languages`, loaded on first use only."""
     key = (languages, tessdata_path(tessdata_dir))

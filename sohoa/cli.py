@@ -227,6 +227,7 @@ def ocr(
     with guard(settings):
         options = settings.ocr_options(load_profile(profile or settings.profile))
         tesseract.check_installed(options.languages, options.tessdata_dir)
+        tesseract.load_engine(options.languages, options.tessdata_dir)  # workers inherit it
         metadata = DocumentMetadata(title=input_file.stem, source_name=input_file.name)
         with (
             PageRunner(settings.jobs or None) as runner,

@@ -215,7 +215,7 @@ def _load_engine(settings: Settings) -> None:
 
     try:
         options = settings.ocr_options(load(settings.profile))
-        tesseract._reader(options.languages, options.tessdata_dir)
+        tesseract.load_engine(options.languages, options.tessdata_dir)
         if options.fix_orientation:
             tesseract._osd(options.tessdata_dir)
     except Exception as error:  # an optimisation only: the first page loads it instead

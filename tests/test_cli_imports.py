@@ -174,3 +174,32 @@ def test_a_command_run_here_ends_without_a_last_collection_over_what_it_loaded(
 
     assert done.returncode == 0, done.stderr
     assert int(done.stdout.split()[-1]) > 10_000  # the run's objects, frozen
+
+
+def test_sohoa_ocr_loads_the_model_once_and_its_page_workers_inherit_it(tmp_path: Path) -> None:
+    """Two pages on two page workers: one model load in the command, none in the workers
+    (they are forked from it after the load). Each load appends its pid to a file."""
+    pages = [images.numbered_page(n).image for n in (1, 2)]
+    scan = images.save_jpeg_pdf(pages, tmp_path / "hai-trang.pdf")
+    loads = tmp_path / "loads.txt"
+    script = (
+        "import os\n"
+        "from sohoa.ocr import tesseract\n"
+        "real = tesseract._init\n"
+        "def counted(*args):\n"
+        f"    open({str(loads)!r}, 'a').write(f'{{os.getpid()}}\\n')\n"
+        "    return real(*args)\n"
+        "tesseract._init = counted\n"
+        "print(os.getpid(), flush=True)\n"
+        "from sohoa.cli import app\n"
+        f"app(['ocr', {str(scan)!r}, {str(tmp_path / 'out.pdf')!r}])\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SOHOA_")}
+    env.update({"SOHOA_HOME": str(tmp_path), "SOHOA_JOBS": "2", "SOHOA_LANG": "en"})
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=False
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "out.pdf").exists()
+    assert loads.read_text().split() == [done.stdout.split()[0]]  # the command's own, once
