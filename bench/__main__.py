@@ -1,4 +1,4 @@
-"""sohoa benchmark: ``python -m bench [--corpus DIR] [--limit N] [--tools a,b,c] [--out DIR]``.
+"""sohoa benchmark: ``python -m bench [--corpus DIR] [--limit N] [--tools a,b] [--rounds N]``.
 
 Runs sohoa, OCRmyPDF and bare tesseract over the same scanned corpus (default
 ``../shared/corpus/dev`` next to the repository) in one go and prints one table.
@@ -19,7 +19,10 @@ How each tool is run (details in ``bench/tools.py``)
              sohoa's default languages.
 Documents are processed one after the other (sohoa-process: one command); tools one after
 the other, each tool in its own fresh ``python -m bench.measure`` child process (see its
-docstring for why).
+docstring for why). With ``--rounds N`` the tools run N times, in turn forwards and backwards
+(A B C, C B A, A B C ...), and pages/min and CPU s/page are the medians of the rounds: this
+shared machine's speed drifts by up to a quarter within a run, and a tool measured once, early
+or late, carried it alone. The other figures are the first round's (peak memory: the largest).
 
 What is measured, per tool
   pages/min     INPUT pages / wall-clock minutes of the whole corpus pass.
@@ -51,6 +54,7 @@ import argparse
 import json
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import time
@@ -81,7 +85,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--limit", type=int, default=None, help="only the first N documents")
     parser.add_argument("--tools", default=",".join(TOOLS), help="comma-separated subset")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "out")
+    parser.add_argument(
+        "--rounds", type=int, default=1, help="run the tools N times; report the medians"
+    )
     args = parser.parse_args(argv)
+    if args.rounds < 1:
+        parser.error("--rounds must be 1 or more")
     args.tools = [t.strip() for t in args.tools.split(",") if t.strip()]
     unknown = set(args.tools) - set(TOOLS)
     if unknown:
@@ -91,8 +100,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def measure(tool: str, args: argparse.Namespace, doc_ids: list[str]) -> dict[str, Any] | None:
-    result_path = args.out / f"{tool}.run.json"
+def measure(
+    tool: str, args: argparse.Namespace, out: Path, doc_ids: list[str]
+) -> dict[str, Any] | None:
+    result_path = out / f"{tool}.run.json"
     result_path.unlink(missing_ok=True)
     print(f"== {tool}", file=sys.stderr, flush=True)
     cmd = [
@@ -101,7 +112,7 @@ def measure(tool: str, args: argparse.Namespace, doc_ids: list[str]) -> dict[str
         "bench.measure",
         tool,
         str(args.corpus),
-        str(args.out / tool),
+        str(out / tool),
         str(result_path),
         *doc_ids,
     ]
@@ -148,6 +159,41 @@ def summarise(run: dict[str, Any], docs: list[corpus.Doc]) -> tuple[dict[str, An
         "catalogue_setup_cpu_s": run.get("catalogue_setup_cpu_s", 0.0),
     }
     return summary, scores
+
+
+def over_rounds(rounds: list[dict[str, Any]]) -> dict[str, Any]:
+    """One tool's summary over its rounds: the medians of speed and CPU, the largest memory,
+    the rest as in the first round (the outputs, and so their scores, are the same)."""
+    summary = dict(rounds[0])
+    for key in ("wall_s", "pages_per_min", "cpu_s", "cpu_s_per_page"):
+        summary[key] = statistics.median(r[key] for r in rounds)
+    for key in ("peak_rss_mb", "tree_pss_peak_mb"):
+        summary[key] = max(r[key] for r in rounds)
+    summary["failed"] = max(r["failed"] for r in rounds)
+    summary["rounds"] = [
+        {"pages_per_min": r["pages_per_min"], "cpu_s_per_page": r["cpu_s_per_page"]} for r in rounds
+    ]
+    return summary
+
+
+def round_lines(summaries: list[dict[str, Any]]) -> list[str]:
+    """Each tool's rounds, when there were several: how far the medians' runs spread."""
+    lines = []
+    for summary in summaries:
+        rounds = summary.get("rounds", [])
+        if len(rounds) > 1:
+            cpu = " ".join(f"{r['cpu_s_per_page']:.2f}" for r in rounds)
+            speed = " ".join(f"{r['pages_per_min']:.1f}" for r in rounds)
+            lines.append(f"rounds      {summary['tool']}: CPU s/page {cpu}; pages/min {speed}")
+    return lines
+
+
+def round_order(tools: list[str], rounds: int) -> list[tuple[int, str]]:
+    """(round, tool) in running order: forwards, then backwards, and so on."""
+    order: list[tuple[int, str]] = []
+    for number in range(1, rounds + 1):
+        order += [(number, t) for t in (tools if number % 2 else tools[::-1])]
+    return order
 
 
 def regressions(details: dict[str, dict[str, Any]], margin: float = 0.02) -> list[str]:
@@ -203,17 +249,30 @@ def main(argv: list[str] | None = None) -> int:
     errors: dict[str, dict[str, str]] = {}
     started = time.strftime("%Y-%m-%d %H:%M:%S")
 
-    for tool in args.tools:
+    rounds: dict[str, list[dict[str, Any]]] = {}
+    firsts: dict[str, tuple[dict[str, Any], list[DocScore]]] = {}
+    for number, tool in round_order(args.tools, args.rounds):
         why = missing(tool)
         if why:
-            notes.append(f"{tool} skipped: {why}")
-            print(f"!! {tool} skipped: {why}", file=sys.stderr)
+            if number == 1:
+                notes.append(f"{tool} skipped: {why}")
+                print(f"!! {tool} skipped: {why}", file=sys.stderr)
             continue
-        run = measure(tool, args, [d.doc_id for d in docs])
+        out = args.out if number == 1 else args.out / f"round-{number}"
+        out.mkdir(parents=True, exist_ok=True)
+        if args.rounds > 1:
+            print(f"-- round {number} of {args.rounds}", file=sys.stderr, flush=True)
+        run = measure(tool, args, out, [d.doc_id for d in docs])
         if run is None:
-            notes.append(f"{tool}: measurement failed (see stderr)")
+            notes.append(f"{tool}: measurement failed in round {number} (see stderr)")
             continue
         summary, scores = summarise(run, docs)
+        rounds.setdefault(tool, []).append(summary)
+        firsts.setdefault(tool, (run, scores))
+
+    for tool in (t for t in args.tools if t in firsts):
+        run, scores = firsts[tool]
+        summary = over_rounds(rounds[tool])
         summaries.append(summary)
         if summary["standby_startup_cpu_s"]:
             notes.append(
@@ -267,7 +326,7 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(report.fixed(main_head, main_body))
     print()
-    for line in ratios(summaries):
+    for line in [*ratios(summaries), *round_lines(summaries)]:
         print(line)
     print()
     print("Per-document CER (content pages):")
@@ -285,7 +344,7 @@ def main(argv: list[str] | None = None) -> int:
         "",
         report.markdown(main_head, main_body),
         "",
-        *(f"- {line}" for line in ratios(summaries)),
+        *(f"- {line}" for line in [*ratios(summaries), *round_lines(summaries)]),
         "",
         "## Per-document CER (content pages)",
         "",
