@@ -78,15 +78,21 @@ def show_in(command: _click.Command, lang: str) -> None:
     _ = i18n.gettext(lang).gettext
     for each in commands(command):
         if each.help:
-            each.help = _(each.help)
+            each.help = reflowed(_(each.help))
         if each.short_help:
-            each.short_help = _(each.short_help)
+            each.short_help = reflowed(_(each.short_help))
         for param in _params(each):
             if param.help:
-                param.help = _(param.help)
+                param.help = reflowed(_(param.help))
     for name, text in _FRAME.items():
         setattr(rich_utils, name, _(text))
     _click.Context.formatter_class = _formatter(_("Usage:"))
+
+
+def reflowed(text: str) -> str:
+    """Each paragraph on one line: typer keeps a docstring's line breaks and the terminal
+    then wraps the lines again (a word left alone on a line); it wraps a paragraph well."""
+    return "\n\n".join(" ".join(paragraph.split()) for paragraph in text.split("\n\n"))
 
 
 def texts(command: _click.Command) -> list[str]:

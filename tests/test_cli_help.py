@@ -95,3 +95,8 @@ def test_a_help_screen_leaves_no_vietnamese_frame_behind_in_the_process(
     assert "Tùy chọn" in shown.output
     assert rich_utils.OPTIONS_PANEL_TITLE == "Options"
     assert rich_utils.REQUIRED_LONG_STRING == "[required]"
+
+
+def test_a_paragraph_is_wrapped_by_the_screen_not_by_the_docstring() -> None:
+    text = "First line\nof one paragraph.\n\nSecond  paragraph\n  goes on."
+    assert cli_help.reflowed(text) == "First line of one paragraph.\n\nSecond paragraph goes on."
