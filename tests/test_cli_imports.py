@@ -62,13 +62,19 @@ def modules_after(code: str, home: Path) -> set[str]:
         "    assert end.code in (0, None), end.code\n"
         f"open({str(listing)!r}, 'w').write('\\n'.join(sorted(sys.modules)))\n"
     )
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SOHOA_")}
-    env.update({"SOHOA_HOME": str(home), "SOHOA_JOBS": "1", "SOHOA_LANG": "en"})
-    done = subprocess.run(
-        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=False
-    )
+    done = python(script, home)
     assert done.returncode == 0, done.stderr
     return set(listing.read_text().split())
+
+
+def python(script: str, home: Path, jobs: int = 1) -> subprocess.CompletedProcess[str]:
+    """``script`` in a fresh interpreter, with this test's SOHOA_HOME and no standby."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SOHOA_")}
+    env.update({"SOHOA_HOME": str(home), "SOHOA_JOBS": str(jobs), "SOHOA_LANG": "en"})
+    env["SOHOA_STANDBY"] = "never"
+    return subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=False
+    )
 
 
 def loaded(modules: set[str], packages: tuple[str, ...]) -> list[str]:
@@ -168,9 +174,7 @@ def test_a_command_run_here_ends_without_a_last_collection_over_what_it_loaded(
         "    pass\n"
         "print(gc.get_freeze_count())\n"
     )
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SOHOA_")}
-    env.update({"SOHOA_HOME": str(tmp_path), "SOHOA_STANDBY": "never", "SOHOA_LANG": "en"})
-    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True)
+    done = python(script, tmp_path)
 
     assert done.returncode == 0, done.stderr
     assert int(done.stdout.split()[-1]) > 10_000  # the run's objects, frozen
@@ -194,11 +198,7 @@ def test_sohoa_ocr_loads_the_model_once_and_its_page_workers_inherit_it(tmp_path
         "from sohoa.cli import app\n"
         f"app(['ocr', {str(scan)!r}, {str(tmp_path / 'out.pdf')!r}])\n"
     )
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SOHOA_")}
-    env.update({"SOHOA_HOME": str(tmp_path), "SOHOA_JOBS": "2", "SOHOA_LANG": "en"})
-    done = subprocess.run(
-        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=False
-    )
+    done = python(script, tmp_path, jobs=2)
 
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "out.pdf").exists()
