@@ -60,33 +60,20 @@ def in_language(command: _click.Command, args: Sequence[str], lang: str) -> Iter
         return
     from typer import rich_utils  # rich: loaded for a help screen only
 
+    _ = i18n.gettext(lang).gettext
+    for holder, name in _texts_of(command):
+        setattr(holder, name, reflowed(_(getattr(holder, name))))
     frame = {name: getattr(rich_utils, name) for name in _FRAME}
     formatter = _click.Context.formatter_class
-    show_in(command, lang)
+    for name, text in _FRAME.items():
+        setattr(rich_utils, name, _(text))
+    _click.Context.formatter_class = _formatter(_("Usage:"))
     try:
         yield
     finally:
         for name, text in frame.items():
             setattr(rich_utils, name, text)
         _click.Context.formatter_class = formatter
-
-
-def show_in(command: _click.Command, lang: str) -> None:
-    """Translate every help text of `command`'s tree, and typer's frame, into `lang`."""
-    from typer import rich_utils
-
-    _ = i18n.gettext(lang).gettext
-    for each in commands(command):
-        if each.help:
-            each.help = reflowed(_(each.help))
-        if each.short_help:
-            each.short_help = reflowed(_(each.short_help))
-        for param in _params(each):
-            if param.help:
-                param.help = reflowed(_(param.help))
-    for name, text in _FRAME.items():
-        setattr(rich_utils, name, _(text))
-    _click.Context.formatter_class = _formatter(_("Usage:"))
 
 
 def reflowed(text: str) -> str:
@@ -97,12 +84,15 @@ def reflowed(text: str) -> str:
 
 def texts(command: _click.Command) -> list[str]:
     """Every help text of `command`'s tree and of the frame: the catalogue's message ids."""
-    found: list[str] = []
+    found = {getattr(holder, name) for holder, name in _texts_of(command)}
+    return sorted(found | {*_FRAME.values(), "Usage:"})
+
+
+def _texts_of(command: _click.Command) -> Iterator[tuple[object, str]]:
+    """Where each help text of `command`'s tree is: (the command or parameter, attribute)."""
     for each in commands(command):
-        found += [text for text in (each.help, each.short_help) if text]
-        found += [param.help for param in _params(each) if param.help]
-    found += [*_FRAME.values(), "Usage:"]
-    return sorted(set(found))
+        yield from ((each, name) for name in ("help", "short_help") if getattr(each, name))
+        yield from ((param, "help") for param in _params(each) if param.help)
 
 
 def commands(command: _click.Command) -> Iterator[_click.Command]:

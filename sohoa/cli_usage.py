@@ -83,7 +83,7 @@ def _say(error: click_errors.UsageError) -> NoReturn:
     ctx = error.ctx
     if ctx is not None:
         pieces = " ".join(ctx.command.collect_usage_pieces(ctx))
-        usage = _("Usage: %(usage)s") % {"usage": f"{ctx.command_path} {pieces}".strip()}
+        usage = f"{_('Usage:')} {ctx.command_path} {pieces}".strip()
         help_ = _("Help: %(command)s --help") % {"command": ctx.command_path}
         typer.secho(f"{usage}\n{help_}", fg="red", err=True)
     raise typer.Exit(error.exit_code)

@@ -22,7 +22,7 @@ import select
 import signal
 import socket
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from types import FrameType
 
 from sohoa import home, standby_wire
@@ -155,9 +155,7 @@ class _Forwarding:
 
 def _say_waiting(pid: int) -> None:
     """The standby has not started the command: say so once, with what to do."""
-    from sohoa import i18n
-
-    _ = i18n.gettext(i18n.cli_lang()).gettext
+    _ = _catalogue()
     line = _(
         "sohoa standby (pid %(pid)s) has not started this command after %(seconds)s s; "
         "still waiting. Ctrl-C gives up. If it happens again, stop it (kill %(pid)s) or "
@@ -168,13 +166,19 @@ def _say_waiting(pid: int) -> None:
 
 def _gave_up(pid: int) -> int:
     """Ctrl-C (or kill) before the standby started the command: nothing ran."""
-    from sohoa import i18n
     from sohoa.exit_codes import ExitCode
 
-    _ = i18n.gettext(i18n.cli_lang()).gettext
+    _ = _catalogue()
     line = _("Interrupted: sohoa standby (pid %(pid)s) had not started the command; nothing ran.")
     print(line % {"pid": pid}, file=sys.stderr, flush=True)
     return int(ExitCode.INTERRUPTED)
+
+
+def _catalogue() -> Callable[[str], str]:
+    """The clerk's language's gettext, loaded only when the launcher has something to say."""
+    from sohoa import i18n
+
+    return i18n.gettext(i18n.cli_lang()).gettext
 
 
 def _outcome(ended: dict[str, object] | None) -> int:
